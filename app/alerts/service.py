@@ -1,0 +1,247 @@
+"""Alert lifecycle (DESIGN §3): raise, update, resolve, latch, acknowledge.
+
+The decisions are made by the pure functions in rules.py/news2.py; this module applies them to
+the `alert` table inside the caller's transaction and writes one event per change.
+"""
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.alerts.models import Alert, AlertRule
+from app.alerts.news2 import News2Input, news2
+from app.alerts.rules import (
+    DEFAULT_RULES,
+    Condition,
+    Rule,
+    evaluate_reading,
+    merge_rules,
+    rule_from_dict,
+)
+from app.alerts.schemas import AlertOut
+from app.audit.service import record_audit
+from app.auth.models import User
+from app.db import utcnow
+from app.errors import Conflict, NotFound
+from app.events import record_event
+from app.sessions.models import InfusionSession
+from app.vitals.models import Reading
+
+READING_FIELDS = (
+    "heart_rate",
+    "systolic",
+    "diastolic",
+    "spo2",
+    "respiratory_rate",
+    "temperature_c",
+    "sedation_rass",
+    "dissociation_cadss6",
+)
+
+
+async def rules_for(db: AsyncSession, *, patient_id: uuid.UUID | None) -> tuple[Rule, ...]:
+    rows = (
+        await db.scalars(
+            select(AlertRule).where(
+                (AlertRule.patient_id.is_(None)) | (AlertRule.patient_id == patient_id)
+            )
+        )
+    ).all()
+    clinic = [rule_from_dict(r.definition) for r in rows if r.patient_id is None] or list(
+        DEFAULT_RULES
+    )
+    overrides = [rule_from_dict(r.definition) for r in rows if r.patient_id is not None]
+    return merge_rules(clinic, overrides)
+
+
+def values_of(reading: Reading) -> dict[str, float | int | None]:
+    return {f: getattr(reading, f) for f in READING_FIELDS}
+
+
+def news2_input(reading: Reading) -> News2Input:
+    return News2Input(
+        respiratory_rate=reading.respiratory_rate,
+        spo2=reading.spo2,
+        on_oxygen=reading.on_oxygen,
+        systolic=reading.systolic,
+        heart_rate=reading.heart_rate,
+        consciousness=reading.consciousness,
+        temperature_c=reading.temperature_c,
+    )
+
+
+async def open_alert(db: AsyncSession, session_id: uuid.UUID, rule: str) -> Alert | None:
+    return await db.scalar(
+        select(Alert).where(
+            Alert.session_id == session_id, Alert.rule == rule, Alert.state != "resolved"
+        )
+    )
+
+
+async def emit(db: AsyncSession, alert: Alert, type: str) -> None:
+    await db.flush()
+    data = {"alert": AlertOut.model_validate(alert).model_dump(mode="json")}
+    await record_event(db, type=type, session_id=alert.session_id, data=data)
+
+
+_RANK = {None: 0, "low": 1, "medium": 2, "high": 3}
+
+
+def _worse(rule: Rule | None, old: float | None, new: float | None) -> float | None:
+    if old is None or new is None:
+        return new if old is None else old
+    upward = any(t.upward for t in (rule.medium, rule.high) if t) if rule else True
+    return max(old, new) if upward else min(old, new)
+
+
+async def apply_condition(
+    db: AsyncSession,
+    *,
+    session_id: uuid.UUID,
+    condition: Condition,
+    rule: Rule | None,
+    reading_id: uuid.UUID | None,
+    now: datetime,
+) -> Alert | None:
+    """Fold one evaluated condition into the (session, rule) alert; returns it if it changed."""
+    alert = await open_alert(db, session_id, condition.rule)
+    if condition.priority is None:
+        if alert is None:
+            return None
+        if alert.priority == "high" and alert.state == "active":
+            if alert.cleared_at is None:
+                alert.cleared_at = now
+                alert.updated_at = now
+                await emit(db, alert, "alert.updated")
+                return alert
+            return None
+        alert.state, alert.resolved_at, alert.updated_at = "resolved", now, now
+        alert.resolved_reason = condition.message
+        await emit(db, alert, "alert.resolved")
+        return alert
+    if alert is None:
+        alert = Alert(
+            session_id=session_id,
+            rule=condition.rule,
+            kind=condition.kind,
+            priority=condition.priority,
+            state="active",
+            message=condition.message,
+            value=condition.value,
+            limit=condition.limit,
+            worst_value=condition.value,
+            count=1,
+            raised_at=now,
+            updated_at=now,
+            first_reading_id=reading_id,
+            last_reading_id=reading_id,
+        )
+        db.add(alert)
+        await emit(db, alert, "alert.raised")
+        return alert
+    if _RANK[condition.priority] > _RANK[alert.priority]:
+        # Worse than what was acknowledged: it must alarm again.
+        alert.priority, alert.state = condition.priority, "active"
+        alert.acknowledged_at = alert.acknowledged_by = alert.ack_note = None
+        alert.escalated, alert.escalated_at = False, None
+    alert.message, alert.value, alert.limit = condition.message, condition.value, condition.limit
+    alert.worst_value = _worse(rule, alert.worst_value, condition.value)
+    alert.count += 1
+    alert.cleared_at = None
+    alert.updated_at = now
+    alert.last_reading_id = reading_id or alert.last_reading_id
+    await emit(db, alert, "alert.updated")
+    return alert
+
+
+async def apply_reading(
+    db: AsyncSession, *, session: InfusionSession, reading: Reading, baseline: Reading | None
+) -> list[Alert]:
+    rules = await rules_for(db, patient_id=session.patient_id)
+    by_code = {r.code: r for r in rules}
+    conditions = evaluate_reading(
+        values_of(reading),
+        values_of(baseline) if baseline is not None else None,
+        rules,
+        news2(news2_input(reading)),
+    )
+    now = utcnow()
+    changed = []
+    for condition in conditions:
+        alert = await apply_condition(
+            db,
+            session_id=session.id,
+            condition=condition,
+            rule=by_code.get(condition.rule),
+            reading_id=reading.id,
+            now=now,
+        )
+        if alert is not None and condition.priority is not None:
+            changed.append(alert)
+    return changed
+
+
+async def retract_reading(db: AsyncSession, *, reading: Reading, reason: str) -> None:
+    """Alerts last driven by a reading that turned out wrong are resolved as entered in error."""
+    now = utcnow()
+    rows = await db.scalars(
+        select(Alert).where(Alert.last_reading_id == reading.id, Alert.state != "resolved")
+    )
+    for alert in rows.all():
+        alert.state, alert.resolved_at, alert.updated_at = "resolved", now, now
+        alert.resolved_reason = f"Reading entered in error: {reason}"
+        await emit(db, alert, "alert.resolved")
+
+
+async def alerts_for_reading(db: AsyncSession, reading_id: uuid.UUID) -> list[Alert]:
+    rows = await db.scalars(
+        select(Alert)
+        .where((Alert.first_reading_id == reading_id) | (Alert.last_reading_id == reading_id))
+        .order_by(Alert.raised_at)
+    )
+    return list(rows.all())
+
+
+async def list_alerts(
+    db: AsyncSession, *, state: str | None, session_id: uuid.UUID | None
+) -> Sequence[Alert]:
+    query = select(Alert).order_by(Alert.raised_at.desc()).limit(500)
+    if state == "open":
+        query = query.where(Alert.state != "resolved")
+    elif state:
+        query = query.where(Alert.state == state)
+    if session_id:
+        query = query.where(Alert.session_id == session_id)
+    return (await db.scalars(query)).all()
+
+
+async def acknowledge(
+    db: AsyncSession, *, alert_id: uuid.UUID, note: str | None, by: User
+) -> Alert:
+    alert = await db.get(Alert, alert_id)
+    if alert is None:
+        raise NotFound("No alert with that id.")
+    if alert.state != "active":
+        raise Conflict(f"This alert is already {alert.state}.")
+    now = utcnow()
+    alert.state, alert.acknowledged_at, alert.acknowledged_by = "acknowledged", now, by.id
+    alert.ack_note, alert.updated_at = note, now
+    await record_audit(
+        db,
+        action="alert.acknowledge",
+        user=by,
+        target_type="alert",
+        target_id=alert.id,
+        details={"rule": alert.rule, "priority": alert.priority},
+    )
+    await emit(db, alert, "alert.acknowledged")
+    if alert.cleared_at is not None:
+        # A latched high alert whose condition already cleared ends with its acknowledgement.
+        alert.state, alert.resolved_at = "resolved", now
+        alert.resolved_reason = "Back within limits; acknowledged"
+        await emit(db, alert, "alert.resolved")
+    await db.commit()
+    return alert

@@ -1,0 +1,87 @@
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.security import OAuth2PasswordRequestForm
+
+from app.auth import service
+from app.auth.schemas import LoginIn, LoginOut, TokenOut, UserCreate, UserOut, UserUpdate
+from app.deps import COOKIE_NAME, Admin, AppSettings, CurrentUser, Db, Token
+
+router = APIRouter(prefix="/api", tags=["auth"])
+
+
+@router.post("/auth/token")
+async def token(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    db: Db,
+    settings: AppSettings,
+    request: Request,
+) -> TokenOut:
+    user = await service.authenticate(
+        db, username=form.username, password=form.password, settings=settings
+    )
+    access = await service.start_login(
+        db,
+        user=user,
+        kind="bearer",
+        settings=settings,
+        client_addr=request.client.host if request.client else None,
+    )
+    return TokenOut(access_token=access, expires_in=int(settings.session_max_hours * 3600))
+
+
+@router.post("/auth/login")
+async def login(
+    body: LoginIn, db: Db, settings: AppSettings, request: Request, response: Response
+) -> LoginOut:
+    user = await service.authenticate(
+        db, username=body.username, password=body.password, settings=settings
+    )
+    # A fresh token on every login: a cookie planted before sign-in is never promoted.
+    access = await service.start_login(
+        db,
+        user=user,
+        kind="cookie",
+        settings=settings,
+        client_addr=request.client.host if request.client else None,
+    )
+    response.set_cookie(
+        COOKIE_NAME,
+        access,
+        httponly=True,
+        samesite="strict",
+        secure=settings.cookie_secure,
+        max_age=int(settings.session_max_hours * 3600),
+        path="/",
+    )
+    return LoginOut(user=UserOut.model_validate(user))
+
+
+@router.post("/auth/logout", status_code=204)
+async def logout(
+    db: Db, user: CurrentUser, token: Token, settings: AppSettings, response: Response
+) -> None:
+    await service.end_login(db, token=token, user=user, settings=settings)
+    response.delete_cookie(COOKIE_NAME, path="/")
+
+
+@router.get("/auth/me")
+async def me(user: CurrentUser) -> UserOut:
+    return UserOut.model_validate(user)
+
+
+@router.get("/users")
+async def list_users(db: Db, _admin: Admin) -> list[UserOut]:
+    return [UserOut.model_validate(u) for u in await service.list_users(db)]
+
+
+@router.post("/users", status_code=201)
+async def create_user(body: UserCreate, db: Db, admin: Admin) -> UserOut:
+    return UserOut.model_validate(await service.create_user(db, data=body, by=admin))
+
+
+@router.patch("/users/{user_id}")
+async def update_user(user_id: uuid.UUID, body: UserUpdate, db: Db, admin: Admin) -> UserOut:
+    user = await service.update_user(db, user_id=user_id, data=body, by=admin)
+    return UserOut.model_validate(user)

@@ -1,0 +1,199 @@
+"""Users, passwords, login sessions (cookie and bearer share one revocable store), throttling."""
+
+import hashlib
+import hmac
+import math
+import secrets
+import uuid
+from datetime import datetime, timedelta
+
+from pwdlib import PasswordHash
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit.models import AuditEvent
+from app.audit.service import record_audit
+from app.auth.models import LoginSession, User
+from app.auth.schemas import UserCreate, UserUpdate
+from app.config import Settings
+from app.db import utcnow
+from app.errors import Conflict, NotFound, TooManyRequests, Unauthorized
+
+_hasher = PasswordHash.recommended()
+# Verified when the username is unknown, so a miss costs the same time as a wrong password.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+# Refreshing last_seen_at on every request would make every read a write.
+_TOUCH_EVERY = timedelta(seconds=15)
+BAD_LOGIN = "Incorrect username or password."
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def token_digest(token: str, settings: Settings) -> str:
+    key = settings.secret_key.get_secret_value().encode()
+    return hmac.new(key, token.encode(), hashlib.sha256).hexdigest()
+
+
+async def create_user(db: AsyncSession, *, data: UserCreate, by: User | None) -> User:
+    if await db.scalar(select(User.id).where(User.username == data.username)):
+        raise Conflict(f"The username '{data.username}' is already taken.")
+    user = User(
+        username=data.username,
+        display_name=data.display_name,
+        role=data.role,
+        password_hash=hash_password(data.password),
+    )
+    db.add(user)
+    await db.flush()
+    await record_audit(
+        db,
+        action="user.create",
+        user=by,
+        target_type="user",
+        target_id=user.id,
+        details={"username": user.username, "role": user.role},
+    )
+    await db.commit()
+    return user
+
+
+async def update_user(db: AsyncSession, *, user_id: uuid.UUID, data: UserUpdate, by: User) -> User:
+    user = await db.get(User, user_id)
+    if user is None:
+        raise NotFound("No user with that id.")
+    changed = data.model_dump(exclude_none=True)
+    if "password" in changed:
+        user.password_hash = hash_password(changed["password"])
+        changed["password"] = "(changed)"  # noqa: S105
+    for field in ("role", "active", "display_name"):
+        if field in changed:
+            setattr(user, field, changed[field])
+    if data.active is False or data.password is not None or data.role is not None:
+        # A deactivated user, a reset password or a new role ends every open login at once.
+        await revoke_user_logins(db, user_id=user.id)
+    await record_audit(
+        db, action="user.update", user=by, target_type="user", target_id=user.id, details=changed
+    )
+    await db.commit()
+    return user
+
+
+async def list_users(db: AsyncSession) -> list[User]:
+    return list((await db.scalars(select(User).order_by(User.username))).all())
+
+
+async def _recent_failures(db: AsyncSession, username: str, settings: Settings) -> list[datetime]:
+    since = utcnow() - timedelta(minutes=settings.login_window_minutes)
+    last_success = await db.scalar(
+        select(func.max(AuditEvent.at)).where(
+            AuditEvent.username == username,
+            AuditEvent.action == "auth.login",
+            AuditEvent.outcome == "success",
+        )
+    )
+    if last_success and last_success > since:
+        since = last_success
+    rows = await db.scalars(
+        select(AuditEvent.at)
+        .where(
+            AuditEvent.username == username,
+            AuditEvent.action == "auth.login",
+            AuditEvent.outcome == "failure",
+            AuditEvent.at > since,
+        )
+        .order_by(AuditEvent.at)
+    )
+    return list(rows.all())
+
+
+async def authenticate(
+    db: AsyncSession, *, username: str, password: str, settings: Settings
+) -> User:
+    failures = await _recent_failures(db, username, settings)
+    if len(failures) >= settings.login_max_failures:
+        window = timedelta(minutes=settings.login_window_minutes)
+        retry = max(1, math.ceil((failures[0] + window - utcnow()).total_seconds()))
+        await record_audit(
+            db, action="auth.login", user=None, username=username, outcome="throttled"
+        )
+        await db.commit()
+        raise TooManyRequests(
+            "Too many failed sign-ins for this username. "
+            f"Try again in {math.ceil(retry / 60)} min.",
+            headers={"Retry-After": str(retry)},
+        )
+    user = await db.scalar(select(User).where(User.username == username))
+    valid, new_hash = _hasher.verify_and_update(
+        password, user.password_hash if user else _DUMMY_HASH
+    )
+    if user is None or not valid or not user.active:
+        await record_audit(
+            db,
+            action="auth.login",
+            user=None,
+            username=username,
+            outcome="failure",
+            details={"reason": "inactive" if user and valid else "bad credentials"},
+        )
+        await db.commit()
+        raise Unauthorized(BAD_LOGIN)
+    if new_hash:
+        user.password_hash = new_hash
+    return user
+
+
+async def start_login(
+    db: AsyncSession, *, user: User, kind: str, settings: Settings, client_addr: str | None
+) -> str:
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    db.add(
+        LoginSession(
+            token_hash=token_digest(token, settings),
+            user_id=user.id,
+            kind=kind,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + timedelta(hours=settings.session_max_hours),
+            client_addr=client_addr,
+        )
+    )
+    await record_audit(db, action="auth.login", user=user, details={"kind": kind})
+    await db.commit()
+    return token
+
+
+async def resolve_token(db: AsyncSession, *, token: str, settings: Settings) -> User | None:
+    login = await db.get(LoginSession, token_digest(token, settings))
+    now = utcnow()
+    if login is None or login.revoked_at is not None or login.expires_at <= now:
+        return None
+    if now - login.last_seen_at > timedelta(minutes=settings.idle_timeout_minutes):
+        return None
+    user = await db.get(User, login.user_id)
+    if user is None or not user.active:
+        return None
+    if now - login.last_seen_at > _TOUCH_EVERY:
+        login.last_seen_at = now
+        await db.commit()
+    return user
+
+
+async def end_login(db: AsyncSession, *, token: str, user: User, settings: Settings) -> None:
+    await db.execute(
+        update(LoginSession)
+        .where(LoginSession.token_hash == token_digest(token, settings))
+        .values(revoked_at=utcnow())
+    )
+    await record_audit(db, action="auth.logout", user=user)
+    await db.commit()
+
+
+async def revoke_user_logins(db: AsyncSession, *, user_id: uuid.UUID) -> None:
+    await db.execute(
+        update(LoginSession)
+        .where(LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )

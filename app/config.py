@@ -1,0 +1,63 @@
+"""Settings from VIGIL_* environment variables."""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "vigil-development-secret-do-not-use-in-production"  # noqa: S105
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="VIGIL_", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    database_url: str = f"sqlite+aiosqlite:///{ROOT / 'var' / 'vigil.db'}"
+    secret_key: SecretStr = SecretStr(DEV_SECRET)
+    log_level: str = "INFO"
+    frontend_dist: Path = ROOT / "frontend" / "dist"
+
+    # Login sessions: HIPAA automatic logoff after inactivity, plus a hard cap per shift.
+    idle_timeout_minutes: float = 15
+    session_max_hours: float = 12
+    cookie_secure: bool = False
+    # Origins allowed to use the cookie (CSRF and websocket checks); empty = same host only.
+    allowed_origins: list[str] = []
+    login_max_failures: int = 5
+    login_window_minutes: float = 15
+
+    # Clinical protocol defaults (DESIGN §1).
+    infusion_check_seconds: float = 600
+    recovery_check_seconds: float = 900
+    min_recovery_minutes: float = 30
+    baseline_max_systolic: int = 140
+    baseline_max_diastolic: int = 90
+
+    # Alert timers (DESIGN §3).
+    escalation_seconds: float = 60
+    timer_interval_seconds: float = 5
+
+    # Live stream (DESIGN §4).
+    heartbeat_seconds: float = 15
+    live_queue_size: int = 1000
+    live_auth_timeout_seconds: float = 5
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> "Settings":
+        if self.env == "production" and self.secret_key.get_secret_value() == DEV_SECRET:
+            raise ValueError("VIGIL_SECRET_KEY must be set to a private value in production")
+        if self.env == "production" and len(self.secret_key.get_secret_value()) < 32:
+            raise ValueError("VIGIL_SECRET_KEY must be at least 32 characters in production")
+        return self
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith("postgresql")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

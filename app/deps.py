@@ -1,0 +1,96 @@
+"""Request dependencies as Annotated aliases: the database, the caller and their role."""
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import HTTPConnection
+
+from app.auth.models import User
+from app.auth.service import resolve_token
+from app.config import Settings, get_settings
+from app.context import user_id_var
+from app.db import Database
+from app.errors import Forbidden, Unauthorized
+
+COOKIE_NAME = "vigil_session"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
+
+
+def get_database(conn: HTTPConnection) -> Database:
+    database: Database = conn.app.state.database
+    return database
+
+
+async def get_db(conn: HTTPConnection) -> AsyncIterator[AsyncSession]:
+    async with get_database(conn).session() as db:
+        yield db
+
+
+Db = Annotated[AsyncSession, Depends(get_db)]
+AppSettings = Annotated[Settings, Depends(get_settings)]
+
+
+def origin_allowed(conn: HTTPConnection, settings: Settings) -> bool:
+    """The Origin header names this server (or a configured origin): defeats CSRF and CSWSH."""
+    origin = conn.headers.get("origin")
+    if not origin:
+        return False
+    if origin in settings.allowed_origins:
+        return True
+    return urlsplit(origin).netloc == conn.headers.get("host")
+
+
+def credentials(conn: HTTPConnection, bearer: str | None) -> tuple[str | None, bool]:
+    """The token the caller presented, and whether it came from the cookie."""
+    if bearer:
+        return bearer, False
+    cookie = conn.cookies.get(COOKIE_NAME)
+    return cookie, cookie is not None
+
+
+async def current_token(
+    request: Request, settings: AppSettings, bearer: Annotated[str | None, Depends(oauth2_scheme)]
+) -> str:
+    token, from_cookie = credentials(request, bearer)
+    if token is None:
+        raise Unauthorized("Please sign in.", headers={"WWW-Authenticate": "Bearer"})
+    if from_cookie and request.method not in SAFE_METHODS and not origin_allowed(request, settings):
+        raise Forbidden("This request did not come from the Vigil app (Origin check failed).")
+    return token
+
+
+Token = Annotated[str, Depends(current_token)]
+
+
+async def current_user(db: Db, token: Token, settings: AppSettings) -> User:
+    user = await resolve_token(db, token=token, settings=settings)
+    if user is None:
+        raise Unauthorized(
+            "Your session has ended. Please sign in again.", headers={"WWW-Authenticate": "Bearer"}
+        )
+    user_id_var.set(user.id)
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def require_role(*roles: str) -> object:
+    async def check(user: CurrentUser) -> User:
+        if user.role not in roles:
+            raise Forbidden(f"Your role ({user.role}) may not do this.")
+        return user
+
+    return Depends(check)
+
+
+Clinician = Annotated[User, require_role("nurse", "physician")]
+Physician = Annotated[User, require_role("physician")]
+Admin = Annotated[User, require_role("admin")]
+Exporter = Annotated[User, require_role("physician", "admin")]

@@ -1,0 +1,67 @@
+"""The errors services raise; one handler renders them as FastAPI's `{"detail": ...}`."""
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+
+class VigilError(Exception):
+    status_code = 400
+
+    def __init__(self, detail: Any, *, headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.headers = headers
+
+
+class Unauthorized(VigilError):
+    status_code = 401
+
+
+class Forbidden(VigilError):
+    status_code = 403
+
+
+class NotFound(VigilError):
+    status_code = 404
+
+
+class Conflict(VigilError):
+    status_code = 409
+
+
+class Invalid(VigilError):
+    status_code = 422
+
+    def __init__(self, field: str, msg: str) -> None:
+        # Same shape as FastAPI's own validation errors so clients parse one format.
+        super().__init__([{"loc": ["body", field], "msg": msg, "type": "value_error"}])
+
+
+class TooManyRequests(VigilError):
+    status_code = 429
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    async def vigil_error(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, VigilError)
+        return JSONResponse({"detail": exc.detail}, exc.status_code, headers=exc.headers)
+
+    async def database_down(_request: Request, exc: Exception) -> JSONResponse:
+        connection_lost = isinstance(exc, OperationalError | InterfaceError | OSError) or (
+            isinstance(exc, DBAPIError) and exc.connection_invalidated
+        )
+        if not connection_lost:
+            raise exc
+        # The nurse's outbox retries on 503, so an outage loses nothing.
+        return JSONResponse(
+            {"detail": "The database is unreachable; nothing was saved. Please retry shortly."},
+            503,
+            headers={"Retry-After": "5"},
+        )
+
+    app.add_exception_handler(VigilError, vigil_error)
+    app.add_exception_handler(DBAPIError, database_down)
+    app.add_exception_handler(OSError, database_down)

@@ -1,0 +1,62 @@
+"""The `event` table: the session timeline and the source of the live stream.
+
+Every state change writes one row in the same transaction as the change. `seq` is global and
+increasing, and commits happen in `seq` order (see `record_event`), so a client that has seen
+`seq` N has seen everything before it.
+"""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Integer, String, func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base, UTCDateTime, utcnow
+
+NOTIFY_CHANNEL = "vigil_events"
+# One PostgreSQL advisory lock serialises the tail of every writing transaction (event and audit
+# rows), so commit order equals seq order and the audit hash chain never forks.
+JOURNAL_LOCK = 0x56_49_47_49_4C  # "VIGIL"
+
+
+class Event(Base):
+    __tablename__ = "event"
+
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    type: Mapped[str] = mapped_column(String(40))
+    session_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+def is_postgres(db: AsyncSession) -> bool:
+    return db.get_bind().dialect.name == "postgresql"
+
+
+async def take_journal_lock(db: AsyncSession) -> None:
+    if is_postgres(db):
+        await db.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": JOURNAL_LOCK})
+
+
+async def record_event(
+    db: AsyncSession, *, type: str, session_id: uuid.UUID | None, data: dict[str, Any]
+) -> Event:
+    """Write one event row; on PostgreSQL also NOTIFY, which is delivered only if we commit."""
+    await take_journal_lock(db)
+    event = Event(type=type, session_id=session_id, data=data)
+    db.add(event)
+    await db.flush()
+    db.info.setdefault("pending_events", []).append(event)
+    if is_postgres(db):
+        await db.execute(
+            text("SELECT pg_notify(:c, :p)"), {"c": NOTIFY_CHANNEL, "p": str(event.seq)}
+        )
+    return event
+
+
+async def last_seq(db: AsyncSession) -> int:
+    return (await db.scalar(select(func.max(Event.seq)))) or 0

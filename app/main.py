@@ -1,0 +1,76 @@
+"""create_app(): routers, error handling, middleware, the built frontend and the lifespan."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from app import health
+from app.alerts.router import router as alerts_router
+from app.audit.router import router as audit_router
+from app.auth.router import router as auth_router
+from app.config import Settings, get_settings
+from app.db import Database
+from app.errors import install_error_handlers
+from app.middleware import RequestContext
+from app.patients.router import router as patients_router
+from app.sessions.router import router as sessions_router
+from app.vitals.router import router as vitals_router
+
+
+def mount_frontend(app: FastAPI, dist: Path) -> None:
+    index = dist / "index.html"
+    # Top-level files of the build (favicon, manifest), fixed at start-up: no path from a URL is
+    # ever joined onto the file system.
+    files = {p.name: p for p in dist.iterdir() if p.is_file()} if dist.is_dir() else {}
+    if (dist / "assets").is_dir():
+        app.mount("/assets", StaticFiles(directory=dist / "assets"), name="assets")
+
+    @app.get("/{path:path}", include_in_schema=False)
+    async def spa(path: str) -> Response:
+        if path.startswith("api/"):
+            return JSONResponse({"detail": "Not Found"}, 404)
+        candidate = files.get(path)
+        if candidate is not None:
+            return FileResponse(candidate)
+        if index.is_file():
+            return FileResponse(index)
+        return JSONResponse({"detail": "The dashboard is not built yet: run `make frontend`."}, 404)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        database = Database(settings.database_url)
+        app.state.database = database
+        try:
+            yield
+        finally:
+            await database.dispose()
+
+    app = FastAPI(
+        title="Vigil",
+        summary="Infusion-session monitoring: vitals, alerts and a live dashboard",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.dependency_overrides[get_settings] = lambda: settings
+    install_error_handlers(app)
+    app.add_middleware(RequestContext)
+    for router in (
+        health.router,
+        auth_router,
+        patients_router,
+        sessions_router,
+        vitals_router,
+        alerts_router,
+        audit_router,
+    ):
+        app.include_router(router)
+    mount_frontend(app, settings.frontend_dist)
+    return app

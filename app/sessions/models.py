@@ -1,0 +1,65 @@
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base, UTCDateTime, utcnow
+from app.patients.models import Patient
+
+
+class InfusionSession(Base):
+    __tablename__ = "infusion_session"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"), index=True)
+    location: Mapped[str] = mapped_column(String(64))
+    drug: Mapped[str] = mapped_column(String(64))
+    weight_kg: Mapped[float]
+    dose_mg_per_kg: Mapped[float]
+    planned_minutes: Mapped[int]
+    phase: Mapped[str] = mapped_column(String(16), index=True)
+    phase_started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("app_user.id"))
+    identity_checked: Mapped[bool] = mapped_column(default=False)
+    consent_signed: Mapped[bool] = mapped_column(default=False)
+    fasting_confirmed: Mapped[bool] = mapped_column(default=False)
+    escort_confirmed: Mapped[bool] = mapped_column(default=False)
+    # Set by the first pre-infusion reading, or moved by a nurse to a better one.
+    baseline_reading_id: Mapped[uuid.UUID | None] = mapped_column()
+    infusion_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    infusion_ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recovery_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    aldrete: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    patient: Mapped[Patient] = relationship(lazy="raise")
+
+
+class PhaseChange(Base):
+    __tablename__ = "phase_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("infusion_session.id"), index=True)
+    from_phase: Mapped[str | None] = mapped_column(String(16))
+    to_phase: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    by: Mapped[uuid.UUID] = mapped_column(ForeignKey("app_user.id"))
+    reason: Mapped[str | None] = mapped_column(Text)
+    override: Mapped[bool] = mapped_column(default=False)
+
+
+class Note(Base):
+    """Clinical events besides readings: notes, side effects, PRN medications, dose changes."""
+
+    __tablename__ = "session_note"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("infusion_session.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    by: Mapped[uuid.UUID] = mapped_column(ForeignKey("app_user.id"))

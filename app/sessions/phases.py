@@ -1,0 +1,73 @@
+"""The phase graph and its guards (DESIGN §1). Pure: no I/O, tested directly."""
+
+from dataclasses import dataclass, field
+
+ACTIVE = ("pre_infusion", "infusion", "paused", "recovery")
+TERMINAL = ("discharged", "aborted")
+# paused → recovery: an infusion stopped early during a pause (e.g. for a side effect) still
+# needs its recovery observation, so it may go straight there.
+GRAPH: dict[str, frozenset[str]] = {
+    "pre_infusion": frozenset({"infusion", "aborted"}),
+    "infusion": frozenset({"paused", "recovery", "aborted"}),
+    "paused": frozenset({"infusion", "recovery", "aborted"}),
+    "recovery": frozenset({"discharged", "aborted"}),
+    "discharged": frozenset(),
+    "aborted": frozenset(),
+}
+CHECKLIST_LABELS = {
+    "identity_checked": "identity checked with two identifiers",
+    "consent_signed": "consent signed",
+    "fasting_confirmed": "fasting confirmed",
+    "escort_confirmed": "escort/driver confirmed",
+}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """`blocked`: conditions no one may override. `overridable`: a physician may, with a reason."""
+
+    blocked: list[str] = field(default_factory=list)
+    overridable: list[str] = field(default_factory=list)
+
+
+def baseline_bp_problem(
+    baseline: tuple[int, int] | None, max_systolic: int, max_diastolic: int
+) -> str | None:
+    if baseline is None:
+        return None
+    sbp, dbp = baseline
+    if sbp > max_systolic or dbp > max_diastolic:
+        return (
+            f"baseline blood pressure {sbp}/{dbp} is above {max_systolic}/{max_diastolic}: "
+            "a physician must override with a reason to start"
+        )
+    return None
+
+
+def check_transition(
+    *,
+    phase: str,
+    to: str,
+    checklist: dict[str, bool],
+    baseline: tuple[int, int] | None,
+    max_systolic: int,
+    max_diastolic: int,
+    discharge_unmet: list[str],
+) -> Verdict:
+    if phase in TERMINAL:
+        return Verdict(blocked=[f"the session is already {phase}"])
+    if to not in GRAPH[phase]:
+        return Verdict(blocked=[f"a session in {phase} cannot go to {to}"])
+    if to == "infusion" and phase == "pre_infusion":
+        blocked = [
+            f"checklist: {label} is not done"
+            for key, label in CHECKLIST_LABELS.items()
+            if not checklist.get(key)
+        ]
+        if baseline is None:
+            blocked.append("no baseline reading has been recorded")
+        gate = baseline_bp_problem(baseline, max_systolic, max_diastolic)
+        return Verdict(blocked=blocked, overridable=[gate] if gate else [])
+    if to == "discharged":
+        return Verdict(overridable=list(discharge_unmet))
+    return Verdict()

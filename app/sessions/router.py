@@ -1,0 +1,76 @@
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from app.deps import AppSettings, Clinician, CurrentUser, Db
+from app.sessions import service
+from app.sessions.models import InfusionSession
+from app.sessions.schemas import (
+    ChecklistIn,
+    NoteIn,
+    NoteOut,
+    SessionCreate,
+    SessionDetail,
+    SessionRead,
+    TimelineItem,
+    TransitionIn,
+)
+from app.sessions.views import session_detail
+
+router = APIRouter(prefix="/api/sessions", tags=["sessions"])
+
+
+async def valid_session(session_id: uuid.UUID, db: Db, _user: CurrentUser) -> InfusionSession:
+    return await service.get_session(db, session_id)
+
+
+ValidSession = Annotated[InfusionSession, Depends(valid_session)]
+
+
+@router.post("", status_code=201)
+async def create_session(
+    body: SessionCreate, db: Db, user: Clinician, settings: AppSettings
+) -> SessionDetail:
+    return await service.create_session(db, data=body, by=user, settings=settings)
+
+
+@router.get("")
+async def list_sessions(
+    db: Db, _user: CurrentUser, settings: AppSettings, active: bool | None = None
+) -> list[SessionRead]:
+    return await service.list_sessions(db, active=active, settings=settings)
+
+
+@router.get("/{session_id}")
+async def get_session(s: ValidSession, db: Db, settings: AppSettings) -> SessionDetail:
+    return await session_detail(db, s, settings)
+
+
+@router.patch("/{session_id}/checklist")
+async def update_checklist(
+    s: ValidSession, body: ChecklistIn, db: Db, user: Clinician, settings: AppSettings
+) -> SessionDetail:
+    return await service.update_checklist(db, s=s, data=body, by=user, settings=settings)
+
+
+@router.post(
+    "/{session_id}/transitions",
+    responses={
+        409: {"description": "The phase graph or a guard forbids it; the message says which"}
+    },
+)
+async def transition(
+    s: ValidSession, body: TransitionIn, db: Db, user: Clinician, settings: AppSettings
+) -> SessionDetail:
+    return await service.transition(db, s=s, data=body, by=user, settings=settings)
+
+
+@router.post("/{session_id}/notes", status_code=201)
+async def add_note(s: ValidSession, body: NoteIn, db: Db, user: Clinician) -> NoteOut:
+    return await service.add_note(db, s=s, data=body, by=user)
+
+
+@router.get("/{session_id}/timeline")
+async def timeline(s: ValidSession, db: Db) -> list[TimelineItem]:
+    return await service.timeline(db, s=s)

@@ -1,0 +1,155 @@
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.alerts.schemas import AlertOut
+from app.patients.schemas import PatientBrief
+from app.vitals.schemas import ReadingOut
+
+Phase = Literal["pre_infusion", "infusion", "paused", "recovery", "discharged", "aborted"]
+Target = Literal["infusion", "paused", "recovery", "discharged", "aborted"]
+
+
+class SessionCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    patient_id: uuid.UUID
+    location: str = Field(min_length=1, max_length=64)
+    weight_kg: float = Field(gt=20, le=350, description="Measured today, in kg")
+    dose_mg_per_kg: float = Field(gt=0, le=2, description="Ketamine dose in mg per kg")
+    planned_minutes: int = Field(default=40, ge=5, le=240)
+    drug: str = Field(default="ketamine", min_length=1, max_length=64)
+
+
+class ChecklistIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    identity_checked: bool | None = None
+    consent_signed: bool | None = None
+    fasting_confirmed: bool | None = None
+    escort_confirmed: bool | None = None
+
+
+class Checklist(BaseModel):
+    identity_checked: bool
+    consent_signed: bool
+    fasting_confirmed: bool
+    escort_confirmed: bool
+
+
+class Aldrete(BaseModel):
+    """Modified Aldrete score: each item 0–2, total ≥ 9 for discharge."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    activity: int = Field(ge=0, le=2)
+    respiration: int = Field(ge=0, le=2)
+    circulation: int = Field(ge=0, le=2)
+    consciousness: int = Field(ge=0, le=2)
+    oxygen_saturation: int = Field(ge=0, le=2)
+
+    @property
+    def total(self) -> int:
+        return (
+            self.activity
+            + self.respiration
+            + self.circulation
+            + self.consciousness
+            + self.oxygen_saturation
+        )
+
+
+class TransitionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    to: Target
+    reason: str | None = Field(default=None, max_length=2000)
+    override: bool = False
+    aldrete: Aldrete | None = None
+
+
+class NoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["note", "side_effect", "medication", "dose_change"]
+    text: str = Field(min_length=1, max_length=4000)
+    details: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
+
+
+class NoteOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    session_id: uuid.UUID
+    kind: str
+    text: str
+    details: dict[str, str | int | float | bool | None]
+    at: datetime
+    by: uuid.UUID
+
+
+class PhaseChangeOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    from_phase: str | None
+    to_phase: str
+    at: datetime
+    by: uuid.UUID
+    reason: str | None
+    override: bool
+
+
+class News2Out(BaseModel):
+    score: int
+    partial: bool
+    missing: list[str]
+    band: Literal["low", "low_medium", "medium", "high"]
+    components: dict[str, int]
+
+
+class Criterion(BaseModel):
+    name: str
+    met: bool
+    detail: str
+
+
+class Discharge(BaseModel):
+    met: bool
+    criteria: list[Criterion]
+
+
+class SessionRead(BaseModel):
+    id: uuid.UUID
+    patient: PatientBrief
+    location: str
+    drug: str
+    weight_kg: float
+    dose_mg_per_kg: float
+    total_dose_mg: float
+    planned_minutes: int
+    phase: Phase
+    phase_started_at: datetime
+    created_at: datetime
+    infusion_started_at: datetime | None
+    infusion_ended_at: datetime | None
+    latest_reading: ReadingOut | None
+    open_alerts: list[AlertOut]
+    news2: News2Out | None
+    next_reading_due_at: datetime | None
+
+
+class SessionDetail(SessionRead):
+    phase_history: list[PhaseChangeOut]
+    checklist: Checklist
+    baseline: ReadingOut | None
+    aldrete: Aldrete | None
+    discharge: Discharge
+
+
+class TimelineItem(BaseModel):
+    seq: int
+    type: str
+    at: datetime
+    data: dict[str, object]

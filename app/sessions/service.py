@@ -1,0 +1,219 @@
+"""Infusion sessions: create, checklist, phase transitions, notes, timeline."""
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.audit.service import record_audit
+from app.auth.models import User
+from app.config import Settings
+from app.db import utcnow
+from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.events import Event, record_event
+from app.patients.models import Patient
+from app.sessions.models import InfusionSession, Note, PhaseChange
+from app.sessions.phases import ACTIVE, check_transition
+from app.sessions.schemas import (
+    ChecklistIn,
+    NoteIn,
+    NoteOut,
+    SessionCreate,
+    SessionDetail,
+    SessionRead,
+    TimelineItem,
+    TransitionIn,
+)
+from app.sessions.views import bp, criteria_for, session_detail, session_read
+from app.vitals.models import Reading
+
+
+async def get_session(db: AsyncSession, session_id: uuid.UUID) -> InfusionSession:
+    s = await db.scalar(
+        select(InfusionSession)
+        .where(InfusionSession.id == session_id)
+        .options(selectinload(InfusionSession.patient))
+    )
+    if s is None:
+        raise NotFound("No infusion session with that id.")
+    return s
+
+
+async def publish_session(
+    db: AsyncSession, *, s: InfusionSession, type: str, settings: Settings
+) -> SessionRead:
+    view = await session_read(db, s, settings)
+    await record_event(
+        db, type=type, session_id=s.id, data={"session": view.model_dump(mode="json")}
+    )
+    return view
+
+
+async def create_session(
+    db: AsyncSession, *, data: SessionCreate, by: User, settings: Settings
+) -> SessionDetail:
+    patient = await db.get(Patient, data.patient_id)
+    if patient is None:
+        raise Invalid("patient_id", "No patient with that id; create the patient first.")
+    busy = await db.scalar(
+        select(InfusionSession.location).where(
+            InfusionSession.patient_id == patient.id, InfusionSession.phase.in_(ACTIVE)
+        )
+    )
+    if busy:
+        raise Conflict(f"This patient already has an active session at {busy}.")
+    now = utcnow()
+    s = InfusionSession(
+        **data.model_dump(),
+        phase="pre_infusion",
+        phase_started_at=now,
+        created_at=now,
+        created_by=by.id,
+    )
+    s.patient = patient
+    db.add(s)
+    await db.flush()
+    db.add(PhaseChange(session_id=s.id, from_phase=None, to_phase="pre_infusion", at=now, by=by.id))
+    await record_audit(db, action="session.create", user=by, target_type="session", target_id=s.id)
+    await publish_session(db, s=s, type="session.created", settings=settings)
+    await db.commit()
+    return await session_detail(db, s, settings)
+
+
+async def list_sessions(
+    db: AsyncSession, *, active: bool | None, settings: Settings
+) -> list[SessionRead]:
+    query = select(InfusionSession).options(selectinload(InfusionSession.patient))
+    if active is True:
+        query = query.where(InfusionSession.phase.in_(ACTIVE)).order_by(InfusionSession.location)
+    else:
+        if active is False:
+            query = query.where(InfusionSession.phase.not_in(ACTIVE))
+        query = query.order_by(InfusionSession.created_at.desc()).limit(200)
+    return [await session_read(db, s, settings) for s in (await db.scalars(query)).all()]
+
+
+def ensure_open(s: InfusionSession) -> None:
+    if s.phase not in ACTIVE:
+        raise Conflict(f"The session is {s.phase}; it can no longer be changed.")
+
+
+async def update_checklist(
+    db: AsyncSession, *, s: InfusionSession, data: ChecklistIn, by: User, settings: Settings
+) -> SessionDetail:
+    ensure_open(s)
+    changes = data.model_dump(exclude_none=True)
+    for key, value in changes.items():
+        setattr(s, key, value)
+    await record_audit(
+        db,
+        action="session.checklist",
+        user=by,
+        target_type="session",
+        target_id=s.id,
+        details=changes,
+    )
+    await db.commit()
+    return await session_detail(db, s, settings)
+
+
+async def transition(
+    db: AsyncSession, *, s: InfusionSession, data: TransitionIn, by: User, settings: Settings
+) -> SessionDetail:
+    reason = (data.reason or "").strip() or None
+    if data.to == "aborted" and reason is None:
+        raise Invalid("reason", "A reason is required to abort a session.")
+    if data.aldrete is not None:
+        s.aldrete = data.aldrete.model_dump()
+    baseline = await db.get(Reading, s.baseline_reading_id) if s.baseline_reading_id else None
+    discharge_unmet: list[str] = []
+    if data.to == "discharged":
+        total = data.aldrete.total if data.aldrete else None
+        discharge_unmet = [
+            c.detail for c in await criteria_for(db, s, settings, total) if not c.met
+        ]
+    verdict = check_transition(
+        phase=s.phase,
+        to=data.to,
+        checklist={
+            "identity_checked": s.identity_checked,
+            "consent_signed": s.consent_signed,
+            "fasting_confirmed": s.fasting_confirmed,
+            "escort_confirmed": s.escort_confirmed,
+        },
+        baseline=bp(baseline),
+        max_systolic=settings.baseline_max_systolic,
+        max_diastolic=settings.baseline_max_diastolic,
+        discharge_unmet=discharge_unmet,
+    )
+    if verdict.blocked:
+        raise Conflict("Cannot change phase: " + "; ".join(verdict.blocked) + ".")
+    overridden = False
+    if verdict.overridable:
+        if not data.override:
+            raise Conflict("Cannot change phase: " + "; ".join(verdict.overridable) + ".")
+        if by.role != "physician":
+            raise Forbidden(
+                "Only a physician may override: " + "; ".join(verdict.overridable) + "."
+            )
+        if reason is None:
+            raise Invalid("reason", "A reason is required to override.")
+        overridden = True
+
+    now = utcnow()
+    previous = s.phase
+    s.phase, s.phase_started_at = data.to, now
+    if data.to == "infusion" and s.infusion_started_at is None:
+        s.infusion_started_at = now
+    if data.to == "recovery":
+        s.infusion_ended_at = s.recovery_started_at = now
+    if data.to in ("discharged", "aborted"):
+        s.ended_at = now
+        if s.infusion_started_at and s.infusion_ended_at is None:
+            s.infusion_ended_at = now
+    db.add(
+        PhaseChange(
+            session_id=s.id,
+            from_phase=previous,
+            to_phase=data.to,
+            at=now,
+            by=by.id,
+            reason=reason,
+            override=overridden,
+        )
+    )
+    details: dict[str, Any] = {"from": previous, "to": data.to, "reason": reason}
+    if overridden:
+        details["overridden"] = verdict.overridable
+    await record_audit(
+        db,
+        action="session.override" if overridden else "session.transition",
+        user=by,
+        target_type="session",
+        target_id=s.id,
+        details=details,
+    )
+    await publish_session(db, s=s, type="session.phase_changed", settings=settings)
+    await db.commit()
+    return await session_detail(db, s, settings)
+
+
+async def add_note(db: AsyncSession, *, s: InfusionSession, data: NoteIn, by: User) -> NoteOut:
+    ensure_open(s)
+    note = Note(session_id=s.id, kind=data.kind, text=data.text, details=data.details, by=by.id)
+    db.add(note)
+    await db.flush()
+    out = NoteOut.model_validate(note)
+    await record_audit(db, action="session.note", user=by, target_type="session", target_id=s.id)
+    await record_event(
+        db, type="session.note_added", session_id=s.id, data={"note": out.model_dump(mode="json")}
+    )
+    await db.commit()
+    return out
+
+
+async def timeline(db: AsyncSession, *, s: InfusionSession) -> list[TimelineItem]:
+    rows = await db.scalars(select(Event).where(Event.session_id == s.id).order_by(Event.seq))
+    return [TimelineItem(seq=e.seq, type=e.type, at=e.occurred_at, data=e.data) for e in rows.all()]

@@ -1,0 +1,158 @@
+"""The outward shapes of an infusion session: the list/live tile and the full detail."""
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.alerts.models import Alert
+from app.alerts.news2 import News2Input, news2
+from app.alerts.schemas import AlertOut
+from app.config import Settings
+from app.db import utcnow
+from app.patients.schemas import PatientBrief
+from app.sessions.discharge import discharge_criteria
+from app.sessions.models import InfusionSession, PhaseChange
+from app.sessions.schemas import (
+    Aldrete,
+    Checklist,
+    Criterion,
+    Discharge,
+    News2Out,
+    PhaseChangeOut,
+    SessionDetail,
+    SessionRead,
+)
+from app.vitals import read
+from app.vitals.models import Reading
+
+
+def total_dose_mg(s: InfusionSession) -> float:
+    return round(s.weight_kg * s.dose_mg_per_kg, 1)
+
+
+def cadence_seconds(phase: str, settings: Settings) -> float | None:
+    if phase in ("infusion", "paused"):
+        return settings.infusion_check_seconds
+    if phase == "recovery":
+        return settings.recovery_check_seconds
+    return None
+
+
+def next_due(s: InfusionSession, latest: Reading | None, settings: Settings) -> datetime | None:
+    """Readings are due a cadence after the later of the phase start and the last reading."""
+    cadence = cadence_seconds(s.phase, settings)
+    if cadence is None:
+        return None
+    anchor = s.phase_started_at
+    if latest is not None and latest.taken_at > anchor:
+        anchor = latest.taken_at
+    return anchor + timedelta(seconds=cadence)
+
+
+def news2_of(reading: Reading | None) -> News2Out | None:
+    if reading is None:
+        return None
+    result = news2(
+        News2Input(
+            respiratory_rate=reading.respiratory_rate,
+            spo2=reading.spo2,
+            on_oxygen=reading.on_oxygen,
+            systolic=reading.systolic,
+            heart_rate=reading.heart_rate,
+            consciousness=reading.consciousness,
+            temperature_c=reading.temperature_c,
+        )
+    )
+    return News2Out(
+        score=result.score,
+        partial=result.partial,
+        missing=list(result.missing),
+        band=result.band,
+        components=result.components,
+    )
+
+
+async def open_alerts(db: AsyncSession, session_id: object) -> list[Alert]:
+    rows = await db.scalars(
+        select(Alert)
+        .where(Alert.session_id == session_id, Alert.state != "resolved")
+        .order_by(Alert.raised_at)
+    )
+    return list(rows.all())
+
+
+async def session_read(db: AsyncSession, s: InfusionSession, settings: Settings) -> SessionRead:
+    latest = await read.latest_current(db, session_id=s.id)
+    latest_out = (
+        (await read.describe(db, [latest], baseline_id=s.baseline_reading_id))[0]
+        if latest
+        else None
+    )
+    return SessionRead(
+        id=s.id,
+        patient=PatientBrief.model_validate(s.patient),
+        location=s.location,
+        drug=s.drug,
+        weight_kg=s.weight_kg,
+        dose_mg_per_kg=s.dose_mg_per_kg,
+        total_dose_mg=total_dose_mg(s),
+        planned_minutes=s.planned_minutes,
+        phase=s.phase,
+        phase_started_at=s.phase_started_at,
+        created_at=s.created_at,
+        infusion_started_at=s.infusion_started_at,
+        infusion_ended_at=s.infusion_ended_at,
+        latest_reading=latest_out,
+        open_alerts=[AlertOut.model_validate(a) for a in await open_alerts(db, s.id)],
+        news2=news2_of(latest),
+        next_reading_due_at=next_due(s, latest, settings),
+    )
+
+
+def bp(reading: Reading | None) -> tuple[int, int] | None:
+    return (reading.systolic, reading.diastolic) if reading else None
+
+
+async def criteria_for(
+    db: AsyncSession, s: InfusionSession, settings: Settings, aldrete_total: int | None
+) -> list[Criterion]:
+    baseline = await db.get(Reading, s.baseline_reading_id) if s.baseline_reading_id else None
+    latest = await read.latest_current(db, session_id=s.id)
+    alerts = await open_alerts(db, s.id)
+    results = discharge_criteria(
+        aldrete_total=aldrete_total,
+        baseline=bp(baseline),
+        latest=bp(latest),
+        has_active_high_alert=any(a.priority == "high" and a.state == "active" for a in alerts),
+        escort_confirmed=s.escort_confirmed,
+        recovery_started_at=s.recovery_started_at,
+        min_recovery_minutes=settings.min_recovery_minutes,
+        now=utcnow(),
+    )
+    return [Criterion(name=c.name, met=c.met, detail=c.detail) for c in results]
+
+
+async def session_detail(db: AsyncSession, s: InfusionSession, settings: Settings) -> SessionDetail:
+    summary = await session_read(db, s, settings)
+    history = await db.scalars(
+        select(PhaseChange).where(PhaseChange.session_id == s.id).order_by(PhaseChange.id)
+    )
+    baseline = await db.get(Reading, s.baseline_reading_id) if s.baseline_reading_id else None
+    aldrete = Aldrete.model_validate(s.aldrete) if s.aldrete else None
+    criteria = await criteria_for(db, s, settings, aldrete.total if aldrete else None)
+    return SessionDetail(
+        **summary.model_dump(),
+        phase_history=[PhaseChangeOut.model_validate(p) for p in history.all()],
+        checklist=Checklist(
+            identity_checked=s.identity_checked,
+            consent_signed=s.consent_signed,
+            fasting_confirmed=s.fasting_confirmed,
+            escort_confirmed=s.escort_confirmed,
+        ),
+        baseline=(await read.describe(db, [baseline], baseline_id=s.baseline_reading_id))[0]
+        if baseline
+        else None,
+        aldrete=aldrete,
+        discharge=Discharge(met=all(c.met for c in criteria), criteria=criteria),
+    )

@@ -1,0 +1,42 @@
+"""Per vital: label, UCUM unit, LOINC code and the plausible range (DESIGN §2).
+
+The ranges reject only the impossible; dangerous but possible values are accepted and alerted on.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Vital:
+    field: str
+    label: str
+    unit: str  # UCUM
+    loinc: str | None
+    display: str
+    low: float
+    high: float
+
+
+VITALS: dict[str, Vital] = {
+    v.field: v
+    for v in (
+        Vital("heart_rate", "HR", "/min", "8867-4", "Heart rate", 0, 300),
+        Vital("systolic", "SBP", "mm[Hg]", "8480-6", "Systolic blood pressure", 0, 300),
+        Vital("diastolic", "DBP", "mm[Hg]", "8462-4", "Diastolic blood pressure", 0, 300),
+        Vital("spo2", "SpO2", "%", "59408-5", "Oxygen saturation by pulse oximetry", 0, 100),
+        Vital("respiratory_rate", "RR", "/min", "9279-1", "Respiratory rate", 0, 80),
+        Vital("temperature_c", "Temp", "Cel", "8310-5", "Body temperature", 25, 45),
+        Vital("sedation_rass", "RASS", "{score}", None, "Richmond Agitation-Sedation Scale", -5, 4),
+        Vital("dissociation_cadss6", "CADSS-6", "{score}", None, "CADSS-6 dissociation", 0, 24),
+    )
+}
+BP_PANEL_LOINC = "85354-9"
+SPO2_ALT_LOINC = "2708-6"
+WEIGHT_LOINC = "29463-7"
+UNIT_TEXT = {"/min": "/min", "mm[Hg]": "mmHg", "%": "%", "Cel": "°C", "{score}": ""}
+
+
+def range_message(field: str) -> str:
+    v = VITALS[field]
+    unit = UNIT_TEXT[v.unit]
+    return f"{v.display} must be between {v.low:g} and {v.high:g}{' ' + unit if unit else ''}"

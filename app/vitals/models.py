@@ -1,0 +1,47 @@
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base, UTCDateTime, utcnow
+
+
+class Reading(Base):
+    """One set of vitals. Never updated or deleted: corrections are new rows (see ReadingError)."""
+
+    __tablename__ = "reading"
+    __table_args__ = (Index("ix_reading_session_taken", "session_id", "taken_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)  # the tablet's UUID
+    session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("infusion_session.id"))
+    # Hash of the client's body, so a replay can be told from a different reading with the same id.
+    body_hash: Mapped[str] = mapped_column(String(64))
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    recorded_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("app_user.id"))
+    phase: Mapped[str] = mapped_column(String(16))
+    heart_rate: Mapped[int]
+    systolic: Mapped[int]
+    diastolic: Mapped[int]
+    spo2: Mapped[int]
+    respiratory_rate: Mapped[int | None]
+    temperature_c: Mapped[float | None]
+    on_oxygen: Mapped[bool | None]
+    consciousness: Mapped[str | None] = mapped_column(String(1))
+    sedation_rass: Mapped[int | None]
+    dissociation_cadss6: Mapped[int | None]
+    note: Mapped[str | None] = mapped_column(Text)
+    amends: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("reading.id"), index=True)
+    amend_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class ReadingError(Base):
+    """Marks a reading as entered in error; the reading itself stays as it was."""
+
+    __tablename__ = "reading_error"
+
+    reading_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("reading.id"), primary_key=True)
+    reason: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    by: Mapped[uuid.UUID] = mapped_column(ForeignKey("app_user.id"))

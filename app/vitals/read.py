@@ -1,0 +1,107 @@
+"""Reading queries and their outward shape, shared by sessions, alerts, live and exports."""
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import ColumnElement, exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from app.vitals.models import Reading, ReadingError
+from app.vitals.schemas import ReadingOut
+
+_Amendment = aliased(Reading)
+
+
+def is_current() -> ColumnElement[bool]:
+    """SQL condition: neither amended by a later reading nor marked entered in error."""
+    return ~exists().where(_Amendment.amends == Reading.id) & ~exists().where(
+        ReadingError.reading_id == Reading.id
+    )
+
+
+def to_out(
+    reading: Reading,
+    *,
+    baseline_id: uuid.UUID | None,
+    amended_by: uuid.UUID | None = None,
+    error_reason: str | None = None,
+) -> ReadingOut:
+    if error_reason is not None:
+        status = "entered_in_error"
+    elif amended_by is not None:
+        status = "amended"
+    else:
+        status = "final"
+    return ReadingOut(
+        id=reading.id,
+        session_id=reading.session_id,
+        taken_at=reading.taken_at,
+        recorded_at=reading.recorded_at,
+        recorded_by=reading.recorded_by,
+        phase=reading.phase,
+        heart_rate=reading.heart_rate,
+        systolic=reading.systolic,
+        diastolic=reading.diastolic,
+        spo2=reading.spo2,
+        respiratory_rate=reading.respiratory_rate,
+        temperature_c=reading.temperature_c,
+        on_oxygen=reading.on_oxygen,
+        consciousness=reading.consciousness,
+        sedation_rass=reading.sedation_rass,
+        dissociation_cadss6=reading.dissociation_cadss6,
+        note=reading.note,
+        is_baseline=reading.id == baseline_id,
+        amends=reading.amends,
+        amend_reason=reading.amend_reason,
+        amended_by=amended_by,
+        status=status,
+        error_reason=error_reason,
+    )
+
+
+async def describe(
+    db: AsyncSession, readings: Sequence[Reading], *, baseline_id: uuid.UUID | None
+) -> list[ReadingOut]:
+    """Readings with their status, looked up in two queries whatever their number."""
+    ids = [r.id for r in readings]
+    if not ids:
+        return []
+    amended = dict(
+        (await db.execute(select(Reading.amends, Reading.id).where(Reading.amends.in_(ids)))).all()
+    )
+    errors = dict(
+        (
+            await db.execute(
+                select(ReadingError.reading_id, ReadingError.reason).where(
+                    ReadingError.reading_id.in_(ids)
+                )
+            )
+        ).all()
+    )
+    return [
+        to_out(
+            r, baseline_id=baseline_id, amended_by=amended.get(r.id), error_reason=errors.get(r.id)
+        )
+        for r in readings
+    ]
+
+
+async def session_readings(
+    db: AsyncSession, *, session_id: uuid.UUID, baseline_id: uuid.UUID | None
+) -> list[ReadingOut]:
+    rows = await db.scalars(
+        select(Reading)
+        .where(Reading.session_id == session_id)
+        .order_by(Reading.taken_at, Reading.recorded_at)
+    )
+    return await describe(db, rows.all(), baseline_id=baseline_id)
+
+
+async def latest_current(db: AsyncSession, *, session_id: uuid.UUID) -> Reading | None:
+    return await db.scalar(
+        select(Reading)
+        .where(Reading.session_id == session_id, is_current())
+        .order_by(Reading.taken_at.desc(), Reading.recorded_at.desc())
+        .limit(1)
+    )

@@ -1,0 +1,83 @@
+import uuid
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel
+
+from app.alerts.schemas import AlertOut
+from app.deps import AppSettings, Clinician, Db
+from app.sessions.router import ValidSession
+from app.vitals import read, service
+from app.vitals.schemas import EnteredInError, ReadingAmend, ReadingIn, ReadingOut
+
+router = APIRouter(prefix="/api/sessions/{session_id}/readings", tags=["readings"])
+
+
+class ReadingAnswer(BaseModel):
+    reading: ReadingOut
+    alerts: list[AlertOut]
+    recheck_prompt: bool
+
+
+def answer(result: service.ReadingResult, response: Response) -> ReadingAnswer:
+    response.status_code = 201 if result.created else 200
+    return ReadingAnswer(
+        reading=result.reading, alerts=result.alerts, recheck_prompt=result.recheck
+    )
+
+
+@router.put(
+    "/{reading_id}",
+    status_code=201,
+    responses={
+        200: {"model": ReadingAnswer, "description": "Identical replay: the stored reading"},
+        409: {"description": "Another body with this id, or the session has ended"},
+    },
+)
+async def put_reading(
+    s: ValidSession,
+    reading_id: uuid.UUID,
+    body: ReadingIn,
+    db: Db,
+    user: Clinician,
+    settings: AppSettings,
+    response: Response,
+) -> ReadingAnswer:
+    result = await service.record_reading(
+        db, session=s, reading_id=reading_id, data=body, by=user, settings=settings
+    )
+    return answer(result, response)
+
+
+@router.get("")
+async def list_readings(s: ValidSession, db: Db) -> list[ReadingOut]:
+    return await read.session_readings(db, session_id=s.id, baseline_id=s.baseline_reading_id)
+
+
+@router.post("/{reading_id}/amend", status_code=201, responses={200: {"model": ReadingAnswer}})
+async def amend_reading(
+    s: ValidSession,
+    reading_id: uuid.UUID,
+    body: ReadingAmend,
+    db: Db,
+    user: Clinician,
+    settings: AppSettings,
+    response: Response,
+) -> ReadingAnswer:
+    result = await service.amend_reading(
+        db, session=s, reading_id=reading_id, data=body, by=user, settings=settings
+    )
+    return answer(result, response)
+
+
+@router.post("/{reading_id}/entered-in-error")
+async def entered_in_error(
+    s: ValidSession,
+    reading_id: uuid.UUID,
+    body: EnteredInError,
+    db: Db,
+    user: Clinician,
+    settings: AppSettings,
+) -> ReadingOut:
+    return await service.mark_entered_in_error(
+        db, session=s, reading_id=reading_id, data=body, by=user, settings=settings
+    )

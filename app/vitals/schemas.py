@@ -1,0 +1,117 @@
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from app.vitals.codes import VITALS, range_message
+
+ReadingStatus = Literal["final", "amended", "entered_in_error"]
+
+
+def _in_range(field: str) -> AfterValidator:
+    vital = VITALS[field]
+
+    def check(value: float) -> float:
+        if not vital.low <= value <= vital.high:
+            raise ValueError(f"{range_message(field)}; got {value:g}")
+        return value
+
+    return AfterValidator(check)
+
+
+HeartRate = Annotated[int, _in_range("heart_rate")]
+Systolic = Annotated[int, _in_range("systolic")]
+Diastolic = Annotated[int, _in_range("diastolic")]
+SpO2 = Annotated[int, _in_range("spo2")]
+RespRate = Annotated[int, _in_range("respiratory_rate")]
+Temperature = Annotated[float, _in_range("temperature_c")]
+Rass = Annotated[int, _in_range("sedation_rass")]
+Cadss = Annotated[int, _in_range("dissociation_cadss6")]
+Acvpu = Literal["A", "C", "V", "P", "U"]
+
+
+def _check_bp(systolic: int | None, diastolic: int | None) -> None:
+    if systolic is not None and diastolic is not None and diastolic >= systolic:
+        raise ValueError(
+            f"Diastolic pressure ({diastolic}) must be lower than systolic ({systolic})"
+        )
+
+
+class ReadingIn(BaseModel):
+    """Units are fixed (see vitals/codes.py); unknown fields are refused, not ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    taken_at: AwareDatetime
+    heart_rate: HeartRate
+    systolic: Systolic
+    diastolic: Diastolic
+    spo2: SpO2
+    respiratory_rate: RespRate | None = None
+    temperature_c: Temperature | None = None
+    on_oxygen: bool | None = None
+    consciousness: Acvpu | None = None
+    sedation_rass: Rass | None = None
+    dissociation_cadss6: Cadss | None = None
+    note: str | None = Field(default=None, max_length=2000)
+
+    @model_validator(mode="after")
+    def _bp(self) -> "ReadingIn":
+        _check_bp(self.systolic, self.diastolic)
+        return self
+
+
+class ReadingAmend(BaseModel):
+    """The corrected fields; the others are carried over from the amended reading."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=3, max_length=2000)
+    id: uuid.UUID | None = Field(
+        default=None, description="Client UUID for the correction, so a retry is not doubled"
+    )
+    taken_at: AwareDatetime | None = None
+    heart_rate: HeartRate | None = None
+    systolic: Systolic | None = None
+    diastolic: Diastolic | None = None
+    spo2: SpO2 | None = None
+    respiratory_rate: RespRate | None = None
+    temperature_c: Temperature | None = None
+    on_oxygen: bool | None = None
+    consciousness: Acvpu | None = None
+    sedation_rass: Rass | None = None
+    dissociation_cadss6: Cadss | None = None
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class EnteredInError(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=3, max_length=2000)
+
+
+class ReadingOut(BaseModel):
+    id: uuid.UUID
+    session_id: uuid.UUID
+    taken_at: datetime
+    recorded_at: datetime
+    recorded_by: uuid.UUID
+    phase: str
+    heart_rate: int
+    systolic: int
+    diastolic: int
+    spo2: int
+    respiratory_rate: int | None
+    temperature_c: float | None
+    on_oxygen: bool | None
+    consciousness: Acvpu | None
+    sedation_rass: int | None
+    dissociation_cadss6: int | None
+    note: str | None
+    is_baseline: bool
+    amends: uuid.UUID | None
+    amend_reason: str | None
+    amended_by: uuid.UUID | None = Field(description="The reading that corrects this one")
+    status: ReadingStatus
+    error_reason: str | None

@@ -1,0 +1,151 @@
+"""Fixtures shared by every test: a migrated database per test (SQLite and PostgreSQL), the app,
+and logged-in clients for each role."""
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from app.config import Settings
+from app.main import create_app
+from app.migrate import upgrade
+
+PG_URL = os.environ.get("VIGIL_TEST_POSTGRES_URL", "")
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(scope="session")
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "vigil.db"
+    upgrade(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """A PostgreSQL database of our own, migrated once; tests empty its tables afterwards."""
+    if not PG_URL:
+        if os.environ.get("CI"):
+            pytest.fail("VIGIL_TEST_POSTGRES_URL is not set: PostgreSQL tests must run in CI")
+        pytest.skip("VIGIL_TEST_POSTGRES_URL not set")
+    name = f"vigil_test_{uuid.uuid4().hex[:8]}"
+    admin_url = PG_URL
+    asyncio.run(_pg_admin(admin_url, f'CREATE DATABASE "{name}"'))
+    url = admin_url.rsplit("/", 1)[0] + "/" + name
+    upgrade(url)
+    yield url
+    asyncio.run(_pg_admin(admin_url, f'DROP DATABASE "{name}" WITH (FORCE)'))
+
+
+async def _pg_admin(url: str, sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+async def _truncate(url: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        tables = await conn.fetch(
+            "SELECT tablename FROM pg_tables WHERE schemaname='public' AND tablename <> 'alembic_version'"
+        )
+        names = ", ".join(f'"{t["tablename"]}"' for t in tables)
+        await conn.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        path = tmp_path / "vigil.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite+aiosqlite:///{path}"
+    else:
+        url = request.getfixturevalue("pg_database")
+        yield url
+        asyncio.run(_truncate(url))
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        env="test",
+        database_url=database_url,
+        frontend_dist=tmp_path / "no-frontend",
+        timer_interval_seconds=0.2,
+    )
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[Any]:
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def anon(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://vigil.test") as client:
+        yield client
+
+
+@dataclass
+class Staff:
+    nurse: httpx.AsyncClient
+    physician: httpx.AsyncClient
+    admin: httpx.AsyncClient
+    ids: dict[str, uuid.UUID]
+
+
+async def create_user(app: Any, username: str, role: str) -> uuid.UUID:
+    from app.auth.schemas import UserCreate
+    from app.auth.service import create_user as create
+
+    async with app.state.database.session() as db:
+        user = await create(
+            db,
+            data=UserCreate.model_validate(
+                {"username": username, "display_name": username.title(), "role": role,
+                 "password": PASSWORD}
+            ),
+            by=None,
+        )
+        return user.id
+
+
+async def bearer_client(app: Any, username: str) -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50001))
+    client = httpx.AsyncClient(transport=transport, base_url="http://vigil.test")
+    answer = await client.post("/api/auth/token", data={"username": username, "password": PASSWORD})
+    assert answer.status_code == 200, answer.text
+    client.headers["Authorization"] = f"Bearer {answer.json()['access_token']}"
+    return client
+
+
+@pytest.fixture
+async def staff(app: Any) -> AsyncIterator[Staff]:
+    ids = {role: await create_user(app, role, role) for role in ("nurse", "physician", "admin")}
+    clients = [await bearer_client(app, role) for role in ("nurse", "physician", "admin")]
+    yield Staff(*clients, ids=ids)
+    for client in clients:
+        await client.aclose()
