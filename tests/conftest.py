@@ -117,35 +117,48 @@ class Staff:
     ids: dict[str, uuid.UUID]
 
 
-async def create_user(app: Any, username: str, role: str) -> uuid.UUID:
-    from app.auth.schemas import UserCreate
-    from app.auth.service import create_user as create
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    # Argon2 is slow on purpose; hashing once keeps a few hundred tests quick.
+    from app.auth.service import hash_password
+
+    return hash_password(PASSWORD)
+
+
+async def create_user(app: Any, username: str, role: str, password_hash: str) -> uuid.UUID:
+    """A user inserted directly (the HTTP user API has its own tests)."""
+    from app.auth.models import User
 
     async with app.state.database.session() as db:
-        user = await create(
-            db,
-            data=UserCreate.model_validate(
-                {"username": username, "display_name": username.title(), "role": role,
-                 "password": PASSWORD}
-            ),
-            by=None,
+        user = User(
+            username=username, display_name=username.title(), role=role, password_hash=password_hash
         )
+        db.add(user)
+        await db.commit()
         return user.id
 
 
-async def bearer_client(app: Any, username: str) -> httpx.AsyncClient:
+async def bearer_client(app: Any, user_id: uuid.UUID) -> httpx.AsyncClient:
+    from app.auth.models import User
+    from app.auth.service import start_login
+
+    async with app.state.database.session() as db:
+        user = await db.get(User, user_id)
+        assert user is not None
+        token = await start_login(
+            db, user=user, kind="bearer", settings=app.state.settings, client_addr="127.0.0.1"
+        )
     transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50001))
     client = httpx.AsyncClient(transport=transport, base_url="http://vigil.test")
-    answer = await client.post("/api/auth/token", data={"username": username, "password": PASSWORD})
-    assert answer.status_code == 200, answer.text
-    client.headers["Authorization"] = f"Bearer {answer.json()['access_token']}"
+    client.headers["Authorization"] = f"Bearer {token}"
     return client
 
 
 @pytest.fixture
-async def staff(app: Any) -> AsyncIterator[Staff]:
-    ids = {role: await create_user(app, role, role) for role in ("nurse", "physician", "admin")}
-    clients = [await bearer_client(app, role) for role in ("nurse", "physician", "admin")]
+async def staff(app: Any, password_hash: str) -> AsyncIterator[Staff]:
+    roles = ("nurse", "physician", "admin")
+    ids = {role: await create_user(app, role, role, password_hash) for role in roles}
+    clients = [await bearer_client(app, ids[role]) for role in roles]
     yield Staff(*clients, ids=ids)
     for client in clients:
         await client.aclose()

@@ -123,12 +123,11 @@ async def record_reading(
         phase=session.phase,
         **data.model_dump(),
     )
-    db.add(reading)
     try:
-        await db.flush()
+        async with db.begin_nested():
+            db.add(reading)
     except IntegrityError:
         # Another request stored this id first (a tablet retrying in parallel): answer as a replay.
-        await db.rollback()
         existing = await db.get(Reading, reading_id)
         if existing is None:
             raise

@@ -1,0 +1,78 @@
+"""Builders for test data through the real HTTP API."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+_mrn = iter(range(100000, 999999))
+
+
+def vitals(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "taken_at": datetime.now(UTC).isoformat(),
+        "heart_rate": 72,
+        "systolic": 124,
+        "diastolic": 78,
+        "spo2": 98,
+        "respiratory_rate": 14,
+    }
+    body.update(overrides)
+    return body
+
+
+def ago(**delta: float) -> str:
+    return (datetime.now(UTC) - timedelta(**delta)).isoformat()
+
+
+async def patient(client: httpx.AsyncClient, **overrides: Any) -> dict[str, Any]:
+    body = {"mrn": f"MRN-{next(_mrn)}", "full_name": "Alex Rivera", "date_of_birth": "1980-04-02"}
+    body.update(overrides)
+    answer = await client.post("/api/patients", json=body)
+    assert answer.status_code == 201, answer.text
+    return answer.json()  # type: ignore[no-any-return]
+
+
+async def session(client: httpx.AsyncClient, **overrides: Any) -> dict[str, Any]:
+    if "patient_id" not in overrides:
+        overrides["patient_id"] = (await patient(client))["id"]
+    body = {"location": "Chair 1", "weight_kg": 70, "dose_mg_per_kg": 0.5} | overrides
+    answer = await client.post("/api/sessions", json=body)
+    assert answer.status_code == 201, answer.text
+    return answer.json()  # type: ignore[no-any-return]
+
+
+async def put_reading(
+    client: httpx.AsyncClient, session_id: str, reading_id: str | None = None, **values: Any
+) -> httpx.Response:
+    reading_id = reading_id or str(uuid.uuid4())
+    return await client.put(f"/api/sessions/{session_id}/readings/{reading_id}", json=vitals(**values))
+
+
+async def transition(client: httpx.AsyncClient, session_id: str, to: str, **extra: Any) -> httpx.Response:
+    return await client.post(f"/api/sessions/{session_id}/transitions", json={"to": to, **extra})
+
+
+CHECKLIST = {
+    "identity_checked": True,
+    "consent_signed": True,
+    "fasting_confirmed": True,
+    "escort_confirmed": True,
+}
+
+
+async def ready_session(client: httpx.AsyncClient, **baseline: Any) -> dict[str, Any]:
+    """A session with its checklist done and a baseline reading: ready to start the infusion."""
+    s = await session(client)
+    assert (await client.patch(f"/api/sessions/{s['id']}/checklist", json=CHECKLIST)).status_code == 200
+    answer = await put_reading(client, s["id"], **baseline)
+    assert answer.status_code == 201, answer.text
+    return s
+
+
+async def infusing_session(client: httpx.AsyncClient) -> dict[str, Any]:
+    s = await ready_session(client)
+    answer = await transition(client, s["id"], "infusion")
+    assert answer.status_code == 200, answer.text
+    return answer.json()  # type: ignore[no-any-return]
