@@ -34,6 +34,7 @@ def serve(
         workers=workers,
         log_level=settings.log_level.lower(),
         proxy_headers=True,
+        access_log=False,
     )
 
 

@@ -1,5 +1,7 @@
 """ASGI middleware: request context (id, client address) and security headers on every response."""
 
+import logging
+import time
 import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -21,6 +23,9 @@ SECURITY_HEADERS = [
 ]
 
 
+log = logging.getLogger("vigil.access")
+
+
 class RequestContext:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -34,8 +39,13 @@ class RequestContext:
         client_addr_var.set(client[0] if client else None)
         user_id_var.set(None)
 
+        started = time.perf_counter()
+        status = 500
+
         async def send_with_headers(message: Message) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
+                status = message["status"]
                 headers = list(message.get("headers", []))
                 headers.extend(SECURITY_HEADERS)
                 if scope["path"].startswith("/api/"):
@@ -43,4 +53,17 @@ class RequestContext:
                 message["headers"] = headers
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            route = scope.get("route")
+            log.info(
+                "request",
+                extra={
+                    "method": scope.get("method", "WS"),
+                    # The route template, never the raw path: ids only, no query string.
+                    "route": getattr(route, "path", "unmatched"),
+                    "status": status,
+                    "latency_ms": round((time.perf_counter() - started) * 1000, 2),
+                },
+            )

@@ -47,10 +47,14 @@ async def put_reading(
     client: httpx.AsyncClient, session_id: str, reading_id: str | None = None, **values: Any
 ) -> httpx.Response:
     reading_id = reading_id or str(uuid.uuid4())
-    return await client.put(f"/api/sessions/{session_id}/readings/{reading_id}", json=vitals(**values))
+    return await client.put(
+        f"/api/sessions/{session_id}/readings/{reading_id}", json=vitals(**values)
+    )
 
 
-async def transition(client: httpx.AsyncClient, session_id: str, to: str, **extra: Any) -> httpx.Response:
+async def transition(
+    client: httpx.AsyncClient, session_id: str, to: str, **extra: Any
+) -> httpx.Response:
     return await client.post(f"/api/sessions/{session_id}/transitions", json={"to": to, **extra})
 
 
@@ -65,7 +69,9 @@ CHECKLIST = {
 async def ready_session(client: httpx.AsyncClient, **baseline: Any) -> dict[str, Any]:
     """A session with its checklist done and a baseline reading: ready to start the infusion."""
     s = await session(client)
-    assert (await client.patch(f"/api/sessions/{s['id']}/checklist", json=CHECKLIST)).status_code == 200
+    assert (
+        await client.patch(f"/api/sessions/{s['id']}/checklist", json=CHECKLIST)
+    ).status_code == 200
     answer = await put_reading(client, s["id"], **baseline)
     assert answer.status_code == 201, answer.text
     return s

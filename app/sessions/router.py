@@ -49,7 +49,7 @@ async def get_session(s: ValidSession, db: Db, settings: AppSettings) -> Session
 
 @router.patch("/{session_id}/checklist")
 async def update_checklist(
-    s: ValidSession, body: ChecklistIn, db: Db, user: Clinician, settings: AppSettings
+    user: Clinician, s: ValidSession, body: ChecklistIn, db: Db, settings: AppSettings
 ) -> SessionDetail:
     return await service.update_checklist(db, s=s, data=body, by=user, settings=settings)
 
@@ -61,13 +61,13 @@ async def update_checklist(
     },
 )
 async def transition(
-    s: ValidSession, body: TransitionIn, db: Db, user: Clinician, settings: AppSettings
+    user: Clinician, s: ValidSession, body: TransitionIn, db: Db, settings: AppSettings
 ) -> SessionDetail:
     return await service.transition(db, s=s, data=body, by=user, settings=settings)
 
 
 @router.post("/{session_id}/notes", status_code=201)
-async def add_note(s: ValidSession, body: NoteIn, db: Db, user: Clinician) -> NoteOut:
+async def add_note(user: Clinician, s: ValidSession, body: NoteIn, db: Db) -> NoteOut:
     return await service.add_note(db, s=s, data=body, by=user)
 
 

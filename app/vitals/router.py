@@ -34,11 +34,11 @@ def answer(result: service.ReadingResult, response: Response) -> ReadingAnswer:
     },
 )
 async def put_reading(
+    user: Clinician,
     s: ValidSession,
     reading_id: uuid.UUID,
     body: ReadingIn,
     db: Db,
-    user: Clinician,
     settings: AppSettings,
     response: Response,
 ) -> ReadingAnswer:
@@ -55,11 +55,11 @@ async def list_readings(s: ValidSession, db: Db) -> list[ReadingOut]:
 
 @router.post("/{reading_id}/amend", status_code=201, responses={200: {"model": ReadingAnswer}})
 async def amend_reading(
+    user: Clinician,
     s: ValidSession,
     reading_id: uuid.UUID,
     body: ReadingAmend,
     db: Db,
-    user: Clinician,
     settings: AppSettings,
     response: Response,
 ) -> ReadingAnswer:
@@ -71,11 +71,11 @@ async def amend_reading(
 
 @router.post("/{reading_id}/entered-in-error")
 async def entered_in_error(
+    user: Clinician,
     s: ValidSession,
     reading_id: uuid.UUID,
     body: EnteredInError,
     db: Db,
-    user: Clinician,
     settings: AppSettings,
 ) -> ReadingOut:
     return await service.mark_entered_in_error(

@@ -18,7 +18,9 @@ async def test_discharge_when_every_criterion_holds(staff):
     sid = s["id"]
     await transition(staff.nurse, sid, "recovery")
     await factories.put_reading(staff.nurse, sid, systolic=170, diastolic=90)  # BP outside ±20 %
-    low = await transition(staff.nurse, sid, "discharged", aldrete={**ALDRETE_OK, "oxygen_saturation": 0})
+    low = await transition(
+        staff.nurse, sid, "discharged", aldrete={**ALDRETE_OK, "oxygen_saturation": 0}
+    )
     assert low.status_code == 409
     assert "Aldrete 8" in low.json()["detail"] and "outside" in low.json()["detail"]
     await factories.put_reading(staff.nurse, sid, systolic=130, diastolic=80)
@@ -26,5 +28,3 @@ async def test_discharge_when_every_criterion_holds(staff):
     assert ok.status_code == 200, ok.text
     assert ok.json()["discharge"]["met"] is True
     assert ok.json()["aldrete"]["oxygen_saturation"] == 1
-
-

@@ -31,7 +31,12 @@ async def test_session_validation(staff):
     assert bad.json()["detail"][0]["loc"][-1] == "weight_kg"
     unknown = await staff.nurse.post(
         "/api/sessions",
-        json={"patient_id": str(uuid.uuid4()), "location": "C1", "weight_kg": 70, "dose_mg_per_kg": 0.5},
+        json={
+            "patient_id": str(uuid.uuid4()),
+            "location": "C1",
+            "weight_kg": 70,
+            "dose_mg_per_kg": 0.5,
+        },
     )
     assert unknown.status_code == 422
     assert "patient" in unknown.json()["detail"][0]["msg"]
@@ -41,7 +46,12 @@ async def test_one_active_session_per_patient(staff):
     s = await factories.session(staff.nurse)
     again = await staff.nurse.post(
         "/api/sessions",
-        json={"patient_id": s["patient"]["id"], "location": "C2", "weight_kg": 70, "dose_mg_per_kg": 0.5},
+        json={
+            "patient_id": s["patient"]["id"],
+            "location": "C2",
+            "weight_kg": 70,
+            "dose_mg_per_kg": 0.5,
+        },
     )
     assert again.status_code == 409
 
@@ -53,7 +63,10 @@ async def test_infusion_needs_checklist_and_baseline(staff):
     detail = answer.json()["detail"]
     assert "consent signed" in detail and "no baseline reading" in detail
     await staff.nurse.patch(f"/api/sessions/{s['id']}/checklist", json=factories.CHECKLIST)
-    assert "no baseline reading" in (await transition(staff.nurse, s["id"], "infusion")).json()["detail"]
+    assert (
+        "no baseline reading"
+        in (await transition(staff.nurse, s["id"], "infusion")).json()["detail"]
+    )
     await factories.put_reading(staff.nurse, s["id"])
     started = await transition(staff.nurse, s["id"], "infusion")
     assert started.status_code == 200
@@ -82,17 +95,29 @@ async def test_pause_resume_recovery_and_phase_graph(staff):
     s = await factories.infusing_session(staff.nurse)
     sid = s["id"]
     assert (await transition(staff.nurse, sid, "discharged")).status_code == 409
-    assert (await transition(staff.nurse, sid, "paused", reason="nausea")).json()["phase"] == "paused"
+    assert (await transition(staff.nurse, sid, "paused", reason="nausea")).json()[
+        "phase"
+    ] == "paused"
     assert (await transition(staff.nurse, sid, "infusion")).json()["phase"] == "infusion"
     rec = (await transition(staff.nurse, sid, "recovery")).json()
     assert rec["phase"] == "recovery" and rec["infusion_ended_at"] is not None
     assert (await transition(staff.nurse, sid, "infusion")).status_code == 409
     assert [p["to_phase"] for p in rec["phase_history"]] == [
-        "pre_infusion", "infusion", "paused", "infusion", "recovery",
+        "pre_infusion",
+        "infusion",
+        "paused",
+        "infusion",
+        "recovery",
     ]
 
 
-ALDRETE_OK = {"activity": 2, "respiration": 2, "circulation": 2, "consciousness": 2, "oxygen_saturation": 1}
+ALDRETE_OK = {
+    "activity": 2,
+    "respiration": 2,
+    "circulation": 2,
+    "consciousness": 2,
+    "oxygen_saturation": 1,
+}
 
 
 async def test_discharge_requires_criteria(staff):
@@ -107,10 +132,19 @@ async def test_discharge_requires_criteria(staff):
     unmet = {c["name"] for c in detail["discharge"]["criteria"] if not c["met"]}
     assert "recovery_time" in unmet and detail["discharge"]["met"] is False
     # A physician may discharge early with a reason; a nurse may not.
-    assert (await transition(staff.nurse, sid, "discharged", aldrete=ALDRETE_OK, override=True,
-                             reason="x")).status_code == 403
-    done = await transition(staff.physician, sid, "discharged", aldrete=ALDRETE_OK, override=True,
-                            reason="Protocol variance approved")
+    assert (
+        await transition(
+            staff.nurse, sid, "discharged", aldrete=ALDRETE_OK, override=True, reason="x"
+        )
+    ).status_code == 403
+    done = await transition(
+        staff.physician,
+        sid,
+        "discharged",
+        aldrete=ALDRETE_OK,
+        override=True,
+        reason="Protocol variance approved",
+    )
     assert done.status_code == 200 and done.json()["phase"] == "discharged"
     assert (await factories.put_reading(staff.nurse, sid)).status_code == 409
     assert (await transition(staff.physician, sid, "aborted", reason="x")).status_code == 409
@@ -131,7 +165,9 @@ async def test_notes_and_timeline(staff):
         f"/api/sessions/{s['id']}/notes", json={"kind": "side_effect", "text": "Mild nausea"}
     )
     assert note.status_code == 201
-    bad = await staff.nurse.post(f"/api/sessions/{s['id']}/notes", json={"kind": "gossip", "text": "x"})
+    bad = await staff.nurse.post(
+        f"/api/sessions/{s['id']}/notes", json={"kind": "gossip", "text": "x"}
+    )
     assert bad.status_code == 422
     timeline = (await staff.physician.get(f"/api/sessions/{s['id']}/timeline")).json()
     types = [e["type"] for e in timeline]
@@ -144,7 +180,9 @@ async def test_notes_and_timeline(staff):
 
 async def test_checklist_and_unknown_session(staff):
     s = await factories.session(staff.nurse)
-    answer = await staff.nurse.patch(f"/api/sessions/{s['id']}/checklist", json={"consent_signed": True})
+    answer = await staff.nurse.patch(
+        f"/api/sessions/{s['id']}/checklist", json={"consent_signed": True}
+    )
     assert answer.json()["checklist"]["consent_signed"] is True
     assert answer.json()["checklist"]["identity_checked"] is False
     assert (await staff.nurse.get(f"/api/sessions/{uuid.uuid4()}")).status_code == 404

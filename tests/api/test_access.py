@@ -1,0 +1,102 @@
+"""Every route requires a login, and each role may do exactly what DESIGN §5 allows."""
+
+import uuid
+
+import pytest
+
+pytestmark = pytest.mark.anyio
+
+PUBLIC = {
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
+    ("GET", "/metrics"),
+    ("POST", "/api/auth/token"),
+    ("POST", "/api/auth/login"),
+}
+ALL = {"nurse", "physician", "admin"}
+CLINICIANS = {"nurse", "physician"}
+EXPORTERS = {"physician", "admin"}
+
+# (method, path) → roles allowed. A new route fails the completeness test until it is listed.
+MATRIX: dict[tuple[str, str], set[str]] = {
+    ("GET", "/api/auth/me"): ALL,
+    ("POST", "/api/auth/logout"): ALL,
+    ("GET", "/api/users"): {"admin"},
+    ("POST", "/api/users"): {"admin"},
+    ("PATCH", "/api/users/{user_id}"): {"admin"},
+    ("GET", "/api/patients"): ALL,
+    ("POST", "/api/patients"): CLINICIANS,
+    ("GET", "/api/patients/{patient_id}"): ALL,
+    ("GET", "/api/patients/{patient_id}/alert-rules"): ALL,
+    ("PUT", "/api/patients/{patient_id}/alert-rules"): {"physician"},
+    ("GET", "/api/sessions"): ALL,
+    ("POST", "/api/sessions"): CLINICIANS,
+    ("GET", "/api/sessions/{session_id}"): ALL,
+    ("PATCH", "/api/sessions/{session_id}/checklist"): CLINICIANS,
+    ("POST", "/api/sessions/{session_id}/transitions"): CLINICIANS,
+    ("POST", "/api/sessions/{session_id}/notes"): CLINICIANS,
+    ("GET", "/api/sessions/{session_id}/timeline"): ALL,
+    ("GET", "/api/sessions/{session_id}/readings"): ALL,
+    ("PUT", "/api/sessions/{session_id}/readings/{reading_id}"): CLINICIANS,
+    ("POST", "/api/sessions/{session_id}/readings/{reading_id}/amend"): CLINICIANS,
+    ("POST", "/api/sessions/{session_id}/readings/{reading_id}/entered-in-error"): CLINICIANS,
+    ("GET", "/api/alerts"): ALL,
+    ("POST", "/api/alerts/{alert_id}/acknowledge"): CLINICIANS,
+    ("GET", "/api/alert-rules"): ALL,
+    ("PUT", "/api/alert-rules"): {"admin"},
+    ("GET", "/api/audit"): {"admin"},
+    ("GET", "/api/audit/verify"): {"admin"},
+    ("GET", "/api/exports/sessions/{session_id}.csv"): EXPORTERS,
+    ("GET", "/api/exports/sessions/{session_id}.json"): EXPORTERS,
+    ("GET", "/api/exports/sessions/{session_id}.fhir.json"): EXPORTERS,
+    ("GET", "/api/exports/sessions/{session_id}.pdf"): EXPORTERS,
+    ("GET", "/api/exports/sessions.csv"): EXPORTERS,
+    ("GET", "/api/exports/sessions.fhir.ndjson"): EXPORTERS,
+    ("GET", "/api/exports/audit.fhir.ndjson"): {"admin"},
+}
+
+
+def operations(app) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    spec = app.openapi()
+    return sorted(
+        (method.upper(), path)
+        for path, item in spec["paths"].items()
+        for method in item
+        if method in {"get", "post", "put", "patch", "delete"}
+    )
+
+
+def fill(path: str) -> str:
+    while "{" in path:
+        start, end = path.index("{"), path.index("}")
+        path = path[:start] + str(uuid.uuid4()) + path[end + 1 :]
+    return path
+
+
+async def test_every_route_is_classified(app):
+    missing = [op for op in operations(app) if op not in MATRIX and op not in PUBLIC]
+    assert missing == []
+
+
+async def test_every_route_needs_login(app, anon):
+    for method, path in operations(app):
+        if (method, path) in PUBLIC:
+            continue
+        answer = await anon.request(method, fill(path), json={} if method != "GET" else None)
+        assert answer.status_code == 401, (method, path, answer.status_code)
+        assert answer.json()["detail"] == "Please sign in."
+
+
+@pytest.mark.parametrize("role", sorted(ALL))
+async def test_role_matrix(app, staff, role):
+    client = getattr(staff, role)
+    for method, path in operations(app):
+        if (method, path) in PUBLIC or path == "/api/auth/logout":
+            continue
+        answer = await client.request(method, fill(path), json={} if method != "GET" else None)
+        allowed = role in MATRIX[(method, path)]
+        if allowed:
+            assert answer.status_code not in (401, 403), (role, method, path, answer.text)
+        else:
+            assert answer.status_code == 403, (role, method, path, answer.status_code)
+            assert f"Your role ({role})" in answer.json()["detail"]
