@@ -1,0 +1,221 @@
+// App shell: who is signed in, routing by hash and role, the shared services, idle warning.
+
+import { useEffect, useMemo, useState } from "preact/hooks";
+import { ApiError, api, appFetch, lastApiActivity, markActivity, notifyUnauthorized, onActivity, onUnauthorized, type User } from "./api";
+import { LiveClient } from "./live";
+import { Outbox } from "./outbox";
+import { allowed, homeFor, parseRoute, type Route } from "./route";
+import { ServicesContext, canEnter, canExport, useNow, type Services } from "./services";
+import { AlarmSound } from "./sound";
+import { LiveStore } from "./store";
+import { Admin } from "./views/Admin";
+import { Dashboard } from "./views/Dashboard";
+import { Login } from "./views/Login";
+import { NursePicker, NurseSession } from "./views/NurseEntry";
+import { SessionDetail } from "./views/SessionDetail";
+
+/** Server default idle timeout (VIGIL default 15 min, sliding on each request). */
+export const IDLE_MS = 15 * 60_000;
+const WARN_MS = 60_000;
+
+function useRoute(): Route {
+  const [route, setRoute] = useState(parseRoute(location.hash));
+  useEffect(() => {
+    const on = () => setRoute(parseRoute(location.hash));
+    addEventListener("hashchange", on);
+    return () => removeEventListener("hashchange", on);
+  }, []);
+  return route;
+}
+
+function makeServices(user: User): Services {
+  const live = new LiveClient({ onUnauthorized: notifyUnauthorized });
+  const store = new LiveStore(live, (id) => api.readings(id));
+  const outbox = new Outbox({ fetch: appFetch, onUnauthorized: notifyUnauthorized });
+  const sound = new AlarmSound();
+  return { user, live, store, outbox, sound };
+}
+
+function IdleWarning({ onExpired }: { onExpired: () => void }) {
+  const [last, setLast] = useState(lastApiActivity());
+  const now = useNow(1000);
+  useEffect(() => onActivity(() => setLast(lastApiActivity())), []);
+  const left = last + IDLE_MS - now;
+  useEffect(() => {
+    if (left <= 0) onExpired();
+  }, [left <= 0]);
+  if (left > WARN_MS || left <= 0) return null;
+  return (
+    <div class="idle-warning" role="alertdialog" aria-labelledby="idle-h" aria-describedby="idle-d">
+      <strong id="idle-h">⚠ Still there?</strong>{" "}
+      <span id="idle-d">You will be signed out in {Math.ceil(left / 1000)} s for inactivity.</span>{" "}
+      <button
+        type="button"
+        class="primary"
+        autoFocus
+        onClick={() =>
+          api.me().catch(() => {
+            /* 401 handled globally */
+          })
+        }
+      >
+        Stay signed in
+      </button>
+    </div>
+  );
+}
+
+function Nav({ user, route, onLogout }: { user: User; route: Route; onLogout: () => void }) {
+  const links: { href: string; label: string; match: Route["name"][] }[] = [];
+  links.push({ href: "#/dashboard", label: "Dashboard", match: ["dashboard", "session"] });
+  if (canEnter(user)) links.push({ href: "#/nurse", label: "Nurse entry", match: ["nurse", "nurseSession"] });
+  if (user.role === "admin") links.push({ href: "#/admin", label: "Admin", match: ["admin"] });
+  else if (canExport(user)) links.push({ href: "#/admin/exports", label: "Exports", match: ["admin"] });
+  return (
+    <header class="topbar">
+      <a class="brand" href={homeFor(user.role)}>
+        Vigil
+      </a>
+      <nav aria-label="Main">
+        {links.map((l) => (
+          <a key={l.href} href={l.href} aria-current={l.match.includes(route.name) ? "page" : undefined}>
+            {l.label}
+          </a>
+        ))}
+      </nav>
+      <span class="who">
+        {user.display_name} <span class="muted">({user.role})</span>
+      </span>
+      <button type="button" onClick={onLogout}>
+        Sign out
+      </button>
+    </header>
+  );
+}
+
+function Page({ route, user }: { route: Route; user: User }) {
+  switch (route.name) {
+    case "dashboard":
+      return <Dashboard />;
+    case "session":
+      return <SessionDetail id={route.id} />;
+    case "nurse":
+      return <NursePicker />;
+    case "nurseSession":
+      return <NurseSession id={route.id} />;
+    case "admin":
+      return <Admin tab={route.tab || (user.role === "admin" ? "users" : "exports")} />;
+    default:
+      return null;
+  }
+}
+
+export function App() {
+  const [user, setUser] = useState<User | null | undefined>(undefined);
+  const [notice, setNotice] = useState<string | null>(null);
+  const route = useRoute();
+  const services = useMemo(() => (user ? makeServices(user) : null), [user]);
+
+  // who am I (the cookie may still be valid)
+  useEffect(() => {
+    api.me().then(
+      (u) => setUser(u),
+      (e) => {
+        setUser(null);
+        if (!(e instanceof ApiError)) setNotice("The server could not be reached.");
+      },
+    );
+  }, []);
+
+  // any 401 (or websocket 1008) = signed out
+  useEffect(
+    () =>
+      onUnauthorized(() => {
+        setUser((u) => {
+          if (u) setNotice("Your session has ended. Please sign in again.");
+          return null;
+        });
+      }),
+    [],
+  );
+
+  useEffect(() => {
+    if (!services) return;
+    services.store.start();
+    services.live.start();
+    if (canEnter(services.user)) void services.outbox.start().catch((e) => console.error("outbox", e));
+    // A browser sees a refused websocket upgrade as a plain close (1006), not 1008: after a few
+    // failed attempts ask /api/auth/me, whose 401 signs us out.
+    let checkedAt = 0;
+    const unwatch = services.live.onStatus((st) => {
+      if (st.attempts > 0 && st.attempts % 3 === 0 && st.attempts !== checkedAt) {
+        checkedAt = st.attempts;
+        api.me().catch(() => undefined);
+      }
+    });
+    const unlock = () => services.sound.unlock();
+    addEventListener("pointerdown", unlock, { once: true });
+    addEventListener("keydown", unlock, { once: true });
+    return () => {
+      unwatch();
+      removeEventListener("pointerdown", unlock);
+      removeEventListener("keydown", unlock);
+      services.live.stop();
+      services.store.stop();
+      services.outbox.stop();
+      services.sound.stop();
+    };
+  }, [services]);
+
+  // route guards: login page when signed out, the role's home otherwise
+  useEffect(() => {
+    if (user === undefined) return;
+    if (user === null) {
+      if (route.name !== "login") {
+        if (route.name !== "home") sessionStorage.setItem("vigil.returnTo", location.hash);
+        location.replace("#/login");
+      }
+      return;
+    }
+    if (route.name === "login" || route.name === "home" || !allowed(route, user.role)) {
+      const back = sessionStorage.getItem("vigil.returnTo");
+      sessionStorage.removeItem("vigil.returnTo");
+      const target = back && allowed(parseRoute(back), user.role) && parseRoute(back).name !== "login" ? back : homeFor(user.role);
+      location.replace(target);
+    }
+  }, [user, route]);
+
+  if (user === undefined) return <p class="loading">Loading…</p>;
+  if (user === null || !services)
+    return (
+      <Login
+        notice={notice}
+        onLogin={(u) => {
+          setNotice(null);
+          markActivity();
+          setUser(u);
+        }}
+      />
+    );
+
+  const logout = () => {
+    api.logout().catch(() => undefined);
+    setNotice("Signed out.");
+    setUser(null);
+  };
+
+  return (
+    <ServicesContext.Provider value={services}>
+      <Nav user={user} route={route} onLogout={logout} />
+      <IdleWarning
+        onExpired={() => {
+          setNotice("Signed out after 15 minutes without activity.");
+          setUser(null);
+        }}
+      />
+      <main id="main">
+        <Page route={route} user={user} />
+      </main>
+    </ServicesContext.Provider>
+  );
+}

@@ -1,0 +1,289 @@
+// uPlot wrappers: a tile sparkline and the session chart (phase bands, baseline and limit lines,
+// alert markers, replay cursor — drawn on the canvas in uPlot hooks).
+
+import { useEffect, useRef } from "preact/hooks";
+import uPlot from "uplot";
+import "uplot/dist/uPlot.min.css";
+import type { Alert, Reading } from "./api";
+import { PRIORITY, fmtClock, parseTime, phaseLabel } from "./format";
+
+type Data = uPlot.AlignedData;
+
+function useResize(el: HTMLElement | null, plot: { current: uPlot | null }, height: number): void {
+  useEffect(() => {
+    if (!el || typeof ResizeObserver === "undefined") return;
+    let w = el.clientWidth;
+    const ro = new ResizeObserver(() => {
+      if (el.clientWidth !== w && el.clientWidth > 0) {
+        w = el.clientWidth;
+        plot.current?.setSize({ width: w, height });
+      }
+    });
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, [el, height]);
+}
+
+export interface SparkSeries {
+  values: (number | null)[];
+  stroke: string;
+  dash?: number[];
+}
+
+/** A small trend line (no axes); the value itself is shown as text beside it. */
+export function Sparkline({ xs, series, label, height = 40 }: { xs: number[]; series: SparkSeries[]; label: string; height?: number }) {
+  const ref = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  const data: Data = [xs, ...series.map((s) => s.values)];
+
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const opts: uPlot.Options = {
+      width: el.clientWidth || 140,
+      height,
+      legend: { show: false },
+      cursor: { show: false },
+      select: { show: false, left: 0, top: 0, width: 0, height: 0 },
+      padding: [4, 2, 4, 2],
+      scales: { x: { time: true } },
+      axes: [{ show: false }, { show: false }],
+      series: [{}, ...series.map((s) => ({ stroke: s.stroke, width: 2, dash: s.dash, points: { show: xs.length < 3, size: 4 }, spanGaps: true }))],
+    };
+    plot.current = new uPlot(opts, data, el);
+    return () => {
+      plot.current?.destroy();
+      plot.current = null;
+    };
+    // series count is fixed per instance
+  }, [series.length, height]);
+
+  useEffect(() => {
+    plot.current?.setData(data);
+  }, [xs, ...series.map((s) => s.values)]);
+
+  useResize(ref.current, plot, height);
+  return <div class="spark" ref={ref} role="img" aria-label={label} />;
+}
+
+export interface PhaseBand {
+  phase: string;
+  from: number; // ms
+  to: number; // ms
+}
+
+export interface LimitLine {
+  scale: "vital" | "spo2";
+  value: number;
+  label: string;
+}
+
+/** Clinic default high limits (DESIGN.md §3), drawn for orientation. */
+export const DEFAULT_LIMITS: LimitLine[] = [
+  { scale: "vital", value: 180, label: "SBP high 180" },
+  { scale: "vital", value: 90, label: "SBP low 90" },
+  { scale: "vital", value: 110, label: "DBP high 110" },
+  { scale: "vital", value: 130, label: "HR high 130" },
+  { scale: "vital", value: 40, label: "HR low 40" },
+  { scale: "spo2", value: 90, label: "SpO₂ low 90" },
+];
+
+const PARAM_LABEL: Record<string, string> = {
+  systolic: "SBP",
+  diastolic: "DBP",
+  heart_rate: "HR",
+  spo2: "SpO₂",
+  respiratory_rate: "RR",
+};
+const OP_LABEL: Record<string, string> = { ">": ">", ">=": "≥", "<": "<", "<=": "≤" };
+
+interface RuleLike {
+  code?: string;
+  kind?: string;
+  parameter?: string;
+  enabled?: boolean;
+  high?: { op?: string; value?: number } | null;
+}
+
+/** High limit lines from the alert rules (GET /api/alert-rules, patient overrides merged by code). */
+export function limitsFromRules(clinic: unknown, patient: unknown = []): LimitLine[] {
+  const byCode = new Map<string, RuleLike>();
+  for (const list of [clinic, patient]) if (Array.isArray(list)) for (const r of list as RuleLike[]) byCode.set(String(r.code ?? byCode.size), r);
+  const out: LimitLine[] = [];
+  for (const r of byCode.values()) {
+    if (r.kind !== "absolute" || r.enabled === false || !r.high || typeof r.high.value !== "number") continue;
+    const p = PARAM_LABEL[r.parameter ?? ""];
+    if (!p) continue;
+    out.push({ scale: r.parameter === "spo2" ? "spo2" : "vital", value: r.high.value, label: `${p} ${OP_LABEL[r.high.op ?? ""] ?? r.high.op ?? ""} ${r.high.value}` });
+  }
+  return out;
+}
+
+const BAND_FILL: Record<string, string> = {
+  pre_infusion: "rgba(60, 100, 200, 0.08)",
+  infusion: "rgba(230, 140, 0, 0.12)",
+  paused: "rgba(120, 120, 120, 0.14)",
+  recovery: "rgba(0, 140, 70, 0.09)",
+};
+
+const PRIO_STROKE: Record<string, string> = { high: "#b00020", medium: "#8a5a00", low: "#1f4e99" };
+
+export const SERIES = [
+  { key: "heart_rate", label: "HR /min", stroke: "#0b5394", scale: "vital", dash: undefined },
+  { key: "systolic", label: "SBP mmHg", stroke: "#6a1b9a", scale: "vital", dash: undefined },
+  { key: "diastolic", label: "DBP mmHg", stroke: "#6a1b9a", scale: "vital", dash: [8, 4] },
+  { key: "spo2", label: "SpO₂ %", stroke: "#00695c", scale: "spo2", dash: undefined },
+  { key: "respiratory_rate", label: "RR /min", stroke: "#b34700", scale: "vital", dash: [2, 3] },
+] as const;
+
+export interface SessionChartProps {
+  readings: Reading[];
+  bands: PhaseBand[];
+  baseline: Reading | null;
+  alerts: Alert[];
+  range: [number, number]; // ms
+  /** Replay position (ms): data after it is hidden and a cursor line drawn. */
+  until: number | null;
+  limits?: LimitLine[];
+}
+
+export function SessionChart(props: SessionChartProps) {
+  const ref = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  const live = useRef(props);
+  live.current = props;
+  const height = 360;
+
+  const visible = props.readings.filter((r) => props.until === null || (parseTime(r.taken_at) ?? 0) <= props.until);
+  const data: Data = [
+    visible.map((r) => (parseTime(r.taken_at) ?? 0) / 1000),
+    ...SERIES.map((s) => visible.map((r) => (r[s.key] as number | null | undefined) ?? null)),
+  ];
+
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const x = (u: uPlot, ms: number) => u.valToPos(ms / 1000, "x", true);
+    const opts: uPlot.Options = {
+      width: el.clientWidth || 800,
+      height,
+      scales: {
+        x: { time: true, range: () => [live.current.range[0] / 1000, live.current.range[1] / 1000] },
+        vital: { range: (_u, _min, max) => [0, Math.max(200, (max ?? 0) + 10)] },
+        spo2: { range: (_u, min) => [Math.min(80, (min ?? 100) - 2), 100] },
+      },
+      axes: [
+        {
+          // 24 h clock; seconds only when the ticks are closer than a minute
+          values: (_u, splits, _i, _space, incr) =>
+            splits.map((v) => (incr < 60 ? new Date(v * 1000).toLocaleTimeString([], { hour12: false }) : fmtClock(v * 1000))),
+        },
+        { scale: "vital", label: "mmHg, /min" },
+        { scale: "spo2", side: 1, label: "SpO₂ %", grid: { show: false } },
+      ],
+      series: [
+        { label: "Time" },
+        ...SERIES.map((s) => ({
+          label: s.label,
+          scale: s.scale,
+          stroke: s.stroke,
+          width: 2,
+          dash: s.dash ? [...s.dash] : undefined,
+          spanGaps: true,
+          points: { show: true, size: 5 },
+        })),
+      ],
+      hooks: {
+        drawClear: [
+          (u) => {
+            const { ctx, bbox } = u;
+            ctx.save();
+            ctx.font = `${Math.round(12 * devicePixelRatio)}px system-ui, sans-serif`;
+            for (const b of live.current.bands) {
+              const x0 = Math.max(bbox.left, x(u, b.from));
+              const x1 = Math.min(bbox.left + bbox.width, x(u, b.to));
+              if (x1 <= x0) continue;
+              ctx.fillStyle = BAND_FILL[b.phase] ?? "rgba(0,0,0,0.04)";
+              ctx.fillRect(x0, bbox.top, x1 - x0, bbox.height);
+              ctx.fillStyle = "#333";
+              ctx.fillText(phaseLabel(b.phase), x0 + 4 * devicePixelRatio, bbox.top + 14 * devicePixelRatio);
+            }
+            ctx.restore();
+          },
+        ],
+        draw: [
+          (u) => {
+            const p = live.current;
+            const { ctx, bbox } = u;
+            const dpr = devicePixelRatio;
+            ctx.save();
+            ctx.font = `${Math.round(11 * dpr)}px system-ui, sans-serif`;
+            const hline = (scale: string, v: number, color: string, dash: number[], label: string) => {
+              const y = u.valToPos(v, scale, true);
+              if (y < bbox.top || y > bbox.top + bbox.height) return;
+              ctx.strokeStyle = color;
+              ctx.setLineDash(dash.map((d) => d * dpr));
+              ctx.lineWidth = dpr;
+              ctx.beginPath();
+              ctx.moveTo(bbox.left, y);
+              ctx.lineTo(bbox.left + bbox.width, y);
+              ctx.stroke();
+              ctx.setLineDash([]);
+              ctx.fillStyle = color;
+              const w = ctx.measureText(label).width;
+              ctx.fillText(label, bbox.left + bbox.width - w - 4 * dpr, y - 3 * dpr);
+            };
+            for (const l of p.limits ?? DEFAULT_LIMITS) hline(l.scale, l.value, "#b00020", [2, 4], l.label);
+            const b = p.baseline;
+            if (b) {
+              hline("vital", b.systolic, "#444", [10, 5], `baseline SBP ${b.systolic}`);
+              hline("vital", b.diastolic, "#444", [10, 5], `baseline DBP ${b.diastolic}`);
+              hline("vital", b.heart_rate, "#444", [10, 5], `baseline HR ${b.heart_rate}`);
+            }
+            for (const a of p.alerts) {
+              const t = parseTime(a.raised_at);
+              if (t === null || (p.until !== null && t > p.until)) continue;
+              const xx = x(u, t);
+              if (xx < bbox.left || xx > bbox.left + bbox.width) continue;
+              const color = PRIO_STROKE[a.priority] ?? "#000";
+              ctx.strokeStyle = color;
+              ctx.lineWidth = (a.priority === "high" ? 2 : 1) * dpr;
+              ctx.beginPath();
+              ctx.moveTo(xx, bbox.top + 18 * dpr);
+              ctx.lineTo(xx, bbox.top + bbox.height);
+              ctx.stroke();
+              ctx.fillStyle = color;
+              ctx.font = `bold ${Math.round(12 * dpr)}px system-ui, sans-serif`;
+              ctx.fillText(PRIORITY[a.priority]?.icon ?? "!", xx + 2 * dpr, bbox.top + 30 * dpr);
+            }
+            if (p.until !== null) {
+              const xx = x(u, p.until);
+              ctx.strokeStyle = "#000";
+              ctx.lineWidth = 2 * dpr;
+              ctx.setLineDash([]);
+              ctx.beginPath();
+              ctx.moveTo(xx, bbox.top);
+              ctx.lineTo(xx, bbox.top + bbox.height);
+              ctx.stroke();
+            }
+            ctx.restore();
+          },
+        ],
+      },
+    };
+    plot.current = new uPlot(opts, data, el);
+    return () => {
+      plot.current?.destroy();
+      plot.current = null;
+    };
+  }, []);
+
+  useEffect(() => {
+    plot.current?.setData(data);
+  }, [props.readings, props.until, props.range[0], props.range[1], props.bands, props.alerts, props.baseline]);
+
+  useResize(ref.current, plot, height);
+
+  const desc = `Vital signs chart with ${visible.length} readings; phases: ${props.bands.map((b) => phaseLabel(b.phase)).join(", ") || "none"}; ${props.alerts.length} alerts marked.`;
+  return <div class="session-chart" ref={ref} role="img" aria-label={desc} />;
+}

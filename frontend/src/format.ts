@@ -1,0 +1,260 @@
+// Formatting and client-side checks. Pure functions, no DOM.
+
+import type { Alert, News2, Phase, Priority, Reading, Session } from "./api";
+
+const DASH = "—";
+
+export function fmtNum(v: number | null | undefined, digits = 0): string {
+  if (v === null || v === undefined || Number.isNaN(v)) return DASH;
+  return digits > 0 ? v.toFixed(digits) : String(Math.round(v));
+}
+
+export function fmtBP(sys: number | null | undefined, dia: number | null | undefined): string {
+  if (sys == null || dia == null) return DASH;
+  return `${Math.round(sys)}/${Math.round(dia)}`;
+}
+
+export type VitalKey = "hr" | "bp" | "spo2" | "rr" | "temp" | "rass" | "cadss";
+
+export const VITAL_LABELS: Record<VitalKey, { label: string; unit: string }> = {
+  hr: { label: "HR", unit: "/min" },
+  bp: { label: "BP", unit: "mmHg" },
+  spo2: { label: "SpO₂", unit: "%" },
+  rr: { label: "RR", unit: "/min" },
+  temp: { label: "Temp", unit: "°C" },
+  rass: { label: "RASS", unit: "" },
+  cadss: { label: "CADSS-6", unit: "" },
+};
+
+/** The displayed value of one vital from a reading ("—" when missing). */
+export function fmtVital(r: Partial<Reading> | null | undefined, key: VitalKey): string {
+  if (!r) return DASH;
+  switch (key) {
+    case "hr":
+      return fmtNum(r.heart_rate);
+    case "bp":
+      return fmtBP(r.systolic, r.diastolic);
+    case "spo2":
+      return fmtNum(r.spo2);
+    case "rr":
+      return fmtNum(r.respiratory_rate);
+    case "temp":
+      return fmtNum(r.temperature_c, 1);
+    case "rass":
+      return r.sedation_rass == null ? DASH : r.sedation_rass > 0 ? `+${r.sedation_rass}` : String(r.sedation_rass);
+    case "cadss":
+      return fmtNum(r.dissociation_cadss6);
+  }
+}
+
+export function parseTime(iso: string | null | undefined): number | null {
+  if (!iso) return null;
+  const t = Date.parse(iso);
+  return Number.isNaN(t) ? null : t;
+}
+
+const pad = (n: number) => String(n).padStart(2, "0");
+
+/** Local wall-clock "hh:mm" (24 h). */
+export function fmtClock(t: string | number | null | undefined): string {
+  const ms = typeof t === "number" ? t : parseTime(t ?? null);
+  if (ms === null) return DASH;
+  const d = new Date(ms);
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+export function fmtDateTime(t: string | number | null | undefined): string {
+  const ms = typeof t === "number" ? t : parseTime(t ?? null);
+  if (ms === null) return DASH;
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+/** A duration as "45 s", "3 min", "1 h 5 min". */
+export function fmtDuration(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min`;
+  const h = Math.floor(m / 60);
+  const rm = m % 60;
+  return rm ? `${h} h ${rm} min` : `${h} h`;
+}
+
+/** "just now", "3 min ago", "1 h 5 min ago". */
+export function timeSince(t: string | number | null | undefined, now = Date.now()): string {
+  const ms = typeof t === "number" ? t : parseTime(t ?? null);
+  if (ms === null) return DASH;
+  const diff = now - ms;
+  if (diff < 60_000) return "just now";
+  return `${fmtDuration(diff)} ago`;
+}
+
+/** Next reading: "due in 4 min" / "due now" / "overdue 3 min". */
+export function fmtDue(due: string | null | undefined, now = Date.now()): { text: string; overdue: boolean; none?: boolean } {
+  const ms = parseTime(due ?? null);
+  if (ms === null) return { text: "no reading due", overdue: false, none: true };
+  const diff = ms - now;
+  if (diff > 30_000) return { text: `due in ${fmtDuration(Math.ceil(diff / 60_000) * 60_000)}`, overdue: false };
+  if (diff > -60_000) return { text: "due now", overdue: false };
+  return { text: `overdue ${fmtDuration(-diff)}`, overdue: true };
+}
+
+export const PHASE_LABELS: Record<Phase, string> = {
+  scheduled: "Scheduled",
+  pre_infusion: "Pre-infusion",
+  infusion: "Infusion",
+  paused: "Paused",
+  recovery: "Recovery",
+  discharged: "Discharged",
+  aborted: "Aborted",
+};
+
+export function phaseLabel(p: string): string {
+  return (PHASE_LABELS as Record<string, string>)[p] ?? p;
+}
+
+export const ACTIVE_PHASES: Phase[] = ["scheduled", "pre_infusion", "infusion", "paused", "recovery"];
+export function isActivePhase(p: string): boolean {
+  return (ACTIVE_PHASES as string[]).includes(p);
+}
+
+// ---------------------------------------------------------------- alerts
+
+/** IEC 60601-1-8 style: priority shown by word and by symbol count, never by colour alone. */
+export const PRIORITY: Record<Priority, { label: string; icon: string; rank: number; aria: string }> = {
+  high: { label: "HIGH", icon: "!!!", rank: 3, aria: "High priority alert" },
+  medium: { label: "MEDIUM", icon: "!!", rank: 2, aria: "Medium priority alert" },
+  low: { label: "LOW", icon: "!", rank: 1, aria: "Low priority alert" },
+};
+
+export function priorityRank(p: string): number {
+  return (PRIORITY as Record<string, { rank: number }>)[p]?.rank ?? 0;
+}
+
+/** "!!! HIGH — SBP 186 ≥ 180 (baseline 128)", with state when not active. */
+export function alertLabel(a: Pick<Alert, "priority" | "message" | "state" | "escalated">): string {
+  const p = PRIORITY[a.priority] ?? { icon: "?", label: String(a.priority).toUpperCase() };
+  const parts = [`${p.icon} ${p.label}`];
+  if (a.escalated && a.state === "active") parts.push("ESCALATED");
+  if (a.state === "acknowledged") parts.push("acknowledged");
+  if (a.state === "resolved") parts.push("resolved");
+  return `${parts.join(" · ")} — ${a.message}`;
+}
+
+export function isOpen(a: Pick<Alert, "state">): boolean {
+  return a.state !== "resolved";
+}
+
+/** Priority first (high first), then unacknowledged before acknowledged, then oldest first. */
+export function compareAlerts(a: Alert, b: Alert): number {
+  return (
+    priorityRank(b.priority) - priorityRank(a.priority) ||
+    Number(b.state === "active") - Number(a.state === "active") ||
+    Number(b.escalated) - Number(a.escalated) ||
+    (parseTime(a.raised_at) ?? 0) - (parseTime(b.raised_at) ?? 0)
+  );
+}
+
+export function sortAlerts(alerts: Alert[]): Alert[] {
+  return [...alerts].sort(compareAlerts);
+}
+
+export function worstAlert(alerts: Alert[]): Alert | null {
+  const open = alerts.filter(isOpen);
+  return open.length ? sortAlerts(open)[0] : null;
+}
+
+export function news2Label(n: News2 | null | undefined): string {
+  if (!n) return "NEWS2 —";
+  return `NEWS2 ${n.score}${n.partial ? " (partial)" : ""}`;
+}
+
+export function news2Title(n: News2 | null | undefined): string {
+  if (!n) return "No NEWS2 score yet";
+  const band = { low: "low", low_medium: "low–medium", medium: "medium", high: "high" }[n.band] ?? n.band;
+  const missing = n.partial && n.missing.length ? `; missing: ${n.missing.join(", ")}` : "";
+  return `NEWS2 ${n.score}, ${band} risk${missing}`;
+}
+
+export function patientLine(s: Pick<Session, "patient" | "location">): string {
+  return `${s.location} · ${s.patient?.full_name ?? "Unknown patient"}`;
+}
+
+// ---------------------------------------------------------------- entry checks
+
+export type EntryField = "hr" | "sbp" | "dbp" | "spo2" | "rr" | "temp" | "rass" | "cadss";
+export type EntryValues = Partial<Record<EntryField, string>>;
+
+export interface FieldCheck {
+  /** Impossible: the server will reject it (422); block submit. */
+  error?: string;
+  /** Possible but outside the normal range: shown while typing, does not block. */
+  warning?: string;
+}
+
+/** Plausible (not normal) ranges, mirroring the server's 422 rules. */
+export const PLAUSIBLE: Record<EntryField, { min: number; max: number; integer: boolean; label: string }> = {
+  hr: { min: 0, max: 300, integer: true, label: "Heart rate" },
+  sbp: { min: 0, max: 300, integer: true, label: "Systolic" },
+  dbp: { min: 0, max: 300, integer: true, label: "Diastolic" },
+  spo2: { min: 0, max: 100, integer: true, label: "SpO₂" },
+  rr: { min: 0, max: 80, integer: true, label: "Respiratory rate" },
+  temp: { min: 25, max: 45, integer: false, label: "Temperature" },
+  rass: { min: -5, max: 4, integer: true, label: "RASS" },
+  cadss: { min: 0, max: 24, integer: true, label: "CADSS-6" },
+};
+
+/** Soft "outside normal" bands (the medium alert limits of the clinic defaults). */
+const NORMAL: Partial<Record<EntryField, (v: number) => string | undefined>> = {
+  hr: (v) => (v > 110 ? "above 110" : v < 50 ? "below 50" : undefined),
+  sbp: (v) => (v > 160 ? "above 160" : v < 100 ? "below 100" : undefined),
+  dbp: (v) => (v > 100 ? "above 100" : undefined),
+  spo2: (v) => (v <= 93 ? "93 or lower" : undefined),
+  rr: (v) => (v <= 10 ? "10 or lower" : v >= 21 ? "21 or higher" : undefined),
+  temp: (v) => (v < 35 ? "below 35 °C" : v > 38 ? "above 38 °C" : undefined),
+  rass: (v) => (v <= -2 ? "sedated (−2 or lower)" : v >= 2 ? "agitated (+2 or higher)" : undefined),
+};
+
+/** "12,5" or "37.2" → number; "" → null; garbage → NaN. */
+export function parseEntry(s: string | undefined): number | null {
+  if (s === undefined) return null;
+  const t = s.trim().replace(",", ".").replace(/^\u2212/, "-");
+  if (t === "") return null;
+  if (!/^[-+]?\d+(\.\d+)?$/.test(t)) return Number.NaN;
+  return Number(t);
+}
+
+export function checkField(field: EntryField, values: EntryValues): FieldCheck {
+  const v = parseEntry(values[field]);
+  if (v === null) return {};
+  const r = PLAUSIBLE[field];
+  if (Number.isNaN(v)) return { error: `${r.label}: enter a number` };
+  if (r.integer && !Number.isInteger(v)) return { error: `${r.label}: enter a whole number` };
+  if (v < r.min || v > r.max) return { error: `${r.label} must be between ${r.min} and ${r.max}` };
+  if (field === "dbp") {
+    const sys = parseEntry(values.sbp);
+    if (sys !== null && !Number.isNaN(sys) && v >= sys) return { error: "Diastolic must be lower than systolic" };
+  }
+  const w = NORMAL[field]?.(v);
+  return w ? { warning: `${r.label} ${w}: outside the normal range, check it` } : {};
+}
+
+export const REQUIRED_FIELDS: EntryField[] = ["hr", "sbp", "dbp", "spo2"];
+
+/** All checks for the form; `missing` lists required fields left empty. */
+export function checkEntry(values: EntryValues): {
+  fields: Partial<Record<EntryField, FieldCheck>>;
+  missing: EntryField[];
+  ok: boolean;
+} {
+  const fields: Partial<Record<EntryField, FieldCheck>> = {};
+  let ok = true;
+  for (const f of Object.keys(PLAUSIBLE) as EntryField[]) {
+    const c = checkField(f, values);
+    if (c.error || c.warning) fields[f] = c;
+    if (c.error) ok = false;
+  }
+  const missing = REQUIRED_FIELDS.filter((f) => parseEntry(values[f]) === null);
+  return { fields, missing, ok: ok && missing.length === 0 };
+}

@@ -1,0 +1,49 @@
+// Hash routes (#/dashboard, #/sessions/<id>, #/nurse, #/nurse/<id>, #/admin[/<tab>], #/login),
+// so the app works from any static path the backend serves.
+
+import type { Role } from "./api";
+
+export type Route =
+  | { name: "login" }
+  | { name: "home" }
+  | { name: "dashboard" }
+  | { name: "session"; id: string }
+  | { name: "nurse" }
+  | { name: "nurseSession"; id: string }
+  | { name: "admin"; tab: string };
+
+export function parseRoute(hash: string): Route {
+  const parts = hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
+  const [head, arg] = parts;
+  switch (head) {
+    case "login":
+      return { name: "login" };
+    case "dashboard":
+      return { name: "dashboard" };
+    case "sessions":
+      return arg ? { name: "session", id: arg } : { name: "dashboard" };
+    case "nurse":
+      return arg ? { name: "nurseSession", id: arg } : { name: "nurse" };
+    case "admin":
+      return { name: "admin", tab: arg ?? "" };
+    default:
+      return { name: "home" };
+  }
+}
+
+export function homeFor(role: Role): string {
+  return role === "nurse" ? "#/nurse" : role === "physician" ? "#/dashboard" : "#/admin";
+}
+
+/** Which role may open which page (the server enforces the same on every route). */
+export function allowed(route: Route, role: Role): boolean {
+  switch (route.name) {
+    case "nurse":
+    case "nurseSession":
+      return role === "nurse" || role === "physician";
+    case "admin":
+      return role === "admin" || role === "physician"; // physicians: the exports tab only
+    default:
+      return true;
+  }
+}

@@ -1,0 +1,262 @@
+// Nurse entry (tablet first): pick a chair, enter readings through the outbox, act on the session.
+
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { api, type Alert, type ReadingIn, type SessionDetail } from "../api";
+import {
+  fmtClock,
+  fmtDue,
+  fmtDuration,
+  fmtVital,
+  isActivePhase,
+  news2Label,
+  parseTime,
+  phaseLabel,
+  sortAlerts,
+  timeSince,
+  worstAlert,
+  type VitalKey,
+} from "../format";
+import { useLiveData, useLiveStatus, useNow, useOutboxState, useServices } from "../services";
+import { AlertRow, ErrorBox, LiveIndicator, OutboxStatus, PriorityBadge, errText } from "../widgets";
+import { SessionForm } from "./NewSession";
+import { ReadingForm } from "./ReadingForm";
+import { ChecklistPanel, NotesPanel, PhaseActions } from "./SessionActions";
+
+function OutboxBar() {
+  const { outbox } = useServices();
+  const state = useOutboxState();
+  return <OutboxStatus state={state} onRetry={(id) => void outbox.retry(id)} onDiscard={(id) => void outbox.discard(id)} />;
+}
+
+export function NursePicker() {
+  const data = useLiveData();
+  const status = useLiveStatus();
+  const now = useNow(15_000);
+  const [showNew, setShowNew] = useState(false);
+  const sessions = useMemo(
+    () => Object.values(data.sessions).sort((a, b) => a.location.localeCompare(b.location, undefined, { numeric: true })),
+    [data.sessions],
+  );
+  return (
+    <div class="nurse">
+      <div class="toolbar">
+        <h1>Choose a chair</h1>
+        <LiveIndicator status={status} />
+      </div>
+      <OutboxBar />
+      {sessions.length === 0 && <p class="empty">{status.state === "live" ? "No active sessions." : "Waiting for live data…"}</p>}
+      <ul class="chair-list">
+        {sessions.map((s) => {
+          const due = fmtDue(s.next_reading_due_at, now);
+          const w = worstAlert(Object.values(data.alerts).filter((a) => a.session_id === s.id));
+          return (
+            <li key={s.id}>
+              <a class="chair" href={`#/nurse/${s.id}`} data-testid={`chair-${s.id}`}>
+                <span class="loc">{s.location}</span>
+                <span class="pt">{s.patient?.full_name}</span>
+                <span class={`phase-badge phase-${s.phase}`}>{phaseLabel(s.phase)}</span>
+                <span class={due.overdue ? "overdue" : ""}>
+                  {due.overdue && "⚠ "}
+                  {due.none ? "No reading due" : `Next ${due.text}`}
+                </span>
+                {w && <PriorityBadge a={w} />}
+              </a>
+            </li>
+          );
+        })}
+      </ul>
+      <button type="button" class="big" aria-expanded={showNew} onClick={() => setShowNew((x) => !x)}>
+        {showNew ? "Close new session" : "＋ New session"}
+      </button>
+      {showNew && (
+        <section aria-label="New session">
+          <SessionForm onCreated={(id) => (location.hash = `#/nurse/${id}`)} />
+        </section>
+      )}
+    </div>
+  );
+}
+
+const COMPARE: VitalKey[] = ["hr", "bp", "spo2", "rr", "temp", "rass", "cadss"];
+const COMPARE_LABEL: Record<VitalKey, string> = { hr: "HR", bp: "BP", spo2: "SpO₂", rr: "RR", temp: "Temp", rass: "RASS", cadss: "CADSS-6" };
+
+export function NurseSession({ id }: { id: string }) {
+  const { outbox, live, user, store } = useServices();
+  const data = useLiveData();
+  const now = useNow(10_000);
+  const [session, setSession] = useState<SessionDetail | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [lastLocal, setLastLocal] = useState<(ReadingIn & { id: string }) | null>(null);
+  const [recheck, setRecheck] = useState<Alert[] | null>(null);
+  const debounce = useRef<ReturnType<typeof setTimeout> | null>(null);
+
+  const load = () =>
+    api.session(id).then(
+      (s) => {
+        setSession(s);
+        setError(null);
+      },
+      (e) => setError(errText(e)),
+    );
+
+  useEffect(() => {
+    setSession(null);
+    setRecheck(null);
+    setLastLocal(null);
+    void load();
+    const unsub = live.subscribe((m) => {
+      const d = m.data as Record<string, { id?: string; session_id?: string } | undefined>;
+      const mine =
+        m.type === "snapshot" ||
+        (m.type === "event" && (m.session_id === id || d.session?.id === id || d.reading?.session_id === id || d.alert?.session_id === id));
+      if (!mine) return;
+      if (debounce.current) clearTimeout(debounce.current);
+      debounce.current = setTimeout(() => void load(), 300);
+    });
+    const unsynced = outbox.onSynced((item, answer) => {
+      if (item.sessionId !== id) return;
+      const high = (answer?.alerts ?? []).filter((a) => a.priority === "high" && a.state !== "resolved");
+      if (high.length) setRecheck(high);
+      void load();
+    });
+    return () => {
+      unsub();
+      unsynced();
+      if (debounce.current) clearTimeout(debounce.current);
+    };
+  }, [id]);
+
+  const alerts = useMemo(() => sortAlerts(Object.values(data.alerts).filter((a) => a.session_id === id)), [data.alerts, id]);
+
+  const save = async (body: ReadingIn) => {
+    const rid = await outbox.add(id, body);
+    setLastLocal({ ...body, id: rid });
+    setRecheck(null);
+  };
+
+  if (!session)
+    return (
+      <div class="nurse">
+        <p>
+          <a href="#/nurse">← Chairs</a>
+        </p>
+        <OutboxBar />
+        {error ? <ErrorBox error={error} /> : <p>Loading session…</p>}
+      </div>
+    );
+
+  const server = session.latest_reading;
+  const serverAt = parseTime(server?.taken_at);
+  const localAt = parseTime(lastLocal?.taken_at);
+  const last = lastLocal && (serverAt === null || (localAt ?? 0) > serverAt) ? lastLocal : server;
+  const lastIsLocal = last === lastLocal && last !== null;
+  const due = fmtDue(session.next_reading_due_at, now);
+  const phaseStart = parseTime(session.phase_started_at);
+  const active = isActivePhase(session.phase);
+  const isPhysician = user.role === "physician";
+
+  return (
+    <div class="nurse">
+      <div class="toolbar">
+        <a href="#/nurse">← Chairs</a>
+        <h1>
+          {session.location} · {session.patient?.full_name}
+        </h1>
+        <span class={`phase-badge phase-${session.phase}`}>{phaseLabel(session.phase)}</span>
+        {phaseStart !== null && <span>for {fmtDuration(now - phaseStart)}</span>}
+        <a href={`#/sessions/${session.id}`}>Chart &amp; timeline</a>
+      </div>
+      <OutboxBar />
+      <ErrorBox error={error} />
+
+      {recheck && (
+        <div class="recheck" role="alert" data-testid="recheck-prompt">
+          <strong>⚠ High alert — recheck now.</strong>
+          <ul>
+            {recheck.map((a) => (
+              <li key={a.id}>
+                <PriorityBadge a={a} /> {a.message}
+              </li>
+            ))}
+          </ul>
+          <p>The alert has been raised. Re-measure now and enter the new reading.</p>
+          <div class="button-row">
+            <button
+              type="button"
+              class="big primary"
+              onClick={() => {
+                setRecheck(null);
+                const hr = document.getElementById("hr") as HTMLInputElement | null;
+                hr?.scrollIntoView({ block: "center" });
+                hr?.focus();
+              }}
+            >
+              Recheck now
+            </button>
+            <button type="button" class="big" onClick={() => setRecheck(null)}>
+              Dismiss
+            </button>
+          </div>
+        </div>
+      )}
+
+      <div class="nurse-cols">
+        <div>
+          <section class="last-reading" aria-labelledby="last-h">
+            <h2 id="last-h">
+              Last reading{" "}
+              {last ? (
+                <span class="muted">
+                  {fmtClock(last.taken_at)} ({timeSince(last.taken_at, now)}){lastIsLocal ? " · saved on this tablet" : ""}
+                </span>
+              ) : null}
+            </h2>
+            {last ? (
+              <dl class="compare">
+                {COMPARE.map((k) => (
+                  <div key={k}>
+                    <dt>{COMPARE_LABEL[k]}</dt>
+                    <dd data-testid={`last-${k}`}>{fmtVital(last, k)}</dd>
+                  </div>
+                ))}
+              </dl>
+            ) : (
+              <p class="muted">No reading yet — the first pre-infusion reading is the baseline.</p>
+            )}
+            <p>
+              <span class={due.overdue ? "overdue" : ""}>
+                {due.overdue && "⚠ "}
+                {due.none ? "No reading due" : `Next reading ${due.text}`}
+              </span>{" "}
+              · {news2Label(session.news2)}
+              {session.baseline && (
+                <>
+                  {" "}
+                  · baseline BP {session.baseline.systolic}/{session.baseline.diastolic}
+                </>
+              )}
+            </p>
+          </section>
+          <ReadingForm onSave={save} disabled={active ? null : `Session ${phaseLabel(session.phase).toLowerCase()}: no new readings.`} />
+        </div>
+        <div>
+          <section aria-labelledby="nalerts-h">
+            <h2 id="nalerts-h">Open alerts ({alerts.length})</h2>
+            {alerts.length === 0 ? (
+              <p class="empty">✓ None</p>
+            ) : (
+              <ol class="alert-list">
+                {alerts.map((a) => (
+                  <AlertRow key={a.id} alert={a} session={session} now={now} canAck onAcked={(x) => store.putAlert(x)} />
+                ))}
+              </ol>
+            )}
+          </section>
+          <PhaseActions session={session} isPhysician={isPhysician} onChanged={(s) => setSession(s)} />
+          {(session.phase === "pre_infusion" || session.phase === "scheduled") && <ChecklistPanel session={session} onChanged={() => void load()} />}
+          {active && <NotesPanel sessionId={session.id} onAdded={() => void load()} />}
+        </div>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,252 @@
+// Nurse/physician actions on a session: phase transitions, checklist, notes and side effects.
+
+import { useState } from "preact/hooks";
+import { api, type AldreteScores, type Checklist as ChecklistT, type NoteKind, type SessionDetail, type TransitionIn } from "../api";
+import { phaseLabel } from "../format";
+import { ErrorBox, errText } from "../widgets";
+
+type Target = TransitionIn["to"];
+
+const ACTIONS: Record<string, { to: Target; label: string }[]> = {
+  pre_infusion: [{ to: "infusion", label: "Start infusion" }],
+  infusion: [
+    { to: "paused", label: "Pause infusion" },
+    { to: "recovery", label: "Stop infusion → recovery" },
+  ],
+  paused: [
+    { to: "infusion", label: "Resume infusion" },
+    { to: "recovery", label: "Stop infusion → recovery" },
+  ],
+  recovery: [{ to: "discharged", label: "Discharge" }],
+};
+
+const ALDRETE: { key: keyof AldreteScores; label: string; options: string[] }[] = [
+  { key: "activity", label: "Activity", options: ["0 — none", "1 — two limbs", "2 — four limbs"] },
+  { key: "respiration", label: "Respiration", options: ["0 — apnoeic", "1 — dyspnoea / limited", "2 — breathes deeply, coughs"] },
+  { key: "circulation", label: "Circulation (BP vs baseline)", options: ["0 — ±50 % or more", "1 — ±20–49 %", "2 — within ±20 %"] },
+  { key: "consciousness", label: "Consciousness", options: ["0 — not responding", "1 — arousable on calling", "2 — fully awake"] },
+  { key: "oxygen_saturation", label: "Oxygen saturation", options: ["0 — < 90 % with O₂", "1 — needs O₂ for > 90 %", "2 — > 92 % on room air"] },
+];
+
+export function PhaseActions({ session, isPhysician, onChanged }: { session: SessionDetail; isPhysician: boolean; onChanged: (s: SessionDetail) => void }) {
+  const [pending, setPending] = useState<{ to: Target; label: string } | null>(null);
+  const [reason, setReason] = useState("");
+  const [override, setOverride] = useState(false);
+  const [aldrete, setAldrete] = useState<Partial<AldreteScores>>({});
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const actions = [...(ACTIONS[session.phase] ?? []), ...(ACTIONS[session.phase] !== undefined ? [{ to: "aborted" as Target, label: "Abort session" }] : [])];
+  if (!actions.length) return <p class="muted">Session {phaseLabel(session.phase).toLowerCase()}: no further phase changes.</p>;
+
+  const aldreteTotal = ALDRETE.reduce((n, i) => n + (aldrete[i.key] ?? 0), 0);
+  const aldreteDone = ALDRETE.every((i) => aldrete[i.key] !== undefined);
+
+  const choose = (a: { to: Target; label: string }) => {
+    setPending(a);
+    setError(null);
+    setReason("");
+    setOverride(false);
+  };
+
+  const confirm = async (e: Event) => {
+    e.preventDefault();
+    if (!pending) return;
+    if ((pending.to === "aborted" || override) && !reason.trim()) {
+      setError(pending.to === "aborted" ? "A reason is required to abort." : "An override needs a reason.");
+      return;
+    }
+    if (pending.to === "discharged" && !aldreteDone && !override) {
+      setError("Score every modified Aldrete item first.");
+      return;
+    }
+    const body: TransitionIn = { to: pending.to };
+    if (reason.trim()) body.reason = reason.trim();
+    if (override) body.override = true;
+    if (pending.to === "discharged" && aldreteDone) body.aldrete = aldrete as AldreteScores;
+    setBusy(true);
+    setError(null);
+    try {
+      const s = await api.transition(session.id, body);
+      setPending(null);
+      onChanged(s);
+    } catch (err) {
+      setError(errText(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section class="phase-actions" aria-labelledby="phase-h">
+      <h2 id="phase-h">Phase: {phaseLabel(session.phase)}</h2>
+      <div class="button-row">
+        {actions.map((a) => (
+          <button
+            type="button"
+            key={a.to}
+            class={`big ${a.to === "aborted" ? "danger" : ""} ${pending?.to === a.to ? "selected" : ""}`}
+            aria-pressed={pending?.to === a.to}
+            onClick={() => choose(a)}
+          >
+            {a.label}
+          </button>
+        ))}
+      </div>
+      {pending && (
+        <form class="transition-form" onSubmit={confirm}>
+          {pending.to === "discharged" && (
+            <fieldset>
+              <legend>Modified Aldrete score: {aldreteTotal} / 10 {aldreteDone ? (aldreteTotal >= 9 ? "✔ ≥ 9" : "✘ below 9") : ""}</legend>
+              {ALDRETE.map((i) => (
+                <div class="entry" key={i.key}>
+                  <label for={`aldrete-${i.key}`}>{i.label}</label>
+                  <select
+                    id={`aldrete-${i.key}`}
+                    value={aldrete[i.key] === undefined ? "" : String(aldrete[i.key])}
+                    onChange={(e) => {
+                      const v = (e.currentTarget as HTMLSelectElement).value;
+                      setAldrete((a) => ({ ...a, [i.key]: v === "" ? undefined : Number(v) }));
+                    }}
+                  >
+                    <option value="">choose…</option>
+                    {i.options.map((o, n) => (
+                      <option value={n} key={n}>
+                        {o}
+                      </option>
+                    ))}
+                  </select>
+                </div>
+              ))}
+            </fieldset>
+          )}
+          <div class="entry wide">
+            <label for="transition-reason">Reason {pending.to === "aborted" || override ? "(required)" : "(optional)"}</label>
+            <input id="transition-reason" type="text" value={reason} onInput={(e) => setReason((e.currentTarget as HTMLInputElement).value)} />
+          </div>
+          {isPhysician && pending.to !== "aborted" && (
+            <div class="entry check">
+              <input id="transition-override" type="checkbox" checked={override} onChange={(e) => setOverride((e.currentTarget as HTMLInputElement).checked)} />
+              <label for="transition-override">Physician override of the gate (reason required)</label>
+            </div>
+          )}
+          <div class="button-row">
+            <button type="submit" class={`big primary ${pending.to === "aborted" ? "danger" : ""}`} disabled={busy}>
+              Confirm: {pending.label}
+            </button>
+            <button type="button" class="big" onClick={() => setPending(null)}>
+              Cancel
+            </button>
+          </div>
+          <ErrorBox error={error} />
+        </form>
+      )}
+    </section>
+  );
+}
+
+const CHECKLIST: { key: keyof ChecklistT & string; label: string }[] = [
+  { key: "identity_checked", label: "Identity checked (two identifiers)" },
+  { key: "consent_signed", label: "Consent signed" },
+  { key: "fasting_confirmed", label: "Fasting confirmed" },
+  { key: "escort_confirmed", label: "Escort / driver confirmed" },
+];
+
+export function ChecklistPanel({ session, onChanged }: { session: SessionDetail; onChanged: () => void }) {
+  const [local, setLocal] = useState<Record<string, boolean>>({});
+  const [error, setError] = useState<string | null>(null);
+  const value = (k: string) => (k in local ? local[k] : !!session.checklist?.[k]);
+  const toggle = async (k: string, v: boolean) => {
+    setLocal((l) => ({ ...l, [k]: v }));
+    setError(null);
+    try {
+      await api.patchChecklist(session.id, { [k]: v });
+      onChanged();
+    } catch (e) {
+      setLocal((l) => ({ ...l, [k]: !v }));
+      setError(errText(e));
+    }
+  };
+  return (
+    <section class="checklist" aria-labelledby="checklist-h">
+      <h2 id="checklist-h">Pre-infusion checklist</h2>
+      <ul>
+        {CHECKLIST.map((c) => (
+          <li key={c.key} class="entry check">
+            <input id={`chk-${c.key}`} type="checkbox" checked={value(c.key)} onChange={(e) => void toggle(c.key, (e.currentTarget as HTMLInputElement).checked)} />
+            <label for={`chk-${c.key}`}>
+              {c.label} <span class="sr-visible">{value(c.key) ? "✔" : ""}</span>
+            </label>
+          </li>
+        ))}
+      </ul>
+      <p class="muted">Weight today: {session.weight_kg} kg</p>
+      <ErrorBox error={error} />
+    </section>
+  );
+}
+
+const SIDE_EFFECTS = ["Nausea", "Vomiting", "Anxiety", "Emergence reaction", "Headache", "Dizziness"];
+
+export function NotesPanel({ sessionId, onAdded }: { sessionId: string; onAdded: () => void }) {
+  const [kind, setKind] = useState<NoteKind>("note");
+  const [text, setText] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [ok, setOk] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const send = async (k: NoteKind, t: string) => {
+    if (!t.trim()) {
+      setError("Write the note first.");
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    setOk(null);
+    try {
+      await api.addNote(sessionId, k, t.trim());
+      setOk(`Added ✓ ${k === "side_effect" ? "side effect" : k}: ${t.trim()}`);
+      setText("");
+      onAdded();
+    } catch (e) {
+      setError(errText(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section class="notes" aria-labelledby="notes-h">
+      <h2 id="notes-h">Notes and side effects</h2>
+      <div class="button-row" role="group" aria-label="Record a side effect">
+        {SIDE_EFFECTS.map((s) => (
+          <button type="button" key={s} disabled={busy} onClick={() => void send("side_effect", s)}>
+            {s}
+          </button>
+        ))}
+      </div>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void send(kind, text);
+        }}
+      >
+        <div class="entry">
+          <label for="event-kind">Kind</label>
+          <select id="event-kind" value={kind} onChange={(e) => setKind((e.currentTarget as HTMLSelectElement).value as NoteKind)}>
+            <option value="note">Note</option>
+            <option value="side_effect">Side effect</option>
+            <option value="medication">PRN medication given</option>
+            <option value="dose_change">Dose / rate change</option>
+          </select>
+        </div>
+        <div class="entry wide">
+          <label for="event-text">Text</label>
+          <input id="event-text" type="text" value={text} onInput={(e) => setText((e.currentTarget as HTMLInputElement).value)} />
+        </div>
+        <button type="submit" class="big" disabled={busy}>
+          Add to timeline
+        </button>
+      </form>
+      {ok && <p role="status">{ok}</p>}
+      <ErrorBox error={error} />
+    </section>
+  );
+}

@@ -1,0 +1,150 @@
+// Small shared pieces: connection indicator, outbox status, alert row, error box.
+
+import { useState } from "preact/hooks";
+import { api, ApiError, type Alert, type Session } from "./api";
+import { PRIORITY, alertLabel, fmtClock, timeSince } from "./format";
+import type { LiveStatus } from "./live";
+import type { OutboxState } from "./outbox";
+
+export function liveStatusText(s: LiveStatus): { icon: string; text: string; cls: string } {
+  if (s.state === "live") return { icon: "●", text: "Live", cls: "ok" };
+  if (s.state === "stale") return { icon: "⚠", text: `Stale since ${fmtClock(s.staleSince ?? s.lastMessageAt)} · reconnecting…`, cls: "bad" };
+  if (s.state === "connecting") return s.lastSeq === null && s.attempts === 0
+    ? { icon: "↻", text: "Connecting…", cls: "warn" }
+    : { icon: "↻", text: "Reconnecting…", cls: "warn" };
+  return { icon: "■", text: s.unauthorized ? "Signed out" : "Offline", cls: "bad" };
+}
+
+export function LiveIndicator({ status }: { status: LiveStatus }) {
+  const t = liveStatusText(status);
+  return (
+    <span class={`live-status ${t.cls}`} data-testid="live-status" role="status" aria-live="polite">
+      <span aria-hidden="true">{t.icon}</span> {t.text}
+    </span>
+  );
+}
+
+export function outboxText(s: OutboxState): string {
+  const parts: string[] = [];
+  if (!s.ready) parts.push("Outbox opening…");
+  else if (s.pending === 0) parts.push("All readings synced ✓");
+  else parts.push(`${s.pending} waiting to sync${s.retryReason ? ` (${s.retryReason})` : ""}`);
+  if (s.lastSyncedAt) parts.push(`last synced ${fmtClock(s.lastSyncedAt)}`);
+  if (s.failed.length) parts.push(`${s.failed.length} failed`);
+  return parts.join(" · ");
+}
+
+export function OutboxStatus({ state, onRetry, onDiscard }: { state: OutboxState; onRetry: (id: string) => void; onDiscard: (id: string) => void }) {
+  return (
+    <div class={`outbox ${state.failed.length ? "has-failed" : state.pending ? "has-pending" : ""}`} data-testid="outbox-status" role="status" aria-live="polite">
+      <span>{outboxText(state)}</span>
+      {state.failed.length > 0 && (
+        <ul class="outbox-failed">
+          {state.failed.map((f) => (
+            <li key={f.id} data-testid={`outbox-failed-${f.id}`}>
+              <strong>✘ Not saved on the server:</strong> reading of {fmtClock(f.body.taken_at)} (HR {f.body.heart_rate}, BP {f.body.systolic}/{f.body.diastolic}, SpO₂ {f.body.spo2}) — failed: {f.error}
+              <span class="row-actions">
+                <button type="button" onClick={() => onRetry(f.id)}>Try again</button>
+                <button
+                  type="button"
+                  onClick={() => {
+                    if (confirm("Discard this reading? Re-enter it if it is still needed.")) onDiscard(f.id);
+                  }}
+                >
+                  Discard
+                </button>
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+export function ErrorBox({ error }: { error: string | null }) {
+  if (!error) return null;
+  return (
+    <div class="error-box" role="alert">
+      <span aria-hidden="true">✘ </span>
+      {error}
+    </div>
+  );
+}
+
+export function errText(e: unknown): string {
+  if (e instanceof ApiError) return e.message;
+  if (e instanceof Error) return e.message.includes("fetch") ? "Network unavailable; please try again." : e.message;
+  return String(e);
+}
+
+export function PriorityBadge({ a }: { a: Pick<Alert, "priority"> }) {
+  const p = PRIORITY[a.priority];
+  return (
+    <span class={`prio-badge prio-${a.priority}`} aria-label={p?.aria}>
+      <span aria-hidden="true">{p?.icon}</span> {p?.label}
+    </span>
+  );
+}
+
+export function AlertRow({
+  alert,
+  session,
+  now,
+  canAck,
+  onAcked,
+}: {
+  alert: Alert;
+  session?: Session;
+  now: number;
+  canAck: boolean;
+  onAcked: (a: Alert) => void;
+}) {
+  const [busy, setBusy] = useState(false);
+  const [err, setErr] = useState<string | null>(null);
+  const ack = async () => {
+    setBusy(true);
+    setErr(null);
+    try {
+      onAcked(await api.acknowledge(alert.id));
+    } catch (e) {
+      setErr(errText(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const escalated = alert.escalated && alert.state === "active";
+  return (
+    <li
+      class={`alert-row prio-${alert.priority} state-${alert.state}${escalated ? " escalated" : ""}`}
+      data-testid={`alert-${alert.id}`}
+      data-priority={alert.priority}
+      data-state={alert.state}
+    >
+      <div class="alert-main">
+        <PriorityBadge a={alert} />
+        {escalated && <span class="escalated-badge">▲ ESCALATED</span>}
+        {alert.state === "acknowledged" && <span class="ack-badge">✓ Acknowledged</span>}
+        <span class="alert-msg">{alert.message}</span>
+      </div>
+      <div class="alert-meta">
+        {session ? (
+          <a href={`#/sessions/${session.id}`}>
+            {session.location} · {session.patient?.full_name}
+          </a>
+        ) : (
+          <a href={`#/sessions/${alert.session_id}`}>session</a>
+        )}{" "}
+        · raised {fmtClock(alert.raised_at)} ({timeSince(alert.raised_at, now)})
+        {alert.count && alert.count > 1 ? ` · ${alert.count} breaches` : ""}
+      </div>
+      <span class="sr-only">{alertLabel(alert)}</span>
+      {canAck && alert.state === "active" && (
+        <button type="button" class="ack-btn" data-testid={`ack-${alert.id}`} disabled={busy} onClick={ack}>
+          {busy ? "Acknowledging…" : "Acknowledge"}
+        </button>
+      )}
+      <ErrorBox error={err} />
+    </li>
+  );
+}
