@@ -32,8 +32,8 @@ run: install ## Install everything and run Vigil with a live demo clinic on http
 
 .PHONY: lint
 lint: $(UV) ## ruff (lint + format check) and mypy --strict
-	$(UV) run ruff check app tests migrations bench
-	$(UV) run ruff format --check app tests migrations bench
+	$(UV) run ruff check app tests migrations bench scripts
+	$(UV) run ruff format --check app tests migrations bench scripts
 	$(UV) run mypy
 
 .PHONY: test
@@ -44,3 +44,7 @@ test: install chromium lint ## Install what tests need and run the whole suite
 .PHONY: bench
 bench: install ## Run the benchmarks (add ARGS=--quick for the short run)
 	$(UV) run python -m bench $(ARGS)
+
+.PHONY: screenshots
+screenshots: install chromium ## Regenerate docs/screenshots/ from a live demo
+	$(UV) run python scripts/screenshots.py

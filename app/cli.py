@@ -1,6 +1,8 @@
 """The `vigil` command."""
 
 import asyncio
+import uuid
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -8,7 +10,8 @@ import uvicorn
 from pydantic import ValidationError
 
 from app.auth.schemas import UserCreate
-from app.config import get_settings
+from app.config import DEV_SECRET, get_settings
+from app.exports.schemas import DateRange, RangeFormat, SessionFormat
 
 cli = typer.Typer(help="Vigil: infusion-session monitoring.", no_args_is_help=True)
 
@@ -33,9 +36,58 @@ def serve(
         port=port,
         workers=workers,
         log_level=settings.log_level.lower(),
+        log_config=None,
         proxy_headers=True,
         access_log=False,
     )
+
+
+@cli.command()
+def migrate() -> None:
+    """Apply database migrations (the explicit step before starting several workers)."""
+    from app.migrate import upgrade
+
+    upgrade(get_settings().database_url)
+    typer.echo("Database schema is up to date.")
+
+
+@cli.command("check-config")
+def check_config() -> None:
+    """Show the effective configuration (secrets hidden) and check the database answers."""
+    from pydantic import ValidationError as SettingsError
+    from sqlalchemy import text
+
+    from app.db import Database
+
+    try:
+        settings = get_settings()
+    except SettingsError as exc:
+        for error in exc.errors():
+            typer.echo(f"error: {error['msg']}", err=True)
+        raise typer.Exit(2) from None
+    for name, value in settings.model_dump().items():
+        shown = value
+        if name == "secret_key":
+            default = settings.secret_key.get_secret_value() == DEV_SECRET
+            shown = "(development default: set your own)" if default else "(set)"
+        typer.echo(f"VIGIL_{name.upper():<32} {shown}")
+    if not (settings.frontend_dist / "index.html").is_file():
+        typer.echo(f"warning: no built dashboard in {settings.frontend_dist} (run `make frontend`)")
+
+    async def ping() -> None:
+        database = Database(settings.database_url)
+        try:
+            async with database.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        finally:
+            await database.dispose()
+
+    try:
+        asyncio.run(ping())
+    except Exception as exc:  # any failure to connect is reported, not raised
+        typer.echo(f"error: the database does not answer: {type(exc).__name__}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo("Database: reachable.")
 
 
 @cli.command("create-user")
@@ -72,6 +124,110 @@ def create_user(
                 typer.echo(f"Created {user.role} '{user.username}' ({user.id}).")
         finally:
             await database.dispose()
+
+    asyncio.run(run())
+
+
+@cli.command("export")
+def export(
+    fmt: Annotated[SessionFormat, typer.Option("--format", help="Ranges: csv or fhir only")],
+    session: Annotated[uuid.UUID | None, typer.Option(help="The session to export")] = None,
+    start: Annotated[
+        str | None, typer.Option("--from", help="Range start, ISO 8601 with offset")
+    ] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Range end (exclusive), ISO 8601")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Default: stdout")] = None,
+) -> None:
+    """Export one session, or the readings taken in a date range; audited as user "cli"."""
+    from app.errors import NotFound
+    from app.exports import command
+
+    settings = get_settings()
+    if session is not None and (start or end):
+        raise typer.BadParameter("give either --session or --from/--to, not both")
+    if session is not None:
+        try:
+            asyncio.run(
+                command.export_session(settings, session_id=session, fmt=fmt, output=output)
+            )
+        except NotFound as exc:
+            typer.echo(str(exc.detail), err=True)
+            raise typer.Exit(1) from None
+        return
+    if fmt not in ("csv", "fhir"):
+        raise typer.BadParameter("a date range exports as csv or fhir")
+    try:
+        rng = DateRange.model_validate({"from": start, "to": end})
+    except ValidationError as exc:
+        raise typer.BadParameter("; ".join(e["msg"] for e in exc.errors())) from None
+    range_fmt: RangeFormat = "csv" if fmt == "csv" else "fhir"
+    rows = asyncio.run(command.export_range(settings, rng=rng, fmt=range_fmt, output=output))
+    typer.echo(f"Exported {rows} readings.", err=True)
+
+
+@cli.command()
+def demo(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    speed: Annotated[float, typer.Option(help="Clinical minutes per wall-clock minute")] = 12,
+    password: Annotated[
+        str | None, typer.Option(envvar="VIGIL_DEMO_PASSWORD", help="Demo users' password")
+    ] = None,
+) -> None:
+    """Seed a demo clinic (DEMO users and patients) and serve it with six simulated chairs."""
+    import os
+    import secrets
+
+    from app.db import Database
+    from app.demo import DEMO_USERS, Simulator, demo_chairs, seed_users
+    from app.migrate import upgrade
+
+    # The protocol's clock runs `speed` times faster, so cadences and waits shrink to match.
+    for name, clinical_seconds in (
+        ("VIGIL_INFUSION_CHECK_SECONDS", 600),
+        ("VIGIL_RECOVERY_CHECK_SECONDS", 900),
+        ("VIGIL_MIN_RECOVERY_MINUTES", 30 * 60),
+    ):
+        value = clinical_seconds / speed / (60 if name.endswith("MINUTES") else 1)
+        os.environ.setdefault(name, str(value))
+    get_settings.cache_clear()
+    settings = get_settings()
+    password = password or secrets.token_urlsafe(9)
+    upgrade(settings.database_url)
+
+    async def run() -> None:
+        database = Database(settings.database_url)
+        try:
+            await seed_users(database, password)
+        finally:
+            await database.dispose()
+        typer.echo("\n  Vigil DEMO clinic: every patient and user here is fictional.")
+        typer.echo(f"  Open http://{host}:{port}/ and sign in with:")
+        for username, role, _ in DEMO_USERS:
+            typer.echo(f"    {role:<10} username {username:<7} password {password}")
+        typer.echo("")
+        config = uvicorn.Config(
+            "app.main:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            log_level=settings.log_level.lower(),
+            log_config=None,
+            access_log=False,
+        )
+        server = uvicorn.Server(config)
+        simulator = Simulator(f"http://{host}:{port}", password, speed)
+
+        async def simulate() -> None:
+            while not server.started:  # noqa: ASYNC110  (uvicorn offers a flag, no event)
+                await asyncio.sleep(0.1)
+            await simulator.run(demo_chairs())
+
+        sim = asyncio.create_task(simulate())
+        try:
+            await server.serve()
+        finally:
+            sim.cancel()
 
     asyncio.run(run())
 

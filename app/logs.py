@@ -38,8 +38,9 @@ def configure_logging(level: str) -> None:
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
-    # Database drivers log statements with their parameters (patient data) at DEBUG.
-    for name in ("aiosqlite", "asyncpg", "sqlalchemy.engine", "sqlalchemy.pool"):
+    # Database drivers log statements with their parameters (patient data) at DEBUG; httpx
+    # (the demo simulator) logs every URL.
+    for name in ("aiosqlite", "asyncpg", "sqlalchemy.engine", "sqlalchemy.pool", "httpx"):
         logging.getLogger(name).setLevel(logging.WARNING)
     # uvicorn's access log prints raw URLs (patient searches carry names): ours logs routes.
     logging.getLogger("uvicorn.access").disabled = True

@@ -8,13 +8,18 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from app import health
+from app import health, metrics
 from app.alerts.router import router as alerts_router
+from app.alerts.timers import AlertTimers
 from app.audit.router import router as audit_router
 from app.auth.router import router as auth_router
 from app.config import Settings, get_settings
 from app.db import Database
 from app.errors import install_error_handlers
+from app.exports.router import router as exports_router
+from app.live.bus import running_bus
+from app.live.router import router as live_router
+from app.logs import configure_logging
 from app.middleware import RequestContext
 from app.patients.router import router as patients_router
 from app.sessions.router import router as sessions_router
@@ -43,15 +48,24 @@ def mount_frontend(app: FastAPI, dist: Path) -> None:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    configure_logging(settings.log_level)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         database = Database(settings.database_url)
         app.state.database = database
         app.state.settings = settings
+        timers = AlertTimers(database, settings)
         try:
-            yield
+            async with running_bus(
+                database,
+                queue_size=settings.live_queue_size,
+                keepalive_seconds=settings.heartbeat_seconds,
+            ) as bus:
+                app.state.bus = bus
+                yield
         finally:
+            await timers.stop()
             await database.dispose()
 
     app = FastAPI(
@@ -65,12 +79,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestContext)
     for router in (
         health.router,
+        metrics.router,
         auth_router,
         patients_router,
         sessions_router,
         vitals_router,
         alerts_router,
         audit_router,
+        exports_router,
+        live_router,
     ):
         app.include_router(router)
     mount_frontend(app, settings.frontend_dist)

@@ -7,6 +7,7 @@ import uuid
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.context import client_addr_var, request_id_var, user_id_var
+from app.metrics import LATENCY, REQUESTS
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -40,7 +41,9 @@ class RequestContext:
         user_id_var.set(None)
 
         started = time.perf_counter()
-        status = 500
+        websocket = scope["type"] == "websocket"
+        # A websocket logs its close code (101 while it ended without one), a request its status.
+        status = 101 if websocket else 500
 
         async def send_with_headers(message: Message) -> None:
             nonlocal status
@@ -51,19 +54,26 @@ class RequestContext:
                 if scope["path"].startswith("/api/"):
                     headers.append((b"cache-control", b"no-store"))
                 message["headers"] = headers
+            elif message["type"] == "websocket.close":
+                status = message.get("code", 1000)
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_headers)
         finally:
-            route = scope.get("route")
+            # The route template, never the raw path: ids only, no query string.
+            route = getattr(scope.get("route"), "path", "unmatched")
+            method = scope.get("method", "WS")
+            elapsed = time.perf_counter() - started
+            REQUESTS.labels(method, route, str(status)).inc()
+            if not websocket:
+                LATENCY.labels(route).observe(elapsed)
             log.info(
                 "request",
                 extra={
-                    "method": scope.get("method", "WS"),
-                    # The route template, never the raw path: ids only, no query string.
-                    "route": getattr(route, "path", "unmatched"),
+                    "method": method,
+                    "route": route,
                     "status": status,
-                    "latency_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "latency_ms": round(elapsed * 1000, 2),
                 },
             )

@@ -2,6 +2,7 @@
 and logged-in clients for each role."""
 
 import asyncio
+import json
 import os
 import shutil
 import uuid
@@ -13,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from app.alerts.rules import DEFAULT_RULES, rule_to_dict
 from app.config import Settings
 from app.main import create_app
 from app.migrate import upgrade
@@ -70,6 +72,11 @@ async def _truncate(url: str) -> None:
         )
         names = ", ".join(f'"{t["tablename"]}"' for t in tables)
         await conn.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+        # Put back what the migrations seed, as a fresh database would have it.
+        await conn.executemany(
+            "INSERT INTO alert_rule (code, definition, updated_at) VALUES ($1, $2, now())",
+            [(rule.code, json.dumps(rule_to_dict(rule))) for rule in DEFAULT_RULES],
+        )
     finally:
         await conn.close()
 

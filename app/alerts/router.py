@@ -1,16 +1,28 @@
 import uuid
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter
 
-from app.alerts import service
-from app.alerts.schemas import AcknowledgeIn, AlertOut
-from app.deps import Clinician, CurrentUser, Db
+from app.alerts import rule_store, service
+from app.alerts.schemas import (
+    AcknowledgeIn,
+    AlertOut,
+    AlertRuleOut,
+    ClinicRulesIn,
+    PatientRulesIn,
+)
+from app.deps import Admin, Clinician, CurrentUser, Db, Physician
 
-router = APIRouter(prefix="/api/alerts", tags=["alerts"])
+# Three URL families (alerts, clinic rules, per-patient rules) share this module, so the prefix
+# is only /api.
+router = APIRouter(prefix="/api")
+
+_VALIDATION: dict[int | str, dict[str, Any]] = {
+    422: {"description": "A rule is malformed or makes no clinical sense; each message names it"}
+}
 
 
-@router.get("")
+@router.get("/alerts", tags=["alerts"])
 async def list_alerts(
     db: Db,
     _user: CurrentUser,
@@ -21,7 +33,7 @@ async def list_alerts(
     return [AlertOut.model_validate(a) for a in rows]
 
 
-@router.post("/{alert_id}/acknowledge")
+@router.post("/alerts/{alert_id}/acknowledge", tags=["alerts"])
 async def acknowledge(
     alert_id: uuid.UUID, db: Db, user: Clinician, body: AcknowledgeIn | None = None
 ) -> AlertOut:
@@ -29,3 +41,36 @@ async def acknowledge(
         db, alert_id=alert_id, note=body.note if body else None, by=user
     )
     return AlertOut.model_validate(alert)
+
+
+@router.get("/alert-rules", tags=["alert rules"])
+async def get_clinic_rules(db: Db, _user: CurrentUser) -> list[AlertRuleOut]:
+    return [AlertRuleOut.of(rule) for rule in await rule_store.clinic_rules(db)]
+
+
+@router.put("/alert-rules", tags=["alert rules"], responses=_VALIDATION)
+async def put_clinic_rules(body: ClinicRulesIn, db: Db, user: Admin) -> list[AlertRuleOut]:
+    """Replace the clinic rules: send the whole list (every rule code once), as GET returns it."""
+    rules = await rule_store.replace_clinic_rules(
+        db, rules=[rule.to_rule() for rule in body.root], by=user
+    )
+    return [AlertRuleOut.of(rule) for rule in rules]
+
+
+@router.get("/patients/{patient_id}/alert-rules", tags=["alert rules"])
+async def get_patient_rules(
+    patient_id: uuid.UUID, db: Db, _user: CurrentUser
+) -> list[AlertRuleOut]:
+    rules = await rule_store.patient_overrides(db, patient_id=patient_id)
+    return [AlertRuleOut.of(rule) for rule in rules]
+
+
+@router.put("/patients/{patient_id}/alert-rules", tags=["alert rules"], responses=_VALIDATION)
+async def put_patient_rules(
+    patient_id: uuid.UUID, body: PatientRulesIn, db: Db, user: Physician
+) -> list[AlertRuleOut]:
+    """Replace this patient's overrides (only the rules that differ from the clinic's)."""
+    rules = await rule_store.replace_patient_overrides(
+        db, patient_id=patient_id, rules=[rule.to_rule() for rule in body.root], by=user
+    )
+    return [AlertRuleOut.of(rule) for rule in rules]

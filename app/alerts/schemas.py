@@ -1,8 +1,20 @@
 import uuid
+from collections import Counter
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, RootModel, model_validator
+from pydantic_core import PydanticCustomError
+
+from app.alerts.rules import (
+    DEFAULT_RULES,
+    Kind,
+    Op,
+    Rule,
+    rule_from_dict,
+    rule_to_dict,
+    validate_rule,
+)
 
 
 class AlertOut(BaseModel):
@@ -11,7 +23,7 @@ class AlertOut(BaseModel):
     id: uuid.UUID
     session_id: uuid.UUID
     rule: str
-    kind: Literal["absolute", "baseline", "news2", "overdue"]
+    kind: Kind
     priority: Literal["high", "medium", "low"]
     state: Literal["active", "acknowledged", "resolved"]
     message: str
@@ -33,3 +45,82 @@ class AcknowledgeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     note: str | None = Field(default=None, max_length=2000)
+
+
+class ThresholdIO(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    op: Op
+    # Strict: `true` or "180" as a limit is a client bug, not a number.
+    value: Annotated[float, Field(strict=True)]
+
+
+class AlertRuleOut(BaseModel):
+    """One rule in the JSON shape of `rules.rule_to_dict`; GET answers can be PUT back as-is."""
+
+    code: str = Field(max_length=32, examples=["sbp_high"])
+    kind: Kind
+    parameter: str = Field(max_length=32, examples=["systolic"])
+    medium: ThresholdIO | None
+    high: ThresholdIO | None
+    enabled: bool = True
+
+    @classmethod
+    def of(cls, rule: Rule) -> "AlertRuleOut":
+        return cls.model_validate(rule_to_dict(rule))
+
+
+class AlertRuleIn(AlertRuleOut):
+    model_config = ConfigDict(extra="forbid")
+
+    def to_rule(self) -> Rule:
+        return rule_from_dict(self.model_dump())
+
+    @model_validator(mode="after")
+    def _clinically_sound(self) -> "AlertRuleIn":
+        problems = validate_rule(self.to_rule())
+        if problems:
+            # A custom error, so the message reads "rule sbp_high: ..." without "Value error, ".
+            raise PydanticCustomError(
+                "alert_rule",
+                "rule {code}: {problems}",
+                {"code": self.code, "problems": "; ".join(problems)},
+            )
+        return self
+
+
+def _unique(rules: list[AlertRuleIn]) -> list[AlertRuleIn]:
+    twice = [code for code, n in Counter(rule.code for rule in rules).items() if n > 1]
+    if twice:
+        raise PydanticCustomError(
+            "alert_rule_duplicate",
+            "each rule may appear once; repeated: {codes}",
+            {"codes": ", ".join(sorted(twice))},
+        )
+    return rules
+
+
+class ClinicRulesIn(RootModel[list[AlertRuleIn]]):
+    """The whole clinic set, every rule code once: what GET returned, with the edits."""
+
+    @model_validator(mode="after")
+    def _complete(self) -> "ClinicRulesIn":
+        _unique(self.root)
+        sent = {rule.code for rule in self.root}
+        missing = [rule.code for rule in DEFAULT_RULES if rule.code not in sent]
+        if missing:
+            raise PydanticCustomError(
+                "alert_rule_missing",
+                "send every clinic rule (to silence one, set enabled to false); missing: {codes}",
+                {"codes": ", ".join(missing)},
+            )
+        return self
+
+
+class PatientRulesIn(RootModel[list[AlertRuleIn]]):
+    """The patient's overrides, replacing any before; [] returns them to the clinic rules."""
+
+    @model_validator(mode="after")
+    def _once_each(self) -> "PatientRulesIn":
+        _unique(self.root)
+        return self

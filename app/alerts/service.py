@@ -2,34 +2,38 @@
 
 The decisions are made by the pure functions in rules.py/news2.py; this module applies them to
 the `alert` table inside the caller's transaction and writes one event per change.
+
+Lock order on PostgreSQL: every writer takes the journal lock *before* it changes an alert row
+(readings, acknowledgements, the timers). Taking it after, on the first event, would let a
+reading hold an alert row while waiting for the journal lock that the timer holds while waiting
+for that row: a deadlock.
 """
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.alerts.models import Alert, AlertRule
+from app.alerts.models import Alert
 from app.alerts.news2 import News2Input, news2
-from app.alerts.rules import (
-    DEFAULT_RULES,
-    Condition,
-    Rule,
-    evaluate_reading,
-    merge_rules,
-    rule_from_dict,
-)
+from app.alerts.rule_store import rules_for
+from app.alerts.rules import Condition, Rule, evaluate_reading, overdue_condition
 from app.alerts.schemas import AlertOut
 from app.audit.service import record_audit
 from app.auth.models import User
+from app.config import Settings
 from app.db import utcnow
 from app.errors import Conflict, NotFound
-from app.events import record_event
+from app.events import record_event, take_journal_lock
 from app.sessions.models import InfusionSession
+from app.sessions.views import next_due
+from app.vitals import read
 from app.vitals.models import Reading
 
+OVERDUE = "overdue"
 READING_FIELDS = (
     "heart_rate",
     "systolic",
@@ -40,21 +44,6 @@ READING_FIELDS = (
     "sedation_rass",
     "dissociation_cadss6",
 )
-
-
-async def rules_for(db: AsyncSession, *, patient_id: uuid.UUID | None) -> tuple[Rule, ...]:
-    rows = (
-        await db.scalars(
-            select(AlertRule).where(
-                (AlertRule.patient_id.is_(None)) | (AlertRule.patient_id == patient_id)
-            )
-        )
-    ).all()
-    clinic = [rule_from_dict(r.definition) for r in rows if r.patient_id is None] or list(
-        DEFAULT_RULES
-    )
-    overrides = [rule_from_dict(r.definition) for r in rows if r.patient_id is not None]
-    return merge_rules(clinic, overrides)
 
 
 def values_of(reading: Reading) -> dict[str, float | int | None]:
@@ -106,12 +95,17 @@ async def apply_condition(
     reading_id: uuid.UUID | None,
     now: datetime,
 ) -> Alert | None:
-    """Fold one evaluated condition into the (session, rule) alert; returns it if it changed."""
+    """Fold one evaluated condition into the (session, rule) alert; returns it if it changed.
+
+    The caller holds the journal lock (see the module docstring).
+    """
     alert = await open_alert(db, session_id, condition.rule)
     if condition.priority is None:
         if alert is None:
             return None
-        if alert.priority == "high" and alert.state == "active":
+        # A technical alert reports a gap in monitoring, not the patient: once the gap closes
+        # there is nothing left to latch for.
+        if alert.priority == "high" and alert.state == "active" and alert.kind != "overdue":
             if alert.cleared_at is None:
                 alert.cleared_at = now
                 alert.updated_at = now
@@ -157,9 +151,51 @@ async def apply_condition(
     return alert
 
 
+async def apply_overdue(
+    db: AsyncSession,
+    *,
+    session: InfusionSession,
+    rules: Sequence[Rule],
+    settings: Settings,
+    now: datetime,
+    on_reading: bool = False,
+) -> Alert | None:
+    """Raise, worsen or clear the session's overdue-reading alert against its next due time."""
+    rule = next(r for r in rules if r.code == OVERDUE)
+    due = next_due(session, await read.latest_current(db, session_id=session.id), settings)
+    if due is None:
+        condition = Condition(
+            rule.code, rule.kind, None, None, None, f"No readings are due while {session.phase}"
+        )
+    else:
+        condition = overdue_condition(due, now, rule)
+    if condition.priority is None and on_reading:
+        condition = replace(condition, message="Reading received")
+    alert = await open_alert(db, session.id, rule.code)
+    if alert is not None and alert.priority == condition.priority:
+        # Still late at the same priority: the minutes grow every tick, but an update event per
+        # tick would only be noise on the dashboard and inflate the breach count.
+        return None
+    return await apply_condition(
+        db, session_id=session.id, condition=condition, rule=rule, reading_id=None, now=now
+    )
+
+
 async def apply_reading(
-    db: AsyncSession, *, session: InfusionSession, reading: Reading, baseline: Reading | None
+    db: AsyncSession,
+    *,
+    session: InfusionSession,
+    reading: Reading,
+    baseline: Reading | None,
+    settings: Settings,
 ) -> list[Alert]:
+    """Evaluate a new reading; it also closes (or re-times) the overdue alert at once.
+
+    A reading entered late, taken before the latest one, still raises what it shows (the
+    physician should know), but cannot clear an alert: only a later reading says the patient
+    is back within limits.
+    """
+    await take_journal_lock(db)
     rules = await rules_for(db, patient_id=session.patient_id)
     by_code = {r.code: r for r in rules}
     conditions = evaluate_reading(
@@ -168,6 +204,9 @@ async def apply_reading(
         rules,
         news2(news2_input(reading)),
     )
+    latest = await read.latest_current(db, session_id=session.id)
+    if latest is not None and latest.id != reading.id:
+        conditions = [c for c in conditions if c.priority is not None]
     now = utcnow()
     changed = []
     for condition in conditions:
@@ -181,11 +220,15 @@ async def apply_reading(
         )
         if alert is not None and condition.priority is not None:
             changed.append(alert)
+    await apply_overdue(
+        db, session=session, rules=rules, settings=settings, now=now, on_reading=True
+    )
     return changed
 
 
 async def retract_reading(db: AsyncSession, *, reading: Reading, reason: str) -> None:
     """Alerts last driven by a reading that turned out wrong are resolved as entered in error."""
+    await take_journal_lock(db)
     now = utcnow()
     rows = await db.scalars(
         select(Alert).where(Alert.last_reading_id == reading.id, Alert.state != "resolved")
@@ -221,6 +264,8 @@ async def list_alerts(
 async def acknowledge(
     db: AsyncSession, *, alert_id: uuid.UUID, note: str | None, by: User
 ) -> Alert:
+    await take_journal_lock(db)
+    # Read after the lock, so two nurses acknowledging at once get one success and one 409.
     alert = await db.get(Alert, alert_id)
     if alert is None:
         raise NotFound("No alert with that id.")

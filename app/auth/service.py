@@ -18,6 +18,7 @@ from app.auth.schemas import UserCreate, UserUpdate
 from app.config import Settings
 from app.db import utcnow
 from app.errors import Conflict, NotFound, TooManyRequests, Unauthorized
+from app.events import record_event
 
 _hasher = PasswordHash.recommended()
 # Verified when the username is unknown, so a miss costs the same time as a wrong password.
@@ -165,7 +166,11 @@ async def start_login(
     return token
 
 
-async def resolve_token(db: AsyncSession, *, token: str, settings: Settings) -> User | None:
+async def resolve_token(
+    db: AsyncSession, *, token: str, settings: Settings, touch: bool = True
+) -> User | None:
+    """The user of a live login. `touch=False` checks without counting as activity: the live
+    stream's periodic re-check must not hold off the idle timeout."""
     login = await db.get(LoginSession, token_digest(token, settings))
     now = utcnow()
     if login is None or login.revoked_at is not None or login.expires_at <= now:
@@ -175,7 +180,7 @@ async def resolve_token(db: AsyncSession, *, token: str, settings: Settings) -> 
     user = await db.get(User, login.user_id)
     if user is None or not user.active:
         return None
-    if now - login.last_seen_at > _TOUCH_EVERY:
+    if touch and now - login.last_seen_at > _TOUCH_EVERY:
         login.last_seen_at = now
         await db.commit()
     return user
@@ -197,3 +202,5 @@ async def revoke_user_logins(db: AsyncSession, *, user_id: uuid.UUID) -> None:
         .where(LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
+    # The live stream closes this user's open websockets when it sees this event.
+    await record_event(db, type="auth.revoked", session_id=None, data={"user_id": str(user_id)})

@@ -25,6 +25,7 @@ from app.sessions.schemas import (
 )
 from app.vitals import read
 from app.vitals.models import Reading
+from app.vitals.schemas import ReadingOut
 
 
 def total_dose_mg(s: InfusionSession) -> float:
@@ -82,13 +83,18 @@ async def open_alerts(db: AsyncSession, session_id: object) -> list[Alert]:
     return list(rows.all())
 
 
-async def session_read(db: AsyncSession, s: InfusionSession, settings: Settings) -> SessionRead:
+async def session_read(
+    db: AsyncSession, s: InfusionSession, settings: Settings, *, known: ReadingOut | None = None
+) -> SessionRead:
+    """`known`: a reading whose outward shape the caller has (a reading just written, the
+    usual latest one), so it is not described again."""
     latest = await read.latest_current(db, session_id=s.id)
-    latest_out = (
-        (await read.describe(db, [latest], baseline_id=s.baseline_reading_id))[0]
-        if latest
-        else None
-    )
+    if latest is None:
+        latest_out = None
+    elif known is not None and known.id == latest.id:
+        latest_out = known
+    else:
+        latest_out = (await read.describe(db, [latest], baseline_id=s.baseline_reading_id))[0]
     return SessionRead(
         id=s.id,
         patient=PatientBrief.model_validate(s.patient),

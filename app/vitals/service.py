@@ -19,6 +19,7 @@ from app.config import Settings
 from app.db import utcnow
 from app.errors import Conflict, Invalid, NotFound
 from app.events import record_event
+from app.metrics import READINGS
 from app.sessions.models import InfusionSession
 from app.sessions.phases import ACTIVE
 from app.sessions.views import session_read
@@ -75,11 +76,22 @@ async def _replay(
 
 
 async def _publish(
-    db: AsyncSession, *, s: InfusionSession, reading: Reading, event: str, settings: Settings
+    db: AsyncSession,
+    *,
+    s: InfusionSession,
+    reading: Reading,
+    event: str,
+    settings: Settings,
+    out: ReadingOut | None = None,
 ) -> ReadingOut:
-    """The event carries the reading and the refreshed tile, so a dashboard needs nothing else."""
-    out = (await read.describe(db, [reading], baseline_id=s.baseline_reading_id))[0]
-    view = await session_read(db, s, settings)
+    """The event carries the reading and the refreshed tile, so a dashboard needs nothing else.
+
+    `out`: the reading's outward shape when the caller knows it (a reading written in this
+    transaction has no amendment or error yet), which saves describing it again.
+    """
+    if out is None:
+        out = (await read.describe(db, [reading], baseline_id=s.baseline_reading_id))[0]
+    view = await session_read(db, s, settings, known=out)
     await record_event(
         db,
         type=event,
@@ -89,13 +101,33 @@ async def _publish(
     return out
 
 
+def _fresh(s: InfusionSession, reading: Reading) -> ReadingOut:
+    """A reading added in the current transaction: nothing can amend or mark it yet."""
+    return read.to_out(reading, baseline_id=s.baseline_reading_id)
+
+
 async def _evaluate_and_publish(
     db: AsyncSession, *, s: InfusionSession, reading: Reading, event: str, settings: Settings
-) -> list[Alert]:
+) -> tuple[list[Alert], ReadingOut]:
+    """Alerts for a reading written in this transaction, then its event."""
     baseline = await db.get(Reading, s.baseline_reading_id) if s.baseline_reading_id else None
-    raised = await alerts.apply_reading(db, session=s, reading=reading, baseline=baseline)
-    await _publish(db, s=s, reading=reading, event=event, settings=settings)
-    return raised
+    raised = await alerts.apply_reading(
+        db, session=s, reading=reading, baseline=baseline, settings=settings
+    )
+    out = await _publish(
+        db, s=s, reading=reading, event=event, settings=settings, out=_fresh(s, reading)
+    )
+    return raised, out
+
+
+def _answer(out: ReadingOut, alerts_: list[Alert]) -> ReadingResult:
+    """The answer for a reading just committed, without reading it back."""
+    return ReadingResult(
+        reading=out,
+        alerts=[AlertOut.model_validate(a) for a in alerts_],
+        recheck=any(a.priority == "high" and a.state == "active" for a in alerts_),
+        created=True,
+    )
 
 
 async def record_reading(
@@ -134,7 +166,7 @@ async def record_reading(
         return await _replay(db, session, existing, digest)
     if session.phase == "pre_infusion" and session.baseline_reading_id is None:
         session.baseline_reading_id = reading.id
-    raised = await _evaluate_and_publish(
+    raised, out = await _evaluate_and_publish(
         db, s=session, reading=reading, event="reading.created", settings=settings
     )
     await record_audit(
@@ -146,7 +178,8 @@ async def record_reading(
         details={"session_id": str(session.id)},
     )
     await db.commit()
-    return await _result(db, session, reading, raised, True)
+    READINGS.inc()
+    return _answer(out, raised)
 
 
 async def _correctable(db: AsyncSession, s: InfusionSession, reading_id: uuid.UUID) -> Reading:
@@ -219,11 +252,18 @@ async def amend_reading(
     raised: list[Alert] = []
     if latest is not None and latest.id == old.id:
         # Only a correction of the latest reading says anything about the patient now.
-        raised = await _evaluate_and_publish(
+        raised, out = await _evaluate_and_publish(
             db, s=session, reading=new, event="reading.amended", settings=settings
         )
     else:
-        await _publish(db, s=session, reading=new, event="reading.amended", settings=settings)
+        out = await _publish(
+            db,
+            s=session,
+            reading=new,
+            event="reading.amended",
+            settings=settings,
+            out=_fresh(session, new),
+        )
     await record_audit(
         db,
         action="reading.amend",
@@ -233,7 +273,7 @@ async def amend_reading(
         details={"amends": str(old.id), "reason": data.reason},
     )
     await db.commit()
-    return await _result(db, session, new, raised, True)
+    return _answer(out, raised)
 
 
 async def mark_entered_in_error(

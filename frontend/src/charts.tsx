@@ -199,15 +199,23 @@ export function SessionChart(props: SessionChartProps) {
             const { ctx, bbox } = u;
             ctx.save();
             ctx.font = `${Math.round(12 * devicePixelRatio)}px system-ui, sans-serif`;
-            for (const b of live.current.bands) {
+            const bands = live.current.bands;
+            let labelEnd = -Infinity; // a narrow band's name would overprint its neighbour's
+            bands.forEach((b, i) => {
               const x0 = Math.max(bbox.left, x(u, b.from));
               const x1 = Math.min(bbox.left + bbox.width, x(u, b.to));
-              if (x1 <= x0) continue;
+              if (x1 <= x0) return;
               ctx.fillStyle = BAND_FILL[b.phase] ?? "rgba(0,0,0,0.04)";
               ctx.fillRect(x0, bbox.top, x1 - x0, bbox.height);
-              ctx.fillStyle = "#333";
-              ctx.fillText(phaseLabel(b.phase), x0 + 4 * devicePixelRatio, bbox.top + 14 * devicePixelRatio);
-            }
+              const name = phaseLabel(b.phase);
+              const lx = x0 + 4 * devicePixelRatio;
+              const w = ctx.measureText(name).width;
+              if ((lx + w <= x1 || i === bands.length - 1) && lx >= labelEnd) {
+                ctx.fillStyle = "#333";
+                ctx.fillText(name, lx, bbox.top + 14 * devicePixelRatio);
+                labelEnd = lx + w + 4 * devicePixelRatio;
+              }
+            });
             ctx.restore();
           },
         ],
@@ -218,6 +226,9 @@ export function SessionChart(props: SessionChartProps) {
             const dpr = devicePixelRatio;
             ctx.save();
             ctx.font = `${Math.round(11 * dpr)}px system-ui, sans-serif`;
+            // a name that would overprint one already drawn moves down a line
+            const used: number[] = [];
+            const lineH = 12 * dpr;
             const hline = (scale: string, v: number, color: string, dash: number[], label: string) => {
               const y = u.valToPos(v, scale, true);
               if (y < bbox.top || y > bbox.top + bbox.height) return;
@@ -231,7 +242,10 @@ export function SessionChart(props: SessionChartProps) {
               ctx.setLineDash([]);
               ctx.fillStyle = color;
               const w = ctx.measureText(label).width;
-              ctx.fillText(label, bbox.left + bbox.width - w - 4 * dpr, y - 3 * dpr);
+              let ty = y - 3 * dpr;
+              while (used.some((o) => Math.abs(o - ty) < lineH)) ty += lineH;
+              used.push(ty);
+              ctx.fillText(label, bbox.left + bbox.width - w - 4 * dpr, ty);
             };
             for (const l of p.limits ?? DEFAULT_LIMITS) hline(l.scale, l.value, "#b00020", [2, 4], l.label);
             const b = p.baseline;

@@ -19,6 +19,7 @@ EXPORTERS = {"physician", "admin"}
 
 # (method, path) → roles allowed. A new route fails the completeness test until it is listed.
 MATRIX: dict[tuple[str, str], set[str]] = {
+    ("GET", "/metrics"): {"admin"},
     ("GET", "/api/auth/me"): ALL,
     ("POST", "/api/auth/logout"): ALL,
     ("GET", "/api/users"): {"admin"},

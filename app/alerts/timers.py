@@ -1,0 +1,110 @@
+"""The alert timers (DESIGN §3): overdue readings and escalation of unacknowledged high alerts.
+
+One loop per process ticks every `timer_interval_seconds`, each tick one transaction. With
+several processes on PostgreSQL the first to take the tick lock does the work and the others
+skip that tick; SQLite is one process, and its write lock serialises the rest.
+"""
+
+import asyncio
+import contextlib
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.alerts.models import Alert
+from app.alerts.rule_store import rules_for
+from app.alerts.service import OVERDUE, apply_overdue, emit
+from app.config import Settings
+from app.db import Database, utcnow
+from app.events import is_postgres, take_journal_lock
+from app.sessions.models import InfusionSession
+
+logger = logging.getLogger(__name__)
+
+TICK_LOCK = 0x56_49_47_54_4B  # "VIGTK"; any key distinct from events.JOURNAL_LOCK
+# Long enough for a tick on a slow database; a stuck one is cancelled rather than hang shutdown.
+STOP_GRACE_SECONDS = 10
+
+
+async def check_overdue(db: AsyncSession, *, settings: Settings, now: datetime) -> None:
+    """Every session that has readings due, or an overdue alert still open (ended, say)."""
+    open_overdue = select(Alert.session_id).where(Alert.rule == OVERDUE, Alert.state != "resolved")
+    sessions = await db.scalars(
+        select(InfusionSession).where(
+            InfusionSession.phase.in_(("infusion", "paused", "recovery"))
+            | InfusionSession.id.in_(open_overdue)
+        )
+    )
+    for session in sessions.all():
+        rules = await rules_for(db, patient_id=session.patient_id)
+        await apply_overdue(db, session=session, rules=rules, settings=settings, now=now)
+
+
+async def escalate(db: AsyncSession, *, settings: Settings, now: datetime) -> None:
+    """High alerts nobody has acknowledged within `escalation_seconds` of being raised.
+
+    Counted from `raised_at`: a medium alert that turned high after being open that long
+    escalates on the next tick, erring towards the physician seeing it sooner.
+    """
+    cutoff = now - timedelta(seconds=settings.escalation_seconds)
+    due = await db.scalars(
+        select(Alert).where(
+            Alert.priority == "high",
+            Alert.state == "active",
+            Alert.escalated.is_(False),
+            Alert.raised_at <= cutoff,
+        )
+    )
+    for alert in due.all():
+        alert.escalated, alert.escalated_at, alert.updated_at = True, now, now
+        await emit(db, alert, "alert.escalated")
+
+
+async def _claim_tick(db: AsyncSession) -> bool:
+    if not is_postgres(db):
+        # Begins the transaction with BEGIN IMMEDIATE: this process's writer lock, taken now.
+        await db.connection()
+        return True
+    claimed = await db.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": TICK_LOCK})
+    return bool(claimed)
+
+
+async def tick(database: Database, settings: Settings) -> None:
+    async with database.session() as db:
+        if not await _claim_tick(db):
+            return
+        # Before reading anything: a reading committing meanwhile is then seen, not overwritten
+        # by a decision taken on the state before it (see the lock order in alerts.service).
+        await take_journal_lock(db)
+        # Only once the locks are held: a `now` taken while waiting for another tick to commit
+        # would be older than what that tick wrote, and would clear its fresh overdue alert.
+        now = utcnow()
+        await check_overdue(db, settings=settings, now=now)
+        await escalate(db, settings=settings, now=now)
+        await db.commit()
+
+
+class AlertTimers:
+    """The timer loop of one process. `stop()` lets a running tick finish its transaction."""
+
+    def __init__(self, database: Database, settings: Settings) -> None:
+        self._database, self._settings = database, settings
+        self._stopping = asyncio.Event()
+        self._task = asyncio.create_task(self._run(), name="vigil-alert-timers")
+
+    async def _run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                await tick(self._database, self._settings)
+            except Exception:
+                # A database hiccup must not end overdue and escalation checks for good.
+                logger.exception("alert timer tick failed; retrying next interval")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self._settings.timer_interval_seconds)
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._task, STOP_GRACE_SECONDS)

@@ -1,0 +1,200 @@
+"""The live event bus: committed events fanned out to every websocket client of this process.
+
+Shaped like encode/broadcaster (`publish`, `async with bus.subscribe() as sub`, `async for message
+in sub`), but every subscriber has a bounded queue: a subscriber that falls behind is marked
+overflowed and dropped, and the publisher never waits.
+
+The events table is the source of truth; a notification only says "look". Embedded SQLite feeds
+the bus from `Database.on_commit`; PostgreSQL from one LISTEN connection per process. Either way
+the bus publishes every event after the last one it published, read from the table in `seq`
+order, so a notification lost to a dropped connection or delivered late loses nothing.
+"""
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+import asyncpg  # type: ignore[import-untyped]
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import Database
+from app.events import NOTIFY_CHANNEL, Event, last_seq
+
+log = logging.getLogger(__name__)
+
+BATCH = 500
+# Named so operators (and the tests) can find the listener in pg_stat_activity.
+LISTENER_NAME = "vigil-live"
+RETRY_MIN_SECONDS = 0.5
+RETRY_MAX_SECONDS = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    seq: int
+    type: str
+    data: dict[str, Any]
+    text: str  # the wire form, serialised once and shared by every subscriber
+
+
+def to_message(event: Event) -> Message:
+    wire = {
+        "type": "event",
+        "seq": event.seq,
+        "event": event.type,
+        "session_id": str(event.session_id) if event.session_id else None,
+        "data": event.data,
+    }
+    return Message(event.seq, event.type, event.data, json.dumps(wire, separators=(",", ":")))
+
+
+async def events_after(
+    db: AsyncSession, seq: int, *, limit: int, exclude_prefix: str | None = None
+) -> list[Event]:
+    query = select(Event).where(Event.seq > seq).order_by(Event.seq).limit(limit)
+    if exclude_prefix:
+        query = query.where(Event.type.not_like(f"{exclude_prefix}%"))
+    return list((await db.scalars(query)).all())
+
+
+class Subscription:
+    def __init__(self, size: int) -> None:
+        self._queue: asyncio.Queue[Message] = asyncio.Queue(maxsize=size)
+        self.overflowed = asyncio.Event()
+
+    def put(self, message: Message) -> None:
+        if self.overflowed.is_set():
+            return
+        try:
+            self._queue.put_nowait(message)
+        except asyncio.QueueFull:
+            self.overflowed.set()
+
+    def __aiter__(self) -> "Subscription":
+        return self
+
+    async def __anext__(self) -> Message:
+        return await self._queue.get()
+
+
+class Bus:
+    def __init__(self, *, queue_size: int, last: int) -> None:
+        self.queue_size = queue_size
+        self.last = last  # seq of the last event published
+        self._subscribers: set[Subscription] = set()
+        self._dirty = asyncio.Event()
+
+    def publish(self, messages: Iterable[Message]) -> None:
+        for message in messages:
+            if message.seq <= self.last:
+                continue
+            self.last = message.seq
+            for subscriber in self._subscribers:
+                subscriber.put(message)
+
+    @asynccontextmanager
+    async def subscribe(self) -> AsyncIterator[Subscription]:
+        subscription = Subscription(self.queue_size)
+        self._subscribers.add(subscription)
+        try:
+            yield subscription
+        finally:
+            self._subscribers.discard(subscription)
+
+    def wake(self) -> None:
+        """Something was committed: read the table after `last` soon."""
+        self._dirty.set()
+
+    def committed(self, events: list[Event]) -> None:
+        """Database.on_commit hook. The events in hand are published at once when they follow
+        on from the last one; otherwise another commit's hook has not run yet (or another
+        process wrote), and the table says what came between."""
+        if events and events[0].seq == self.last + 1:
+            self.publish(to_message(e) for e in events)
+        else:
+            self.wake()
+
+    async def pump(self, database: Database) -> None:
+        while True:
+            await self._dirty.wait()
+            self._dirty.clear()
+            try:
+                await self._catch_up(database)
+            except (DBAPIError, OSError) as exc:
+                log.warning("live bus cannot read the events table (%s); retrying", exc)
+                self._dirty.set()
+                await anyio.sleep(RETRY_MIN_SECONDS)
+
+    async def _catch_up(self, database: Database) -> None:
+        while True:
+            async with database.read_session() as db:
+                events = await events_after(db, self.last, limit=BATCH)
+            self.publish(to_message(e) for e in events)
+            if len(events) < BATCH:
+                return
+
+
+async def listen(bus: Bus, database: Database, *, keepalive_seconds: float) -> None:
+    """Keep one LISTEN connection open, reconnecting with backoff, and wake the bus on every
+    notification and after every (re)connection, which catches up on what was missed."""
+    dsn = database.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    delay = RETRY_MIN_SECONDS
+    while True:
+        try:
+            conn = await asyncpg.connect(
+                dsn, timeout=keepalive_seconds, server_settings={"application_name": LISTENER_NAME}
+            )
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            log.warning("live bus cannot connect to PostgreSQL (%s); retry in %.1fs", exc, delay)
+        else:
+            delay = RETRY_MIN_SECONDS
+            try:
+                await _listen_on(conn, bus, keepalive_seconds)
+                log.warning("live bus lost its PostgreSQL connection; reconnecting")
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("live bus PostgreSQL connection failed (%s); reconnecting", exc)
+            finally:
+                conn.terminate()
+        await anyio.sleep(delay)
+        delay = min(delay * 2, RETRY_MAX_SECONDS)
+
+
+async def _listen_on(conn: Any, bus: Bus, keepalive_seconds: float) -> None:
+    """Returns when the connection is lost."""
+    lost = asyncio.Event()
+    conn.add_termination_listener(lambda _conn: lost.set())
+    await conn.add_listener(NOTIFY_CHANNEL, lambda *_args: bus.wake())
+    bus.wake()
+    # The termination listener sees a closed socket; the periodic query sees a silent one.
+    while not lost.is_set():
+        with anyio.move_on_after(keepalive_seconds):
+            await lost.wait()
+            return
+        with anyio.fail_after(keepalive_seconds):
+            await conn.execute("SELECT 1")
+
+
+@asynccontextmanager
+async def running_bus(
+    database: Database, *, queue_size: int, keepalive_seconds: float
+) -> AsyncIterator[Bus]:
+    """The bus of this process, fed until the block exits (the app's lifespan)."""
+    async with database.read_session() as db:
+        bus = Bus(queue_size=queue_size, last=await last_seq(db))
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(bus.pump, database)
+        if database.is_postgres:
+            tg.start_soon(lambda: listen(bus, database, keepalive_seconds=keepalive_seconds))
+        else:
+            database.on_commit(bus.committed)
+        try:
+            yield bus
+        finally:
+            tg.cancel_scope.cancel()

@@ -1,0 +1,124 @@
+"""Overdue readings and escalation, with the clinic's timers shortened to seconds."""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import anyio
+import pytest
+
+from app.alerts.timers import tick
+from app.config import Settings
+from app.db import Database
+
+pytestmark = pytest.mark.anyio
+T = TypeVar("T")
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    # A reading is due every second of infusion; a high alert escalates after half a second.
+    return settings.model_copy(
+        update={
+            "infusion_check_seconds": 1,
+            "timer_interval_seconds": 0.1,
+            "escalation_seconds": 0.5,
+        }
+    )
+
+
+async def eventually(check: Callable[[], Awaitable[T | None]], what: str) -> T:
+    """Poll until `check` answers, failing after a generous deadline (never a fixed sleep)."""
+    with anyio.move_on_after(15):
+        while True:
+            result = await check()
+            if result is not None:
+                return result
+            await anyio.sleep(0.05)
+    pytest.fail(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+async def overdue_after_any_delay(clinic_rules: Any) -> None:
+    """The clinic's 5-minute margin, shrunk so that any lateness counts."""
+    await clinic_rules(overdue={"medium": {"op": ">", "value": 0}, "high": None})
+
+
+@pytest.mark.usefixtures("overdue_after_any_delay")
+async def test_a_missed_reading_raises_the_technical_alert_and_a_reading_resolves_it(
+    open_chair, staff
+):
+    chair = await open_chair()
+    alert = await eventually(lambda: chair.open_alert("overdue"), "the overdue alert")
+    assert (alert["kind"], alert["priority"], alert["state"]) == ("overdue", "medium", "active")
+    assert alert["message"].startswith("Reading overdue by ")
+    assert alert["message"].endswith(" min (> 0)")
+
+    await chair.reading()
+    resolved = next(a for a in await chair.alerts("resolved") if a["id"] == alert["id"])
+    assert resolved["resolved_reason"] == "Reading received"
+    # Ticks while it stayed late did not count as new breaches.
+    assert resolved["count"] == 1
+    timeline = (await staff.physician.get(f"/api/sessions/{chair.session_id}/timeline")).json()
+    events = [e["type"] for e in timeline if e["data"].get("alert", {}).get("id") == alert["id"]]
+    assert events == ["alert.raised", "alert.resolved"]
+
+
+@pytest.mark.usefixtures("overdue_after_any_delay")
+async def test_an_aborted_session_has_no_reading_overdue(open_chair):
+    chair = await open_chair()
+    alert = await eventually(lambda: chair.open_alert("overdue"), "the overdue alert")
+    await chair.move("aborted", reason="Patient asked to stop")
+
+    async def resolved() -> dict[str, Any] | None:
+        return next((a for a in await chair.alerts("resolved") if a["id"] == alert["id"]), None)
+
+    assert (await eventually(resolved, "the overdue alert to clear"))[
+        "resolved_reason"
+    ] == "No readings are due while aborted"
+
+
+@pytest.mark.usefixtures("overdue_after_any_delay")
+async def test_ticks_from_several_processes_raise_one_overdue_alert(open_chair, settings):
+    chair = await open_chair()
+    # Three more "processes" tick side by side (beside the app's own timer) until the reading
+    # falls due, and a few times after.
+    processes = [Database(settings.database_url) for _ in range(3)]
+
+    async def ticks() -> dict[str, Any] | None:
+        await asyncio.gather(*(tick(database, settings) for database in processes))
+        return await chair.open_alert("overdue")
+
+    try:
+        await eventually(ticks, "the overdue alert")
+        for _ in range(3):
+            await ticks()
+    finally:
+        for database in processes:
+            await database.dispose()
+    overdue = [a for a in await chair.alerts() if a["rule"] == "overdue"]
+    assert [(a["state"], a["count"]) for a in overdue] == [("active", 1)]
+
+
+async def test_an_unacknowledged_high_alert_escalates(open_chair, staff):
+    chair = await open_chair()
+    raised = {a["rule"]: a for a in (await chair.reading(systolic=186))["alerts"]}
+    assert raised["sbp_high"]["priority"] == "high"
+
+    async def escalated() -> dict[str, Any] | None:
+        alert = await chair.open_alert("sbp_high")
+        return alert if alert and alert["escalated"] else None
+
+    alert = await eventually(escalated, "the escalation")
+    assert alert["state"] == "active"
+    # Just as old, but medium: prompt, not immediate, so it never escalates.
+    rise = await chair.open_alert("sbp_rise")
+    assert rise is not None
+    assert (rise["priority"], rise["escalated"]) == ("medium", False)
+
+    timeline = (await staff.physician.get(f"/api/sessions/{chair.session_id}/timeline")).json()
+    escalations = [e["data"]["alert"] for e in timeline if e["type"] == "alert.escalated"]
+    assert [a["id"] for a in escalations] == [alert["id"]]
+
+    acknowledged = await chair.acknowledge(alert["id"], note="At the chair")
+    assert (acknowledged["state"], acknowledged["escalated"]) == ("acknowledged", True)

@@ -1,0 +1,168 @@
+"""End-to-end fixtures: a real `vigil serve` subprocess on a fresh SQLite file and Debian's
+Chromium driven by Playwright's sync API.
+
+One server (and one browser) serves the whole browser suite; every test makes its own patient and
+session and opens its own browser contexts (separate cookies and IndexedDB), so tests share no
+state that matters to them.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+
+from tests.browser.support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DIST,
+    PASSWORD,
+    ROOT,
+    USERS,
+    VigilServer,
+    login,
+)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _log_tail(path: Path, lines: int = 40) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+@pytest.fixture(scope="session")
+def vigil_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VigilServer]:
+    if not (DIST / "index.html").is_file():
+        pytest.fail(
+            f"{DIST / 'index.html'} is missing: the browser tests need the built dashboard. "
+            "Run `make frontend` (or `cd frontend && npm ci && npm run build`) first.",
+            pytrace=False,
+        )
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: run `make chromium` "
+            "(or set VIGIL_TEST_CHROMIUM to a Chromium binary).",
+            pytrace=False,
+        )
+    tmp = tmp_path_factory.mktemp("vigil-e2e")
+    env = os.environ | {
+        "VIGIL_ENV": "test",
+        "VIGIL_DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'vigil.db'}",
+        "VIGIL_FRONTEND_DIST": str(DIST),
+        "VIGIL_LOG_LEVEL": "WARNING",
+    }
+    vigil = str(Path(sys.executable).parent / "vigil")
+    # The admin the documented way (this also migrates the fresh file); the others through the API.
+    create_admin = [vigil, "create-user", "--username", USERS["admin"], "--role", "admin"]
+    subprocess.run(
+        [*create_admin, "--password", PASSWORD, "--display-name", "E2E Admin"],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    port = free_port()
+    log = tmp / "server.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [vigil, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"vigil serve exited with {process.returncode}:\n{_log_tail(log)}")
+            try:
+                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"vigil serve was not ready within 30 s:\n{_log_tail(log)}")
+            time.sleep(0.1)
+        server = VigilServer(base=base, log=log)
+        with server.api("admin") as api:
+            for role in ("nurse", "physician"):
+                answer = api.post(
+                    "/api/users",
+                    json={
+                        "username": USERS[role],
+                        "display_name": f"E2E {role.title()}",
+                        "role": role,
+                        "password": PASSWORD,
+                    },
+                )
+                assert answer.status_code == 201, answer.text
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="session")
+def playwright_session() -> Iterator[Playwright]:
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_session: Playwright) -> Iterator[Browser]:
+    chromium = playwright_session.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield chromium
+    chromium.close()
+
+
+NewContext = Callable[..., BrowserContext]
+
+
+@pytest.fixture
+def new_context(browser: Browser, vigil_server: VigilServer) -> Iterator[NewContext]:
+    """Open a browser context (its own cookies and IndexedDB) on the server; closed afterwards."""
+    contexts: list[BrowserContext] = []
+
+    def make(**options: Any) -> BrowserContext:
+        options.setdefault("viewport", {"width": 1280, "height": 900})
+        context = browser.new_context(base_url=vigil_server.base, **options)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def signed_in(new_context: NewContext) -> Callable[..., Page]:
+    """A page in a fresh context, signed in as `role` through the login form."""
+
+    def make(role: str, **options: Any) -> Page:
+        page = new_context(**options).new_page()
+        login(page, role)
+        return page
+
+    return make

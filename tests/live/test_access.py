@@ -1,0 +1,118 @@
+"""Who may open the live stream, and how a login that ends closes it (DESIGN §5)."""
+
+import json
+
+import pytest
+
+from tests.live.conftest import (
+    StartLive,
+    closed_with,
+    events,
+    new_session,
+    receive,
+    write_readings,
+)
+
+pytestmark = pytest.mark.anyio
+POLICY = 1008
+
+
+async def test_no_credentials_is_closed_with_1008(start_live: StartLive) -> None:
+    live = await start_live(live_auth_timeout_seconds=0.2)
+    ws = await live.socket()
+    code, reason, before = await closed_with(ws)
+    assert (code, before) == (POLICY, [])
+    assert "auth" in reason
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        json.dumps({"type": "auth", "token": "not-a-token"}),
+        json.dumps({"type": "hello"}),
+        "not json",
+    ],
+)
+async def test_bad_first_message_is_closed_with_1008(start_live: StartLive, first: str) -> None:
+    live = await start_live()
+    ws = await live.socket()
+    await ws.send(first)
+    code, _reason, before = await closed_with(ws)
+    assert (code, before) == (POLICY, [])
+
+
+async def test_cookie_needs_an_allowed_origin(start_live: StartLive) -> None:
+    live = await start_live()
+    browser = await live.client("nurse")
+    del browser.headers["Authorization"]
+    answer = await browser.post(
+        "/api/auth/login", json={"username": "nurse", "password": "correct-horse-battery"}
+    )
+    assert answer.status_code == 200, answer.text
+    cookie = {"Cookie": f"vigil_session={browser.cookies['vigil_session']}"}
+
+    evil = await live.socket(additional_headers=cookie, origin="http://evil.example")
+    code, reason, before = await closed_with(evil)
+    assert (code, reason, before) == (POLICY, "origin not allowed", [])
+
+    no_origin = await live.socket(additional_headers=cookie)
+    assert (await closed_with(no_origin))[0] == POLICY
+
+    ours = await live.socket(additional_headers=cookie, origin=live.base)
+    assert (await receive(ours))["type"] == "snapshot"
+
+    stale = {"Cookie": "vigil_session=expired-or-forged"}
+    forged = await live.socket(additional_headers=stale, origin=live.base)
+    assert (await closed_with(forged))[0] == POLICY
+
+
+async def test_deactivated_user_is_cut_off_at_once(start_live: StartLive) -> None:
+    # A long heartbeat: only the revocation event can close the socket in this test.
+    live = await start_live(heartbeat_seconds=600)
+    physician = await live.client("physician")
+    admin = await live.client("admin")
+    session_id = await new_session(physician)
+    nurse_ws = await live.stream("nurse")
+    physician_ws = await live.stream("physician")
+    before = (await receive(physician_ws))["seq"]
+    await receive(nurse_ws)
+
+    answer = await admin.patch(f"/api/users/{live.ids['nurse']}", json={"active": False})
+    assert answer.status_code == 200, answer.text
+
+    code, reason, received = await closed_with(nurse_ws)
+    assert code == POLICY
+    assert "revoked" in reason
+    assert received == []
+
+    # Others stay connected and never see the auth event, live or replayed.
+    [reading_id] = await write_readings(physician, session_id, 1)
+    [event] = await events(physician_ws, 1)
+    assert event["data"]["reading"]["id"] == reading_id
+    replay = await live.stream("physician", since=before)
+    assert (await receive(replay))["type"] == "resumed"
+    assert [e["data"]["reading"]["id"] for e in await events(replay, 1)] == [reading_id]
+
+    # And the nurse cannot come back.
+    again = await live.stream("nurse")
+    assert (await closed_with(again))[0] == POLICY
+
+
+async def test_logout_closes_the_socket_at_the_next_heartbeat(start_live: StartLive) -> None:
+    live = await start_live(heartbeat_seconds=0.1)
+    nurse = await live.client("nurse")
+    ws = await live.stream("nurse")
+    assert (await receive(ws))["type"] == "snapshot"
+    assert (await nurse.post("/api/auth/logout")).status_code == 204
+    code, reason, _ = await closed_with(ws)
+    assert code == POLICY
+    assert "sign in again" in reason
+
+
+async def test_idle_login_times_out_on_the_socket_too(start_live: StartLive) -> None:
+    # The stream itself is not activity: with nothing else done, the login idles out.
+    live = await start_live(heartbeat_seconds=0.1, idle_timeout_minutes=0.03)
+    ws = await live.stream("nurse")
+    assert (await receive(ws))["type"] == "snapshot"
+    code, _reason, _ = await closed_with(ws)
+    assert code == POLICY

@@ -1,0 +1,75 @@
+"""The bus on its own, and fed by the app's commits (no websocket involved)."""
+
+from typing import Any
+
+import pytest
+
+from app.db import Database
+from app.events import Event, record_event
+from app.live.bus import Bus, Message, Subscription, to_message
+from tests.factories import put_reading, session
+
+pytestmark = pytest.mark.anyio
+
+
+def message(seq: int) -> Message:
+    return to_message(Event(seq=seq, type="reading.created", session_id=None, data={"n": seq}))
+
+
+async def test_one_text_for_every_subscriber_and_overflow_stays_with_its_subscriber() -> None:
+    bus = Bus(queue_size=2, last=0)
+    async with bus.subscribe() as fast, bus.subscribe() as slow:
+        bus.publish([message(1), message(2)])
+        first = await anext(fast)
+        bus.publish([message(3)])  # the slow one's queue is full: it is marked, nobody waits
+
+        assert slow.overflowed.is_set()
+        assert not fast.overflowed.is_set()
+        assert first.text is (await anext(slow)).text
+        assert [(await anext(fast)).seq for _ in range(2)] == [2, 3]
+
+
+async def test_published_events_are_never_published_again() -> None:
+    bus = Bus(queue_size=10, last=5)
+    async with bus.subscribe() as sub:
+        bus.publish([message(4), message(5), message(6)])
+        bus.publish([message(6), message(7)])
+        assert [(await anext(sub)).seq for _ in range(2)] == [6, 7]
+    assert bus.last == 7
+
+
+async def events_until(sub: Subscription, type: str) -> list[Message]:
+    received = []
+    while not received or received[-1].type != type:
+        received.append(await anext(sub))
+    return received
+
+
+async def test_commits_reach_the_bus_in_order(app: Any, staff: Any) -> None:
+    bus: Bus = app.state.bus
+    async with bus.subscribe() as sub:
+        s = await session(staff.nurse)
+        for _ in range(3):
+            assert (await put_reading(staff.nurse, s["id"])).status_code == 201
+        received = await events_until(sub, "session.created")
+        received += [await anext(sub) for _ in range(3)]
+    assert [m.type for m in received[-4:]] == ["session.created"] + ["reading.created"] * 3
+    seqs = [m.seq for m in received]
+    assert seqs == sorted(seqs)
+
+
+async def test_a_write_by_another_process_is_not_lost(app: Any, staff: Any, settings: Any) -> None:
+    # The CLI (or any other process) commits without this process's hook: the next local
+    # commit leaves a gap, which the bus fills from the table.
+    bus: Bus = app.state.bus
+    async with bus.subscribe() as sub:
+        other = Database(settings.database_url)
+        try:
+            async with other.session() as db:
+                await record_event(db, type="test.elsewhere", session_id=None, data={})
+                await db.commit()
+        finally:
+            await other.dispose()
+        await session(staff.nurse)
+        received = await events_until(sub, "session.created")
+    assert [m.type for m in received] == ["test.elsewhere", "session.created"]
