@@ -70,6 +70,9 @@ Token = Annotated[str, Depends(current_token)]
 
 async def current_user(db: Db, token: Token, settings: AppSettings) -> User:
     user = await resolve_token(db, token=token, settings=settings)
+    # End the lookup's transaction: on SQLite it holds the write lock (BEGIN IMMEDIATE), which a
+    # streamed response would otherwise keep while its own writes wait for it.
+    await db.commit()
     if user is None:
         raise Unauthorized(
             "Your session has ended. Please sign in again.", headers={"WWW-Authenticate": "Bearer"}

@@ -4,7 +4,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 
 
 class VigilError(Exception):
@@ -44,15 +44,31 @@ class TooManyRequests(VigilError):
     status_code = 429
 
 
+UNAVAILABLE_SQLSTATES = ("08", "53", "55", "57", "3D000")
+
+
 def install_error_handlers(app: FastAPI) -> None:
     async def vigil_error(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, VigilError)
         return JSONResponse({"detail": exc.detail}, exc.status_code, headers=exc.headers)
 
     async def database_down(_request: Request, exc: Exception) -> JSONResponse:
-        connection_lost = isinstance(exc, OperationalError | InterfaceError | OSError) or (
-            isinstance(exc, DBAPIError) and exc.connection_invalidated
+        sqlstate = str(getattr(getattr(exc, "orig", None), "sqlstate", None) or "")
+        connection_lost = (
+            isinstance(exc, OperationalError | InterfaceError | OSError)
+            or (isinstance(exc, DBAPIError) and exc.connection_invalidated)
+            # asyncpg's refusals to connect arrive as plain DBAPIError: "not currently accepting
+            # connections" (55000), too many connections (53300), shutting down (57P03), a
+            # database that is gone (3D000), connection failures (class 08).
+            or sqlstate.startswith(UNAVAILABLE_SQLSTATES)
         )
+        # SQLSTATE class 22 (data exception): the database refused a value the schemas let
+        # through (a NUL character in text on PostgreSQL, say); the request is at fault.
+        if (isinstance(exc, DataError) or sqlstate.startswith("22")) and not connection_lost:
+            msg = "A value in this request cannot be stored or searched for; nothing was saved."
+            return JSONResponse(
+                {"detail": [{"loc": ["request"], "msg": msg, "type": "value_error"}]}, 422
+            )
         if not connection_lost:
             raise exc
         # The nurse's outbox retries on 503, so an outage loses nothing.

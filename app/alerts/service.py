@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.alerts.models import Alert
-from app.alerts.news2 import News2Input, news2
+from app.alerts.news2 import news2
 from app.alerts.rule_store import rules_for
 from app.alerts.rules import Condition, Rule, evaluate_reading, overdue_condition
 from app.alerts.schemas import AlertOut
@@ -31,35 +31,14 @@ from app.events import record_event, take_journal_lock
 from app.sessions.models import InfusionSession
 from app.sessions.views import next_due
 from app.vitals import read
+from app.vitals.codes import VITALS
 from app.vitals.models import Reading
 
 OVERDUE = "overdue"
-READING_FIELDS = (
-    "heart_rate",
-    "systolic",
-    "diastolic",
-    "spo2",
-    "respiratory_rate",
-    "temperature_c",
-    "sedation_rass",
-    "dissociation_cadss6",
-)
 
 
 def values_of(reading: Reading) -> dict[str, float | int | None]:
-    return {f: getattr(reading, f) for f in READING_FIELDS}
-
-
-def news2_input(reading: Reading) -> News2Input:
-    return News2Input(
-        respiratory_rate=reading.respiratory_rate,
-        spo2=reading.spo2,
-        on_oxygen=reading.on_oxygen,
-        systolic=reading.systolic,
-        heart_rate=reading.heart_rate,
-        consciousness=reading.consciousness,
-        temperature_c=reading.temperature_c,
-    )
+    return {f: getattr(reading, f) for f in VITALS}
 
 
 async def open_alert(db: AsyncSession, session_id: uuid.UUID, rule: str) -> Alert | None:
@@ -202,7 +181,7 @@ async def apply_reading(
         values_of(reading),
         values_of(baseline) if baseline is not None else None,
         rules,
-        news2(news2_input(reading)),
+        news2(read.news2_input(reading)),
     )
     latest = await read.latest_current(db, session_id=session.id)
     if latest is not None and latest.id != reading.id:

@@ -173,9 +173,15 @@ def vitals_chart(record: SessionRecord, width: float, height: float = 230) -> Dr
     # An alert sits at the clinical time of the reading that raised it, on the same axis as the
     # lines; the server's raised_at may be later (a tablet's outbox catching up).
     taken = {r.id: r.taken_at for r in record.readings}
+    # Alerts raised by one reading share one marker, labelled "1H 2M", in the worst colour.
+    marks: dict[int, list[tuple[int, str]]] = {}
     for number, alert in enumerate(record.alerts, start=1):
         x = x_of(taken.get(alert.first_reading_id or alert.id, alert.raised_at))
-        colour = PRIORITY_COLOUR[alert.priority]
+        marks.setdefault(round(x), []).append((number, alert.priority))
+    for x_key, group in marks.items():
+        x = float(x_key)
+        worst = min((p for _n, p in group), key=list(PRIORITY_COLOUR).index)
+        colour = PRIORITY_COLOUR[worst]
         d.add(
             Line(
                 x,
@@ -189,16 +195,8 @@ def vitals_chart(record: SessionRecord, width: float, height: float = 230) -> Dr
         )
         y = bottom + plot_h + 2
         d.add(Polygon([x - 4, y + 8, x + 4, y + 8, x, y], fillColor=colour, strokeColor=colour))
-        d.add(
-            String(
-                x,
-                y + 10,
-                f"{number}{alert.priority[0].upper()}",
-                fontName=BOLD,
-                fontSize=6,
-                textAnchor="middle",
-            )
-        )
+        label = " ".join(f"{n}{p[0].upper()}" for n, p in group)
+        d.add(String(x, y + 10, label, fontName=BOLD, fontSize=6, textAnchor="middle"))
 
     _legend(d, SERIES, left, 8)
     return d

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.alerts.models import Alert
-from app.alerts.news2 import News2Input, news2
+from app.alerts.news2 import news2
 from app.alerts.schemas import AlertOut
 from app.config import Settings
 from app.db import utcnow
@@ -54,17 +54,7 @@ def next_due(s: InfusionSession, latest: Reading | None, settings: Settings) -> 
 def news2_of(reading: Reading | None) -> News2Out | None:
     if reading is None:
         return None
-    result = news2(
-        News2Input(
-            respiratory_rate=reading.respiratory_rate,
-            spo2=reading.spo2,
-            on_oxygen=reading.on_oxygen,
-            systolic=reading.systolic,
-            heart_rate=reading.heart_rate,
-            consciousness=reading.consciousness,
-            temperature_c=reading.temperature_c,
-        )
-    )
+    result = news2(read.news2_input(reading))
     return News2Out(
         score=result.score,
         partial=result.partial,

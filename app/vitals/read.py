@@ -7,6 +7,7 @@ from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from app.alerts.news2 import News2Input
 from app.vitals.models import Reading, ReadingError
 from app.vitals.schemas import ReadingOut
 
@@ -17,6 +18,18 @@ def is_current() -> ColumnElement[bool]:
     """SQL condition: neither amended by a later reading nor marked entered in error."""
     return ~exists().where(_Amendment.amends == Reading.id) & ~exists().where(
         ReadingError.reading_id == Reading.id
+    )
+
+
+def news2_input(reading: Reading) -> News2Input:
+    return News2Input(
+        respiratory_rate=reading.respiratory_rate,
+        spo2=reading.spo2,
+        on_oxygen=reading.on_oxygen,
+        systolic=reading.systolic,
+        heart_rate=reading.heart_rate,
+        consciousness=reading.consciousness,
+        temperature_c=reading.temperature_c,
     )
 
 

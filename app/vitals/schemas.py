@@ -2,7 +2,15 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
 
 from app.vitals.codes import VITALS, range_message
 
@@ -56,10 +64,12 @@ class ReadingIn(BaseModel):
     dissociation_cadss6: Cadss | None = None
     note: str | None = Field(default=None, max_length=2000)
 
-    @model_validator(mode="after")
-    def _bp(self) -> "ReadingIn":
-        _check_bp(self.systolic, self.diastolic)
-        return self
+    @field_validator("diastolic")
+    @classmethod
+    def _bp(cls, diastolic: int, info: ValidationInfo) -> int:
+        # A field validator, so the 422 names `diastolic` (systolic is validated before it).
+        _check_bp(info.data.get("systolic"), diastolic)
+        return diastolic
 
 
 class ReadingAmend(BaseModel):

@@ -44,7 +44,7 @@ def _log_tail(path: Path, lines: int = 40) -> str:
         return "(no log)"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def vigil_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VigilServer]:
     if not (DIST / "index.html").is_file():
         pytest.fail(
@@ -123,13 +123,13 @@ def vigil_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VigilServ
             process.wait()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playwright_session() -> Iterator[Playwright]:
     with sync_playwright() as p:
         yield p
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright_session: Playwright) -> Iterator[Browser]:
     chromium = playwright_session.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
     yield chromium

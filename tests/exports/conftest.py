@@ -45,12 +45,27 @@ async def story(staff: Any) -> Story:
     checklist = await nurse.patch(f"/api/sessions/{sid}/checklist", json=factories.CHECKLIST)
     assert checklist.status_code == 200
     await _reading(
-        nurse, sid, "baseline", story, taken_at=ago(seconds=100), systolic=128,
-        temperature_c=36.6, consciousness="A", note="=HYPERLINK(\"x\")",
+        nurse,
+        sid,
+        "baseline",
+        story,
+        taken_at=ago(seconds=100),
+        systolic=128,
+        temperature_c=36.6,
+        consciousness="A",
+        note='=HYPERLINK("x")',
     )
     assert (await transition(nurse, sid, "infusion")).status_code == 200
-    await _reading(nurse, sid, "high_bp", story, taken_at=ago(seconds=80), systolic=186,
-                   diastolic=95, heart_rate=88)
+    await _reading(
+        nurse,
+        sid,
+        "high_bp",
+        story,
+        taken_at=ago(seconds=80),
+        systolic=186,
+        diastolic=95,
+        heart_rate=88,
+    )
     await _reading(nurse, sid, "typo", story, taken_at=ago(seconds=60), heart_rate=150)
     amend = await nurse.post(
         f"/api/sessions/{sid}/readings/{story.readings['typo']}/amend",
@@ -64,8 +79,17 @@ async def story(staff: Any) -> Story:
         json={"reason": "probe fell off"},
     )
     assert error.status_code == 200, error.text
-    await _reading(nurse, sid, "normal", story, taken_at=ago(seconds=20), systolic=132,
-                   diastolic=82, sedation_rass=-1, dissociation_cadss6=4)
+    await _reading(
+        nurse,
+        sid,
+        "normal",
+        story,
+        taken_at=ago(seconds=20),
+        systolic=132,
+        diastolic=82,
+        sedation_rass=-1,
+        dissociation_cadss6=4,
+    )
     alerts = (await nurse.get("/api/alerts", params={"session_id": sid})).json()
     high = next(a for a in alerts if a["rule"] == "sbp_high")
     ack = await physician.post(
@@ -78,7 +102,11 @@ async def story(staff: Any) -> Story:
     assert note.status_code == 201
     assert (await transition(nurse, sid, "recovery")).status_code == 200
     done = await transition(
-        physician, sid, "discharged", aldrete=ALDRETE_OK, override=True,
+        physician,
+        sid,
+        "discharged",
+        aldrete=ALDRETE_OK,
+        override=True,
         reason="Recovered early; reviewed at the chair",
     )
     assert done.status_code == 200, done.text

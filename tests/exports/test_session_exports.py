@@ -38,7 +38,7 @@ async def test_csv_round_trip(staff, story):
     assert by_id[r["baseline"]]["temperature_c"] == "36.6"
     assert by_id[r["baseline"]]["recorded_by"] == "nurse"
     # A note that a spreadsheet would run as a formula is defused.
-    assert by_id[r["baseline"]]["note"] == "'=HYPERLINK(\"x\")"
+    assert by_id[r["baseline"]]["note"] == '\'=HYPERLINK("x")'
     assert by_id[r["normal"]]["sedation_rass"] == "-1"
     assert "sbp_high:high" in by_id[r["high_bp"]]["alerts"].split(";")
     assert "hr_high:high" in by_id[r["typo"]]["alerts"].split(";")
