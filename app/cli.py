@@ -39,6 +39,8 @@ def serve(
         log_config=None,
         proxy_headers=True,
         access_log=False,
+        # Compression costs CPU and ~50 KiB per socket for each client; events are small.
+        ws_per_message_deflate=False,
     )
 
 
@@ -214,6 +216,8 @@ def demo(
             log_level=settings.log_level.lower(),
             log_config=None,
             access_log=False,
+            # Compression costs CPU and ~50 KiB per socket for each client; events are small.
+            ws_per_message_deflate=False,
         )
         server = uvicorn.Server(config)
         simulator = Simulator(f"http://{host}:{port}", password, speed)

@@ -11,7 +11,7 @@ from starlette.requests import HTTPConnection
 
 from app.auth.models import User
 from app.auth.service import resolve_token
-from app.config import Settings, get_settings
+from app.config import Settings
 from app.context import user_id_var
 from app.db import Database
 from app.errors import Forbidden, Unauthorized
@@ -33,7 +33,14 @@ async def get_db(conn: HTTPConnection) -> AsyncIterator[AsyncSession]:
 
 
 Db = Annotated[AsyncSession, Depends(get_db)]
-AppSettings = Annotated[Settings, Depends(get_settings)]
+
+
+def app_settings(conn: HTTPConnection) -> Settings:
+    settings: Settings = conn.app.state.settings
+    return settings
+
+
+AppSettings = Annotated[Settings, Depends(app_settings)]
 
 
 def origin_allowed(conn: HTTPConnection, settings: Settings) -> bool:

@@ -73,12 +73,13 @@ async def apply_condition(
     rule: Rule | None,
     reading_id: uuid.UUID | None,
     now: datetime,
+    alert: Alert | None,
 ) -> Alert | None:
-    """Fold one evaluated condition into the (session, rule) alert; returns it if it changed.
+    """Fold one evaluated condition into the session's open `alert` for that rule (None if there
+    is none); returns the alert if it changed.
 
     The caller holds the journal lock (see the module docstring).
     """
-    alert = await open_alert(db, session_id, condition.rule)
     if condition.priority is None:
         if alert is None:
             return None
@@ -156,7 +157,13 @@ async def apply_overdue(
         # tick would only be noise on the dashboard and inflate the breach count.
         return None
     return await apply_condition(
-        db, session_id=session.id, condition=condition, rule=rule, reading_id=None, now=now
+        db,
+        session_id=session.id,
+        condition=condition,
+        rule=rule,
+        reading_id=None,
+        now=now,
+        alert=alert,
     )
 
 
@@ -188,6 +195,13 @@ async def apply_reading(
         conditions = [c for c in conditions if c.priority is not None]
     now = utcnow()
     changed = []
+    # One query for every open alert of the session, not one per rule: this is the hot path.
+    opened = {
+        a.rule: a
+        for a in await db.scalars(
+            select(Alert).where(Alert.session_id == session.id, Alert.state != "resolved")
+        )
+    }
     for condition in conditions:
         alert = await apply_condition(
             db,
@@ -196,6 +210,7 @@ async def apply_reading(
             rule=by_code.get(condition.rule),
             reading_id=reading.id,
             now=now,
+            alert=opened.get(condition.rule),
         )
         if alert is not None and condition.priority is not None:
             changed.append(alert)

@@ -11,7 +11,11 @@ class Reading(Base):
     """One set of vitals. Never updated or deleted: corrections are new rows (see ReadingError)."""
 
     __tablename__ = "reading"
-    __table_args__ = (Index("ix_reading_session_taken", "session_id", "taken_at"),)
+    __table_args__ = (
+        Index("ix_reading_session_taken", "session_id", "taken_at"),
+        # Date-range exports page through readings by (taken_at, id).
+        Index("ix_reading_taken_id", "taken_at", "id"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)  # the tablet's UUID
     session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("infusion_session.id"))
