@@ -138,11 +138,14 @@ async def apply_overdue(
     rules: Sequence[Rule],
     settings: Settings,
     now: datetime,
+    latest: Reading | None,
+    alert: Alert | None,
     on_reading: bool = False,
 ) -> Alert | None:
-    """Raise, worsen or clear the session's overdue-reading alert against its next due time."""
+    """Raise, worsen or clear the session's overdue-reading `alert` (None if none is open)
+    against the next due time after the `latest` current reading."""
     rule = next(r for r in rules if r.code == OVERDUE)
-    due = next_due(session, await read.latest_current(db, session_id=session.id), settings)
+    due = next_due(session, latest, settings)
     if due is None:
         condition = Condition(
             rule.code, rule.kind, None, None, None, f"No readings are due while {session.phase}"
@@ -151,7 +154,6 @@ async def apply_overdue(
         condition = overdue_condition(due, now, rule)
     if condition.priority is None and on_reading:
         condition = replace(condition, message="Reading received")
-    alert = await open_alert(db, session.id, rule.code)
     if alert is not None and alert.priority == condition.priority:
         # Still late at the same priority: the minutes grow every tick, but an update event per
         # tick would only be noise on the dashboard and inflate the breach count.
@@ -215,7 +217,14 @@ async def apply_reading(
         if alert is not None and condition.priority is not None:
             changed.append(alert)
     await apply_overdue(
-        db, session=session, rules=rules, settings=settings, now=now, on_reading=True
+        db,
+        session=session,
+        rules=rules,
+        settings=settings,
+        now=now,
+        on_reading=True,
+        latest=latest,
+        alert=opened.get(OVERDUE),
     )
     return changed
 

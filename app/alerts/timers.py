@@ -15,11 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.alerts.models import Alert
 from app.alerts.rule_store import rules_for
-from app.alerts.service import OVERDUE, apply_overdue, emit
+from app.alerts.service import OVERDUE, apply_overdue, emit, open_alert
 from app.config import Settings
 from app.db import Database, utcnow
 from app.events import is_postgres, take_journal_lock
 from app.sessions.models import InfusionSession
+from app.vitals import read
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +40,15 @@ async def check_overdue(db: AsyncSession, *, settings: Settings, now: datetime) 
     )
     for session in sessions.all():
         rules = await rules_for(db, patient_id=session.patient_id)
-        await apply_overdue(db, session=session, rules=rules, settings=settings, now=now)
+        await apply_overdue(
+            db,
+            session=session,
+            rules=rules,
+            settings=settings,
+            now=now,
+            latest=await read.latest_current(db, session_id=session.id),
+            alert=await open_alert(db, session.id, OVERDUE),
+        )
 
 
 async def escalate(db: AsyncSession, *, settings: Settings, now: datetime) -> None:
