@@ -18,7 +18,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     VIGIL_ENV=production \
     VIGIL_FRONTEND_DIST=/app/frontend/dist
 RUN pip install --no-cache-dir uv==0.13.9 \
-    && groupadd --system vigil && useradd --system --gid vigil --home /app vigil
+    && groupadd --system --gid 10001 vigil \
+    && useradd --system --uid 10001 --gid vigil --home /app vigil
 WORKDIR /app
 # Dependencies first: this layer is reused until uv.lock changes.
 COPY pyproject.toml uv.lock README.md ./
@@ -28,7 +29,7 @@ COPY migrations/ migrations/
 COPY alembic.ini ./
 RUN uv sync --frozen --no-dev
 COPY --from=frontend /build/frontend/dist frontend/dist
-USER vigil
+USER 10001:10001
 EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2)"]

@@ -35,6 +35,7 @@ lint: $(UV) ## ruff (lint + format check) and mypy --strict
 	$(UV) run ruff check app tests migrations bench scripts
 	$(UV) run ruff format --check app tests migrations bench scripts
 	$(UV) run mypy
+	$(UV) run hadolint Dockerfile
 
 .PHONY: test
 test: install chromium lint ## Install what tests need and run the whole suite
