@@ -166,6 +166,10 @@ async def start_login(
     return token
 
 
+def needs_touch(login: LoginSession, now: datetime) -> bool:
+    return now - login.last_seen_at > _TOUCH_EVERY
+
+
 async def resolve_token(
     db: AsyncSession, *, token: str, settings: Settings, touch: bool = True
 ) -> User | None:
@@ -180,7 +184,7 @@ async def resolve_token(
     user = await db.get(User, login.user_id)
     if user is None or not user.active:
         return None
-    if touch and now - login.last_seen_at > _TOUCH_EVERY:
+    if touch and needs_touch(login, now):
         login.last_seen_at = now
         await db.commit()
     return user
