@@ -32,6 +32,14 @@ class Outbox:
     unexpected: list[str] = field(default_factory=list)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
 
+    async def acknowledged_more(self, count: int, writer: asyncio.Task[None]) -> None:
+        """Wait (at most ~10 s) until `count` more readings are acknowledged or the writer ends."""
+        target = len(self.acknowledged) + count
+        for _ in range(2000):
+            if len(self.acknowledged) >= target or writer.done():
+                return
+            await asyncio.sleep(0.005)
+
     def client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(
             base_url=self.base_url,

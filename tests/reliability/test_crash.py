@@ -26,22 +26,14 @@ async def test_sigkill_loses_and_doubles_nothing(server, server_db):
     kills_mid_write = 0
     for _ in range(KILLS):
         # A random moment: after a few acknowledged readings and a random pause.
-        target = len(outbox.acknowledged) + rng.randint(1, 8)
-        for _ in range(2000):
-            if len(outbox.acknowledged) >= target or writer.done():
-                break
-            await asyncio.sleep(0.005)
+        await outbox.acknowledged_more(rng.randint(1, 8), writer)
         await asyncio.sleep(rng.uniform(0, 0.05))
         before = len(outbox.retried)
         server.kill()
         await asyncio.to_thread(server.start)  # the tablet keeps retrying meanwhile
         kills_mid_write += len(outbox.retried) > before
     # A few readings against the last server, then stop (the reading in flight completes).
-    target = len(outbox.acknowledged) + 3
-    for _ in range(2000):
-        if len(outbox.acknowledged) >= target or writer.done():
-            break
-        await asyncio.sleep(0.005)
+    await outbox.acknowledged_more(3, writer)
     outbox.stop.set()
     await writer
     print(

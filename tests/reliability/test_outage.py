@@ -62,18 +62,10 @@ async def test_connections_terminated_under_load(pg_server, pg_server_db):
     writer = asyncio.create_task(outbox.run())
     killed = 0
     for _ in range(TERMINATIONS):
-        target = len(outbox.acknowledged) + rng.randint(1, 6)
-        for _ in range(2000):
-            if len(outbox.acknowledged) >= target or writer.done():
-                break
-            await asyncio.sleep(0.005)
+        await outbox.acknowledged_more(rng.randint(1, 6), writer)
         await asyncio.sleep(rng.uniform(0, 0.02))
         killed += await terminate(pg_server_db)
-    target = len(outbox.acknowledged) + 5
-    for _ in range(2000):
-        if len(outbox.acknowledged) >= target or writer.done():
-            break
-        await asyncio.sleep(0.005)
+    await outbox.acknowledged_more(5, writer)
     outbox.stop.set()
     await writer
     print(f"terminate seed={seed}", summary(outbox, backends_terminated=killed))
