@@ -23,6 +23,10 @@ class Settings(BaseSettings):
     # Login sessions: HIPAA automatic logoff after inactivity, plus a hard cap per shift.
     idle_timeout_minutes: float = 15
     session_max_hours: float = 12
+    # How long a process trusts a login it has just checked (0: check every request). Bounds
+    # how late the other workers see a logout or a deactivation; the worker that made the
+    # change forgets the login at once.
+    login_cache_seconds: float = 2
     cookie_secure: bool = False
     # Origins allowed to use the cookie (CSRF and websocket checks); empty = same host only.
     allowed_origins: list[str] = []

@@ -9,8 +9,9 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 
+from app.auth.logins import Logins
 from app.auth.models import User
-from app.auth.service import resolve_token
+from app.auth.service import token_digest
 from app.config import Settings
 from app.context import user_id_var
 from app.db import Database
@@ -75,11 +76,13 @@ async def current_token(
 Token = Annotated[str, Depends(current_token)]
 
 
-async def current_user(db: Db, token: Token, settings: AppSettings) -> User:
-    user = await resolve_token(db, token=token, settings=settings)
-    # End the lookup's transaction: on SQLite it holds the write lock (BEGIN IMMEDIATE), which a
-    # streamed response would otherwise keep while its own writes wait for it.
-    await db.commit()
+def get_logins(conn: HTTPConnection) -> Logins:
+    logins: Logins = conn.app.state.logins
+    return logins
+
+
+async def current_user(conn: HTTPConnection, token: Token, settings: AppSettings) -> User:
+    user = await get_logins(conn).user(token_digest(token, settings))
     if user is None:
         raise Unauthorized(
             "Your session has ended. Please sign in again.", headers={"WWW-Authenticate": "Bearer"}

@@ -6,6 +6,7 @@ increasing, and commits happen in `seq` order (see `record_event`), so a client 
 """
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -42,19 +43,22 @@ async def take_journal_lock(db: AsyncSession) -> None:
         await db.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": JOURNAL_LOCK})
 
 
+async def record_events(db: AsyncSession, events: Sequence[Event]) -> None:
+    """Write event rows, in order; on PostgreSQL also NOTIFY, which is delivered only if we
+    commit. The listeners read the table after their last seq, so one notification will do."""
+    await take_journal_lock(db)
+    db.add_all(events)
+    await db.flush()
+    db.info.setdefault("pending_events", []).extend(events)
+    if is_postgres(db):
+        await db.execute(text("SELECT pg_notify(:c, :p)"), {"c": NOTIFY_CHANNEL, "p": ""})
+
+
 async def record_event(
     db: AsyncSession, *, type: str, session_id: uuid.UUID | None, data: dict[str, Any]
 ) -> Event:
-    """Write one event row; on PostgreSQL also NOTIFY, which is delivered only if we commit."""
-    await take_journal_lock(db)
     event = Event(type=type, session_id=session_id, data=data)
-    db.add(event)
-    await db.flush()
-    db.info.setdefault("pending_events", []).append(event)
-    if is_postgres(db):
-        await db.execute(
-            text("SELECT pg_notify(:c, :p)"), {"c": NOTIFY_CHANNEL, "p": str(event.seq)}
-        )
+    await record_events(db, [event])
     return event
 
 

@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio
 from fastapi import FastAPI
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -12,6 +13,7 @@ from app import health, metrics
 from app.alerts.router import router as alerts_router
 from app.alerts.timers import AlertTimers
 from app.audit.router import router as audit_router
+from app.auth.logins import Logins
 from app.auth.router import router as auth_router
 from app.config import Settings, get_settings
 from app.db import Database
@@ -23,6 +25,7 @@ from app.logs import configure_logging
 from app.middleware import RequestContext
 from app.patients.router import router as patients_router
 from app.sessions.router import router as sessions_router
+from app.vitals.ingest import ReadingWriter
 from app.vitals.router import router as vitals_router
 
 
@@ -55,14 +58,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         database = Database(settings.database_url)
         app.state.database = database
         timers = AlertTimers(database, settings)
+        writer = ReadingWriter(database, settings)
+        app.state.readings = writer
+        app.state.logins = Logins(database, settings)
         try:
-            async with running_bus(
-                database,
-                queue_size=settings.live_queue_size,
-                keepalive_seconds=settings.heartbeat_seconds,
-            ) as bus:
+            async with (
+                running_bus(
+                    database,
+                    queue_size=settings.live_queue_size,
+                    keepalive_seconds=settings.heartbeat_seconds,
+                ) as bus,
+                anyio.create_task_group() as tasks,
+            ):
                 app.state.bus = bus
+                tasks.start_soon(writer.run)
                 yield
+                tasks.cancel_scope.cancel()
         finally:
             await timers.stop()
             await database.dispose()

@@ -8,7 +8,7 @@ off is therefore always explicit (`enabled: false`) and audited, never an absent
 """
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,10 +47,26 @@ async def patient_overrides(db: AsyncSession, *, patient_id: uuid.UUID) -> list[
     return _in_default_order([rule_from_dict(row.definition) for row in rows])
 
 
+async def rules_by_patient(
+    db: AsyncSession, patient_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, tuple[Rule, ...]]:
+    """The rules that judge each patient's readings: clinic set, patient overrides in place.
+    One query, whatever the number of patients."""
+    ids = set(patient_ids)
+    rows = (
+        await db.scalars(
+            select(AlertRule).where(AlertRule.patient_id.is_(None) | AlertRule.patient_id.in_(ids))
+        )
+    ).all()
+    overrides: dict[uuid.UUID | None, list[Rule]] = {}
+    for row in rows:
+        overrides.setdefault(row.patient_id, []).append(rule_from_dict(row.definition))
+    clinic = merge_rules(DEFAULT_RULES, overrides.get(None, []))
+    return {pid: merge_rules(clinic, overrides.get(pid, [])) for pid in ids}
+
+
 async def rules_for(db: AsyncSession, *, patient_id: uuid.UUID) -> tuple[Rule, ...]:
-    """The rules that judge this patient's readings: clinic set, patient overrides in place."""
-    overrides = [rule_from_dict(row.definition) for row in (await _rows(db, patient_id)).values()]
-    return merge_rules(await clinic_rules(db), overrides)
+    return (await rules_by_patient(db, [patient_id]))[patient_id]
 
 
 async def _replace(

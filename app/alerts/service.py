@@ -27,7 +27,7 @@ from app.auth.models import User
 from app.config import Settings
 from app.db import utcnow
 from app.errors import Conflict, NotFound
-from app.events import record_event, take_journal_lock
+from app.events import Event, record_events, take_journal_lock
 from app.sessions.models import InfusionSession
 from app.sessions.views import next_due
 from app.vitals import read
@@ -41,21 +41,20 @@ def values_of(reading: Reading) -> dict[str, float | int | None]:
     return {f: getattr(reading, f) for f in VITALS}
 
 
-async def open_alert(db: AsyncSession, session_id: uuid.UUID, rule: str) -> Alert | None:
-    return await db.scalar(
-        select(Alert).where(
-            Alert.session_id == session_id, Alert.rule == rule, Alert.state != "resolved"
-        )
-    )
+def alert_event(alert: Alert, type: str) -> Event:
+    data = {"alert": AlertOut.model_validate(alert).model_dump(mode="json")}
+    return Event(type=type, session_id=alert.session_id, data=data)
 
 
 async def emit(db: AsyncSession, alert: Alert, type: str) -> None:
-    await db.flush()
-    data = {"alert": AlertOut.model_validate(alert).model_dump(mode="json")}
-    await record_event(db, type=type, session_id=alert.session_id, data=data)
+    db.add(alert)
+    await record_events(db, [alert_event(alert, type)])
 
 
 _RANK = {None: 0, "low": 1, "medium": 2, "high": 3}
+
+# What changed: the alert (a new one not yet added to any session) and its event type.
+Change = tuple[Alert, str]
 
 
 def _worse(rule: Rule | None, old: float | None, new: float | None) -> float | None:
@@ -65,8 +64,7 @@ def _worse(rule: Rule | None, old: float | None, new: float | None) -> float | N
     return max(old, new) if upward else min(old, new)
 
 
-async def apply_condition(
-    db: AsyncSession,
+def fold_condition(
     *,
     session_id: uuid.UUID,
     condition: Condition,
@@ -74,12 +72,9 @@ async def apply_condition(
     reading_id: uuid.UUID | None,
     now: datetime,
     alert: Alert | None,
-) -> Alert | None:
+) -> Change | None:
     """Fold one evaluated condition into the session's open `alert` for that rule (None if there
-    is none); returns the alert if it changed.
-
-    The caller holds the journal lock (see the module docstring).
-    """
+    is none): the alert and its event type if it changed, else None. Touches no database."""
     if condition.priority is None:
         if alert is None:
             return None
@@ -89,15 +84,16 @@ async def apply_condition(
             if alert.cleared_at is None:
                 alert.cleared_at = now
                 alert.updated_at = now
-                await emit(db, alert, "alert.updated")
-                return alert
+                return alert, "alert.updated"
             return None
         alert.state, alert.resolved_at, alert.updated_at = "resolved", now, now
         alert.resolved_reason = condition.message
-        await emit(db, alert, "alert.resolved")
-        return alert
+        return alert, "alert.resolved"
     if alert is None:
+        # Every column set here, not left to flush-time defaults: the event is built before
+        # anything is flushed.
         alert = Alert(
+            id=uuid.uuid4(),
             session_id=session_id,
             rule=condition.rule,
             kind=condition.kind,
@@ -110,12 +106,11 @@ async def apply_condition(
             count=1,
             raised_at=now,
             updated_at=now,
+            escalated=False,
             first_reading_id=reading_id,
             last_reading_id=reading_id,
         )
-        db.add(alert)
-        await emit(db, alert, "alert.raised")
-        return alert
+        return alert, "alert.raised"
     if _RANK[condition.priority] > _RANK[alert.priority]:
         # Worse than what was acknowledged: it must alarm again.
         alert.priority, alert.state = condition.priority, "active"
@@ -127,12 +122,10 @@ async def apply_condition(
     alert.cleared_at = None
     alert.updated_at = now
     alert.last_reading_id = reading_id or alert.last_reading_id
-    await emit(db, alert, "alert.updated")
-    return alert
+    return alert, "alert.updated"
 
 
-async def apply_overdue(
-    db: AsyncSession,
+def overdue_change(
     *,
     session: InfusionSession,
     rules: Sequence[Rule],
@@ -141,7 +134,7 @@ async def apply_overdue(
     latest: Reading | None,
     alert: Alert | None,
     on_reading: bool = False,
-) -> Alert | None:
+) -> Change | None:
     """Raise, worsen or clear the session's overdue-reading `alert` (None if none is open)
     against the next due time after the `latest` current reading."""
     rule = next(r for r in rules if r.code == OVERDUE)
@@ -158,8 +151,7 @@ async def apply_overdue(
         # Still late at the same priority: the minutes grow every tick, but an update event per
         # tick would only be noise on the dashboard and inflate the breach count.
         return None
-    return await apply_condition(
-        db,
+    return fold_condition(
         session_id=session.id,
         condition=condition,
         rule=rule,
@@ -167,6 +159,76 @@ async def apply_overdue(
         now=now,
         alert=alert,
     )
+
+
+def fold_reading(
+    *,
+    session: InfusionSession,
+    reading: Reading,
+    baseline: Reading | None,
+    latest: Reading | None,
+    rules: Sequence[Rule],
+    opened: dict[str, Alert],
+    settings: Settings,
+    now: datetime,
+) -> tuple[list[Alert], list[Change]]:
+    """Evaluate a new reading against the session's `opened` alerts (by rule, updated in place);
+    it also closes (or re-times) the overdue alert at once. Returns the alerts the reading
+    raised or renewed, and every change in order. Touches no database.
+
+    `latest`: the session's latest current reading, this one included. A reading entered late,
+    taken before the latest one, still raises what it shows (the physician should know), but
+    cannot clear an alert: only a later reading says the patient is back within limits.
+    """
+    by_code = {r.code: r for r in rules}
+    conditions = evaluate_reading(
+        values_of(reading),
+        values_of(baseline) if baseline is not None else None,
+        rules,
+        news2(read.news2_input(reading)),
+    )
+    if latest is not None and latest.id != reading.id:
+        conditions = [c for c in conditions if c.priority is not None]
+    raised: list[Alert] = []
+    changes: list[Change] = []
+    for condition in conditions:
+        change = fold_condition(
+            session_id=session.id,
+            condition=condition,
+            rule=by_code.get(condition.rule),
+            reading_id=reading.id,
+            now=now,
+            alert=opened.get(condition.rule),
+        )
+        if change is None:
+            continue
+        changes.append(change)
+        alert = change[0]
+        opened[condition.rule] = alert
+        if condition.priority is not None:
+            raised.append(alert)
+    overdue = overdue_change(
+        session=session,
+        rules=rules,
+        settings=settings,
+        now=now,
+        on_reading=True,
+        latest=latest,
+        alert=opened.get(OVERDUE),
+    )
+    if overdue is not None:
+        changes.append(overdue)
+        opened[OVERDUE] = overdue[0]
+    for code in [code for code, alert in opened.items() if alert.state == "resolved"]:
+        del opened[code]
+    return raised, changes
+
+
+async def open_alerts_by_rule(db: AsyncSession, session_id: uuid.UUID) -> dict[str, Alert]:
+    rows = await db.scalars(
+        select(Alert).where(Alert.session_id == session_id, Alert.state != "resolved")
+    )
+    return {a.rule: a for a in rows}
 
 
 async def apply_reading(
@@ -177,56 +239,24 @@ async def apply_reading(
     baseline: Reading | None,
     settings: Settings,
 ) -> list[Alert]:
-    """Evaluate a new reading; it also closes (or re-times) the overdue alert at once.
-
-    A reading entered late, taken before the latest one, still raises what it shows (the
-    physician should know), but cannot clear an alert: only a later reading says the patient
-    is back within limits.
-    """
+    """`fold_reading` on the session's stored state, its changes written with their events."""
     await take_journal_lock(db)
     rules = await rules_for(db, patient_id=session.patient_id)
-    by_code = {r.code: r for r in rules}
-    conditions = evaluate_reading(
-        values_of(reading),
-        values_of(baseline) if baseline is not None else None,
-        rules,
-        news2(read.news2_input(reading)),
-    )
     latest = await read.latest_current(db, session_id=session.id)
-    if latest is not None and latest.id != reading.id:
-        conditions = [c for c in conditions if c.priority is not None]
-    now = utcnow()
-    changed = []
-    # One query for every open alert of the session, not one per rule: this is the hot path.
-    opened = {
-        a.rule: a
-        for a in await db.scalars(
-            select(Alert).where(Alert.session_id == session.id, Alert.state != "resolved")
-        )
-    }
-    for condition in conditions:
-        alert = await apply_condition(
-            db,
-            session_id=session.id,
-            condition=condition,
-            rule=by_code.get(condition.rule),
-            reading_id=reading.id,
-            now=now,
-            alert=opened.get(condition.rule),
-        )
-        if alert is not None and condition.priority is not None:
-            changed.append(alert)
-    await apply_overdue(
-        db,
+    opened = await open_alerts_by_rule(db, session.id)
+    raised, changes = fold_reading(
         session=session,
-        rules=rules,
-        settings=settings,
-        now=now,
-        on_reading=True,
+        reading=reading,
+        baseline=baseline,
         latest=latest,
-        alert=opened.get(OVERDUE),
+        rules=rules,
+        opened=opened,
+        settings=settings,
+        now=utcnow(),
     )
-    return changed
+    for alert, type in changes:
+        await emit(db, alert, type)
+    return raised
 
 
 async def retract_reading(db: AsyncSession, *, reading: Reading, reason: str) -> None:

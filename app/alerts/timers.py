@@ -14,8 +14,8 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.alerts.models import Alert
-from app.alerts.rule_store import rules_for
-from app.alerts.service import OVERDUE, apply_overdue, emit, open_alert
+from app.alerts.rule_store import rules_by_patient
+from app.alerts.service import OVERDUE, emit, overdue_change
 from app.config import Settings
 from app.db import Database, utcnow
 from app.events import is_postgres, take_journal_lock
@@ -32,23 +32,38 @@ STOP_GRACE_SECONDS = 10
 async def check_overdue(db: AsyncSession, *, settings: Settings, now: datetime) -> None:
     """Every session that has readings due, or an overdue alert still open (ended, say)."""
     open_overdue = select(Alert.session_id).where(Alert.rule == OVERDUE, Alert.state != "resolved")
-    sessions = await db.scalars(
-        select(InfusionSession).where(
-            InfusionSession.phase.in_(("infusion", "paused", "recovery"))
-            | InfusionSession.id.in_(open_overdue)
+    sessions = (
+        await db.scalars(
+            select(InfusionSession).where(
+                InfusionSession.phase.in_(("infusion", "paused", "recovery"))
+                | InfusionSession.id.in_(open_overdue)
+            )
         )
-    )
-    for session in sessions.all():
-        rules = await rules_for(db, patient_id=session.patient_id)
-        await apply_overdue(
-            db,
+    ).all()
+    if not sessions:
+        return
+    ids = [s.id for s in sessions]
+    rules = await rules_by_patient(db, {s.patient_id for s in sessions})
+    latest = await read.latest_current_many(db, ids)
+    alerts = {
+        a.session_id: a
+        for a in await db.scalars(
+            select(Alert).where(
+                Alert.session_id.in_(ids), Alert.rule == OVERDUE, Alert.state != "resolved"
+            )
+        )
+    }
+    for session in sessions:
+        change = overdue_change(
             session=session,
-            rules=rules,
+            rules=rules[session.patient_id],
             settings=settings,
             now=now,
-            latest=await read.latest_current(db, session_id=session.id),
-            alert=await open_alert(db, session.id, OVERDUE),
+            latest=latest.get(session.id),
+            alert=alerts.get(session.id),
         )
+        if change is not None:
+            await emit(db, *change)
 
 
 async def escalate(db: AsyncSession, *, settings: Settings, now: datetime) -> None:

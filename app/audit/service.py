@@ -3,6 +3,7 @@
 import hashlib
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -35,6 +36,43 @@ def row_hash(row: AuditEvent) -> str:
     return hashlib.sha256((row.prev_hash + canonical).encode()).hexdigest()
 
 
+def audit_entry(
+    *,
+    action: str,
+    user: User | None,
+    target_type: str | None = None,
+    target_id: uuid.UUID | str | None = None,
+    outcome: str = "success",
+    details: dict[str, Any] | None = None,
+    username: str | None = None,
+    client_addr: str | None = None,
+) -> AuditEvent:
+    """An audit row not yet chained: `append_audit` links and adds it."""
+    return AuditEvent(
+        at=utcnow(),
+        user_id=user.id if user else None,
+        username=user.username if user else username,
+        client_addr=client_addr or client_addr_var.get(),
+        action=action,
+        target_type=target_type,
+        target_id=str(target_id) if target_id is not None else None,
+        outcome=outcome,
+        details=details or {},
+    )
+
+
+async def append_audit(db: AsyncSession, rows: Sequence[AuditEvent]) -> None:
+    """Chain rows onto the log, in order, in the caller's transaction: they land if, and only
+    if, the change does. The journal lock keeps the chain from forking."""
+    await take_journal_lock(db)
+    prev = await db.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
+    prev = prev or GENESIS
+    for row in rows:
+        row.prev_hash = prev
+        row.hash = prev = row_hash(row)
+    db.add_all(rows)
+
+
 async def record_audit(
     db: AsyncSession,
     *,
@@ -46,23 +84,16 @@ async def record_audit(
     details: dict[str, Any] | None = None,
     username: str | None = None,
 ) -> AuditEvent:
-    """Add an audit row to the caller's transaction; it lands if, and only if, the change does."""
-    await take_journal_lock(db)
-    prev = await db.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
-    row = AuditEvent(
-        at=utcnow(),
-        user_id=user.id if user else None,
-        username=user.username if user else username,
-        client_addr=client_addr_var.get(),
+    row = audit_entry(
         action=action,
+        user=user,
         target_type=target_type,
-        target_id=str(target_id) if target_id is not None else None,
+        target_id=target_id,
         outcome=outcome,
-        details=details or {},
-        prev_hash=prev or GENESIS,
+        details=details,
+        username=username,
     )
-    row.hash = row_hash(row)
-    db.add(row)
+    await append_audit(db, [row])
     await db.flush()
     return row
 

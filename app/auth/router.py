@@ -6,7 +6,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from app.auth import service
 from app.auth.schemas import LoginIn, LoginOut, TokenOut, UserCreate, UserOut, UserUpdate
-from app.deps import COOKIE_NAME, Admin, AppSettings, CurrentUser, Db, Token
+from app.deps import COOKIE_NAME, Admin, AppSettings, CurrentUser, Db, Token, get_logins
 
 router = APIRouter(prefix="/api", tags=["auth"])
 
@@ -60,9 +60,15 @@ async def login(
 
 @router.post("/auth/logout", status_code=204)
 async def logout(
-    db: Db, user: CurrentUser, token: Token, settings: AppSettings, response: Response
+    request: Request,
+    db: Db,
+    user: CurrentUser,
+    token: Token,
+    settings: AppSettings,
+    response: Response,
 ) -> None:
     await service.end_login(db, token=token, user=user, settings=settings)
+    get_logins(request).forget(service.token_digest(token, settings))
     response.delete_cookie(COOKIE_NAME, path="/")
 
 
@@ -82,6 +88,9 @@ async def create_user(body: UserCreate, db: Db, admin: Admin) -> UserOut:
 
 
 @router.patch("/users/{user_id}")
-async def update_user(user_id: uuid.UUID, body: UserUpdate, db: Db, admin: Admin) -> UserOut:
+async def update_user(
+    request: Request, user_id: uuid.UUID, body: UserUpdate, db: Db, admin: Admin
+) -> UserOut:
     user = await service.update_user(db, user_id=user_id, data=body, by=admin)
+    get_logins(request).forget_user(user_id)
     return UserOut.model_validate(user)

@@ -23,8 +23,6 @@ from app.events import record_event
 _hasher = PasswordHash.recommended()
 # Verified when the username is unknown, so a miss costs the same time as a wrong password.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
-# Refreshing last_seen_at on every request would make every read a write.
-_TOUCH_EVERY = timedelta(seconds=15)
 BAD_LOGIN = "Incorrect username or password."
 
 
@@ -164,30 +162,6 @@ async def start_login(
     await record_audit(db, action="auth.login", user=user, details={"kind": kind})
     await db.commit()
     return token
-
-
-def needs_touch(login: LoginSession, now: datetime) -> bool:
-    return now - login.last_seen_at > _TOUCH_EVERY
-
-
-async def resolve_token(
-    db: AsyncSession, *, token: str, settings: Settings, touch: bool = True
-) -> User | None:
-    """The user of a live login. `touch=False` checks without counting as activity: the live
-    stream's periodic re-check must not hold off the idle timeout."""
-    login = await db.get(LoginSession, token_digest(token, settings))
-    now = utcnow()
-    if login is None or login.revoked_at is not None or login.expires_at <= now:
-        return None
-    if now - login.last_seen_at > timedelta(minutes=settings.idle_timeout_minutes):
-        return None
-    user = await db.get(User, login.user_id)
-    if user is None or not user.active:
-        return None
-    if touch and needs_touch(login, now):
-        login.last_seen_at = now
-        await db.commit()
-    return user
 
 
 async def end_login(db: AsyncSession, *, token: str, user: User, settings: Settings) -> None:

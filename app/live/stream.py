@@ -18,10 +18,10 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from app.alerts.schemas import AlertOut
 from app.alerts.service import list_alerts
-from app.auth.models import LoginSession
-from app.auth.service import needs_touch, resolve_token, token_digest
+from app.auth.logins import check_login
+from app.auth.service import token_digest
 from app.config import Settings
-from app.db import Database, utcnow
+from app.db import Database
 from app.deps import COOKIE_NAME, origin_allowed
 from app.events import last_seq
 from app.live.bus import BATCH, Bus, Subscription, events_after, to_message
@@ -51,16 +51,8 @@ def dumps(message: dict[str, object]) -> str:
 async def login_of(
     database: Database, token: str, settings: Settings, *, touch: bool
 ) -> Login | None:
-    # Checked on a read session: a reconnect storm must not queue on SQLite's write lock. Only
-    # a login whose last activity is older than the touch interval is then touched (a write).
-    async with database.read_session() as db:
-        user = await resolve_token(db, token=token, settings=settings, touch=False)
-        login = await db.get(LoginSession, token_digest(token, settings))
-        stale = touch and user is not None and login is not None and needs_touch(login, utcnow())
-    if stale:
-        async with database.session() as db:
-            user = await resolve_token(db, token=token, settings=settings, touch=True)
-    return Login(user.id, token) if user else None
+    found = await check_login(database, token_digest(token, settings), settings, touch=touch)
+    return Login(found[0].id, token) if found else None
 
 
 async def refuse(websocket: WebSocket, reason: str) -> None:

@@ -1,5 +1,6 @@
 """The outward shapes of an infusion session: the list/live tile and the full detail."""
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -25,7 +26,6 @@ from app.sessions.schemas import (
 )
 from app.vitals import read
 from app.vitals.models import Reading
-from app.vitals.schemas import ReadingOut
 
 
 def total_dose_mg(s: InfusionSession) -> float:
@@ -73,18 +73,10 @@ async def open_alerts(db: AsyncSession, session_id: object) -> list[Alert]:
     return list(rows.all())
 
 
-async def session_read(
-    db: AsyncSession, s: InfusionSession, settings: Settings, *, known: ReadingOut | None = None
+def session_tile(
+    s: InfusionSession, *, latest: Reading | None, alerts: Iterable[Alert], settings: Settings
 ) -> SessionRead:
-    """`known`: a reading whose outward shape the caller has (a reading just written, the
-    usual latest one), so it is not described again."""
-    latest = await read.latest_current(db, session_id=s.id)
-    if latest is None:
-        latest_out = None
-    elif known is not None and known.id == latest.id:
-        latest_out = known
-    else:
-        latest_out = (await read.describe(db, [latest], baseline_id=s.baseline_reading_id))[0]
+    """The tile from what the caller holds: the latest current reading and the open alerts."""
     return SessionRead(
         id=s.id,
         patient=PatientBrief.model_validate(s.patient),
@@ -99,11 +91,17 @@ async def session_read(
         created_at=s.created_at,
         infusion_started_at=s.infusion_started_at,
         infusion_ended_at=s.infusion_ended_at,
-        latest_reading=latest_out,
-        open_alerts=[AlertOut.model_validate(a) for a in await open_alerts(db, s.id)],
+        # Current by definition: neither amended nor in error, so nothing to look up.
+        latest_reading=read.to_out(latest, baseline_id=s.baseline_reading_id) if latest else None,
+        open_alerts=[AlertOut.model_validate(a) for a in sorted(alerts, key=lambda a: a.raised_at)],
         news2=news2_of(latest),
         next_reading_due_at=next_due(s, latest, settings),
     )
+
+
+async def session_read(db: AsyncSession, s: InfusionSession, settings: Settings) -> SessionRead:
+    latest = await read.latest_current(db, session_id=s.id)
+    return session_tile(s, latest=latest, alerts=await open_alerts(db, s.id), settings=settings)
 
 
 def bp(reading: Reading | None) -> tuple[int, int] | None:

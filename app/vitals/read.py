@@ -3,7 +3,7 @@
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, exists, select
+from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -111,10 +111,33 @@ async def session_readings(
     return await describe(db, rows.all(), baseline_id=baseline_id)
 
 
+async def latest_current_many(
+    db: AsyncSession, session_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Reading]:
+    """Each session's latest current reading (sessions without one are absent), in one query."""
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=Reading.session_id,
+            order_by=(Reading.taken_at.desc(), Reading.recorded_at.desc()),
+        )
+        .label("rank")
+    )
+    ranked = (
+        select(Reading, rank).where(Reading.session_id.in_(session_ids), is_current()).subquery()
+    )
+    latest = aliased(Reading, ranked)
+    rows = await db.scalars(select(latest).where(ranked.c.rank == 1))
+    return {r.session_id: r for r in rows}
+
+
 async def latest_current(db: AsyncSession, *, session_id: uuid.UUID) -> Reading | None:
-    return await db.scalar(
-        select(Reading)
-        .where(Reading.session_id == session_id, is_current())
-        .order_by(Reading.taken_at.desc(), Reading.recorded_at.desc())
-        .limit(1)
+    return (await latest_current_many(db, [session_id])).get(session_id)
+
+
+def is_later(reading: Reading, than: Reading | None) -> bool:
+    """`reading` comes after `than` in the order of `latest_current`."""
+    return than is None or (reading.taken_at, reading.recorded_at) > (
+        than.taken_at,
+        than.recorded_at,
     )

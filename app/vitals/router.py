@@ -1,12 +1,13 @@
 import uuid
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
 from app.alerts.schemas import AlertOut
 from app.deps import AppSettings, Clinician, Db
 from app.sessions.router import ValidSession
 from app.vitals import read, service
+from app.vitals.ingest import ReadingWriter
 from app.vitals.schemas import EnteredInError, ReadingAmend, ReadingIn, ReadingOut
 
 router = APIRouter(prefix="/api/sessions/{session_id}/readings", tags=["readings"])
@@ -35,16 +36,16 @@ def answer(result: service.ReadingResult, response: Response) -> ReadingAnswer:
 )
 async def put_reading(
     user: Clinician,
-    s: ValidSession,
+    session_id: uuid.UUID,
     reading_id: uuid.UUID,
     body: ReadingIn,
-    db: Db,
-    settings: AppSettings,
+    request: Request,
     response: Response,
 ) -> ReadingAnswer:
-    result = await service.record_reading(
-        db, session=s, reading_id=reading_id, data=body, by=user, settings=settings
-    )
+    # No request transaction here: the process's writer checks the session and writes the
+    # reading in its next batch (app/vitals/ingest.py).
+    writer: ReadingWriter = request.app.state.readings
+    result = await writer.record(session_id=session_id, reading_id=reading_id, data=body, by=user)
     return answer(result, response)
 
 

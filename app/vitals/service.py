@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.alerts import service as alerts
@@ -19,7 +18,6 @@ from app.config import Settings
 from app.db import utcnow
 from app.errors import Conflict, Invalid, NotFound
 from app.events import record_event
-from app.metrics import READINGS
 from app.sessions.models import InfusionSession
 from app.sessions.phases import ACTIVE
 from app.sessions.views import session_read
@@ -27,6 +25,10 @@ from app.vitals import read
 from app.vitals.models import Reading, ReadingError
 from app.vitals.schemas import EnteredInError, ReadingAmend, ReadingIn, ReadingOut, _check_bp
 
+SAME_ID = (
+    "A different reading was already saved with this id. Nothing was changed; "
+    "enter the reading again to save it as a new one."
+)
 # Tablet clocks drift; a reading a little "in the future" is a clock, not a fabrication.
 CLOCK_SKEW = timedelta(minutes=2)
 
@@ -64,14 +66,11 @@ async def _result(
     )
 
 
-async def _replay(
+async def replay(
     db: AsyncSession, s: InfusionSession, existing: Reading, digest: str
 ) -> ReadingResult:
     if existing.session_id != s.id or existing.body_hash != digest:
-        raise Conflict(
-            "A different reading was already saved with this id. Nothing was changed; "
-            "enter the reading again to save it as a new one."
-        )
+        raise Conflict(SAME_ID)
     return await _result(db, s, existing, await alerts.alerts_for_reading(db, existing.id), False)
 
 
@@ -91,7 +90,7 @@ async def _publish(
     """
     if out is None:
         out = (await read.describe(db, [reading], baseline_id=s.baseline_reading_id))[0]
-    view = await session_read(db, s, settings, known=out)
+    view = await session_read(db, s, settings)
     await record_event(
         db,
         type=event,
@@ -120,7 +119,7 @@ async def _evaluate_and_publish(
     return raised, out
 
 
-def _answer(out: ReadingOut, alerts_: list[Alert]) -> ReadingResult:
+def new_answer(out: ReadingOut, alerts_: list[Alert]) -> ReadingResult:
     """The answer for a reading just committed, without reading it back."""
     return ReadingResult(
         reading=out,
@@ -128,58 +127,6 @@ def _answer(out: ReadingOut, alerts_: list[Alert]) -> ReadingResult:
         recheck=any(a.priority == "high" and a.state == "active" for a in alerts_),
         created=True,
     )
-
-
-async def record_reading(
-    db: AsyncSession,
-    *,
-    session: InfusionSession,
-    reading_id: uuid.UUID,
-    data: ReadingIn,
-    by: User,
-    settings: Settings,
-) -> ReadingResult:
-    digest = body_hash(data)
-    existing = await db.get(Reading, reading_id)
-    if existing is not None:
-        return await _replay(db, session, existing, digest)
-    if session.phase not in ACTIVE:
-        raise Conflict(f"The session is {session.phase}; no more readings can be added.")
-    check_taken_at(data, session)
-    reading = Reading(
-        id=reading_id,
-        session_id=session.id,
-        body_hash=digest,
-        recorded_at=utcnow(),
-        recorded_by=by.id,
-        phase=session.phase,
-        **data.model_dump(),
-    )
-    try:
-        async with db.begin_nested():
-            db.add(reading)
-    except IntegrityError:
-        # Another request stored this id first (a tablet retrying in parallel): answer as a replay.
-        existing = await db.get(Reading, reading_id)
-        if existing is None:
-            raise
-        return await _replay(db, session, existing, digest)
-    if session.phase == "pre_infusion" and session.baseline_reading_id is None:
-        session.baseline_reading_id = reading.id
-    raised, out = await _evaluate_and_publish(
-        db, s=session, reading=reading, event="reading.created", settings=settings
-    )
-    await record_audit(
-        db,
-        action="reading.create",
-        user=by,
-        target_type="reading",
-        target_id=reading.id,
-        details={"session_id": str(session.id)},
-    )
-    await db.commit()
-    READINGS.inc()
-    return _answer(out, raised)
 
 
 async def _correctable(db: AsyncSession, s: InfusionSession, reading_id: uuid.UUID) -> Reading:
@@ -273,7 +220,7 @@ async def amend_reading(
         details={"amends": str(old.id), "reason": data.reason},
     )
     await db.commit()
-    return _answer(out, raised)
+    return new_answer(out, raised)
 
 
 async def mark_entered_in_error(

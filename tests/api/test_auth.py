@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+import anyio
 import httpx
 import pytest
 from pydantic import ValidationError
@@ -58,9 +59,22 @@ async def test_idle_timeout_ends_the_login(staff, app):
     async with app.state.database.session() as db:
         await db.execute(update(LoginSession).values(last_seen_at=utcnow() - timedelta(minutes=16)))
         await db.commit()
+    # Sixteen minutes on, this worker's trust in its last check of the login has long lapsed.
+    app.state.logins.forget_user(staff.ids["nurse"])
     ended = await staff.nurse.get("/api/auth/me")
     assert ended.status_code == 401
     assert "sign in again" in ended.json()["detail"]
+
+
+async def test_a_logout_by_another_worker_is_seen_within_the_login_cache_time(staff, app):
+    assert (await staff.nurse.get("/api/auth/me")).status_code == 200
+    # Another worker process revokes the login: this one trusts its check a moment longer.
+    async with app.state.database.session() as db:
+        await db.execute(update(LoginSession).values(revoked_at=utcnow()))
+        await db.commit()
+    assert (await staff.nurse.get("/api/auth/me")).status_code == 200
+    await anyio.sleep(app.state.settings.login_cache_seconds)
+    assert (await staff.nurse.get("/api/auth/me")).status_code == 401
 
 
 async def test_deactivated_user_is_locked_out_at_once(staff, anon):
