@@ -78,11 +78,11 @@ class Logins:
         self._checked: dict[str, _Checked] = {}
 
     async def user(self, digest: str) -> User | None:
-        now, clock = utcnow(), time.monotonic()
+        now, clock, ttl = utcnow(), time.monotonic(), self._settings.login_cache_seconds
         hit = self._checked.get(digest)
         if (
             hit is not None
-            and clock - hit.at < self._settings.login_cache_seconds
+            and clock - hit.at < ttl
             and hit.expires_at > now
             and now - hit.last_seen_at <= TOUCH_EVERY
         ):
@@ -92,8 +92,7 @@ class Logins:
             self._checked.pop(digest, None)
             return None
         if len(self._checked) >= _CACHE_LIMIT:
-            self._checked = {d: c for d, c in self._checked.items() if clock - c.at < self._settings.login_cache_seconds
-            }
+            self._checked = {d: c for d, c in self._checked.items() if clock - c.at < ttl}
         self._checked[digest] = _Checked(*found, at=clock)
         return found[0]
 
