@@ -10,7 +10,7 @@ off is therefore always explicit (`enabled: false`) and audited, never an absent
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.alerts.models import AlertRule
@@ -47,17 +47,18 @@ async def patient_overrides(db: AsyncSession, *, patient_id: uuid.UUID) -> list[
     return _in_default_order([rule_from_dict(row.definition) for row in rows])
 
 
+_CLINIC_AND_PATIENTS = select(AlertRule).where(
+    AlertRule.patient_id.is_(None) | AlertRule.patient_id.in_(bindparam("ids", expanding=True))
+)
+
+
 async def rules_by_patient(
     db: AsyncSession, patient_ids: Iterable[uuid.UUID]
 ) -> dict[uuid.UUID, tuple[Rule, ...]]:
     """The rules that judge each patient's readings: clinic set, patient overrides in place.
     One query, whatever the number of patients."""
     ids = set(patient_ids)
-    rows = (
-        await db.scalars(
-            select(AlertRule).where(AlertRule.patient_id.is_(None) | AlertRule.patient_id.in_(ids))
-        )
-    ).all()
+    rows = (await db.scalars(_CLINIC_AND_PATIENTS, {"ids": list(ids)})).all()
     overrides: dict[uuid.UUID | None, list[Rule]] = {}
     for row in rows:
         overrides.setdefault(row.patient_id, []).append(rule_from_dict(row.definition))

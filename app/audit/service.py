@@ -18,6 +18,7 @@ from app.db import utcnow
 from app.events import take_journal_lock
 
 GENESIS = "0" * 64
+_LAST_HASH = select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
 
 
 def row_hash(row: AuditEvent) -> str:
@@ -65,8 +66,7 @@ async def append_audit(db: AsyncSession, rows: Sequence[AuditEvent]) -> None:
     """Chain rows onto the log, in order, in the caller's transaction: they land if, and only
     if, the change does. The journal lock keeps the chain from forking."""
     await take_journal_lock(db)
-    prev = await db.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
-    prev = prev or GENESIS
+    prev = await db.scalar(_LAST_HASH) or GENESIS
     for row in rows:
         row.prev_hash = prev
         row.hash = prev = row_hash(row)

@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
@@ -85,21 +85,23 @@ class BatchState:
     audits: list[AuditEvent] = field(default_factory=list)
 
 
+# Built once: on the reading path, building a statement costs more than running it.
+_SESSIONS = (
+    select(InfusionSession)
+    .where(InfusionSession.id.in_(bindparam("ids", expanding=True)))
+    .options(joinedload(InfusionSession.patient))
+)
+_READINGS = select(Reading).where(Reading.id.in_(bindparam("ids", expanding=True)))
+_OPEN_ALERTS = select(Alert).where(
+    Alert.session_id.in_(bindparam("ids", expanding=True)), Alert.state != "resolved"
+)
+
+
 async def load_state(db: AsyncSession, batch: Sequence[Submission]) -> BatchState:
     sessions = {
-        s.id: s
-        for s in await db.scalars(
-            select(InfusionSession)
-            .where(InfusionSession.id.in_({item.session_id for item in batch}))
-            .options(joinedload(InfusionSession.patient))
-        )
+        s.id: s for s in await db.scalars(_SESSIONS, {"ids": list({i.session_id for i in batch})})
     }
-    stored = {
-        r.id: r
-        for r in await db.scalars(
-            select(Reading).where(Reading.id.in_({item.reading_id for item in batch}))
-        )
-    }
+    stored = {r.id: r for r in await db.scalars(_READINGS, {"ids": [i.reading_id for i in batch]})}
     live = [s for s in sessions.values() if s.phase in ACTIVE]
     state = BatchState(sessions, stored, {}, {}, {}, {s.id: {} for s in live})
     if not live:
@@ -109,12 +111,8 @@ async def load_state(db: AsyncSession, batch: Sequence[Submission]) -> BatchStat
     state.latest = await read.latest_current_many(db, ids)
     baseline_ids = [s.baseline_reading_id for s in live if s.baseline_reading_id]
     if baseline_ids:
-        state.baselines = {
-            r.id: r for r in await db.scalars(select(Reading).where(Reading.id.in_(baseline_ids)))
-        }
-    for alert in await db.scalars(
-        select(Alert).where(Alert.session_id.in_(ids), Alert.state != "resolved")
-    ):
+        state.baselines = {r.id: r for r in await db.scalars(_READINGS, {"ids": baseline_ids})}
+    for alert in await db.scalars(_OPEN_ALERTS, {"ids": ids}):
         state.opened[alert.session_id][alert.rule] = alert
     return state
 

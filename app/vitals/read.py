@@ -3,21 +3,23 @@
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlalchemy.orm.util import AliasedClass
 
 from app.alerts.news2 import News2Input
+from app.sessions.models import InfusionSession
 from app.vitals.models import Reading, ReadingError
 from app.vitals.schemas import ReadingOut
 
 _Amendment = aliased(Reading)
 
 
-def is_current() -> ColumnElement[bool]:
+def is_current(reading: type[Reading] | AliasedClass[Reading] = Reading) -> ColumnElement[bool]:
     """SQL condition: neither amended by a later reading nor marked entered in error."""
-    return ~exists().where(_Amendment.amends == Reading.id) & ~exists().where(
-        ReadingError.reading_id == Reading.id
+    return ~exists().where(_Amendment.amends == reading.id) & ~exists().where(
+        ReadingError.reading_id == reading.id
     )
 
 
@@ -111,23 +113,30 @@ async def session_readings(
     return await describe(db, rows.all(), baseline_id=baseline_id)
 
 
+def _latest_of_sessions() -> Select[Reading]:
+    candidate = aliased(Reading)
+    newest = (
+        select(candidate.id)
+        .where(candidate.session_id == InfusionSession.id, is_current(candidate))
+        .order_by(candidate.taken_at.desc(), candidate.recorded_at.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    per_session = select(newest).where(InfusionSession.id.in_(bindparam("ids", expanding=True)))
+    return select(Reading).where(Reading.id.in_(per_session))
+
+
+# Built once: on the reading path, building the statement cost more than running it.
+_LATEST_OF_SESSIONS = _latest_of_sessions()
+
+
 async def latest_current_many(
     db: AsyncSession, session_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, Reading]:
-    """Each session's latest current reading (sessions without one are absent), in one query."""
-    rank = (
-        func.row_number()
-        .over(
-            partition_by=Reading.session_id,
-            order_by=(Reading.taken_at.desc(), Reading.recorded_at.desc()),
-        )
-        .label("rank")
-    )
-    ranked = (
-        select(Reading, rank).where(Reading.session_id.in_(session_ids), is_current()).subquery()
-    )
-    latest = aliased(Reading, ranked)
-    rows = await db.scalars(select(latest).where(ranked.c.rank == 1))
+    """Each session's latest current reading (sessions without one are absent), in one query:
+    one index walk per session that stops at its newest current reading, so the cost does not
+    grow with the session's length."""
+    rows = await db.scalars(_LATEST_OF_SESSIONS, {"ids": list(session_ids)})
     return {r.session_id: r for r in rows}
 
 
