@@ -352,7 +352,11 @@ class WsClient(asyncio.Protocol):
                     self.transport.close()
 
     def text(self, payload: bytes, now: float) -> None:
-        if payload.startswith(b'{"type":"event"'):
+        if payload.startswith(BATCH_PREFIX):
+            for event in batch_events(payload):
+                self.events += 1
+                self.on_event(self, event, now)
+        elif payload.startswith(EVENT_PREFIX):
             self.events += 1
             self.on_event(self, payload, now)
         elif payload.startswith(b'{"type":"snapshot"') and not self.snapshot.done():
@@ -396,6 +400,19 @@ async def connect_ws(
 
 
 READING_KEY = b'"reading.created"'
+EVENT_PREFIX = b'{"type":"event"'
+BATCH_PREFIX = b'{"type":"batch"'
+MESSAGES_KEY = b'"messages":['
+
+
+def batch_events(payload: bytes) -> list[bytes]:
+    """The events of a `batch` frame as the bytes the server serialised for each, without
+    parsing the JSON: the server joins them with commas, and each starts with EVENT_PREFIX."""
+    inner = payload[payload.index(MESSAGES_KEY) + len(MESSAGES_KEY) : -2]
+    first, *rest = inner.split(b"," + EVENT_PREFIX)
+    return [first, *(EVENT_PREFIX + part for part in rest)]
+
+
 ID_KEY = b'"reading":{"id":"'
 
 

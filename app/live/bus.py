@@ -13,7 +13,7 @@ order, so a notification lost to a dropped connection or delivered late loses no
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -55,6 +55,15 @@ def to_message(event: Event) -> Message:
     return Message(event.seq, event.type, event.data, json.dumps(wire, separators=(",", ":")))
 
 
+def frame(messages: Sequence[Message]) -> str:
+    """One websocket frame for events that are ready together: a lone event as itself, several
+    as one `batch`, so a busy clinic costs each client one send per wake-up, not per event."""
+    if len(messages) == 1:
+        return messages[0].text
+    inner = ",".join(m.text for m in messages)
+    return f'{{"type":"batch","seq":{messages[-1].seq},"messages":[{inner}]}}'
+
+
 async def events_after(
     db: AsyncSession, seq: int, *, limit: int, exclude_prefix: str | None = None
 ) -> list[Event]:
@@ -76,6 +85,13 @@ class Subscription:
             self._queue.put_nowait(message)
         except asyncio.QueueFull:
             self.overflowed.set()
+
+    def drain(self) -> list[Message]:
+        """Whatever else is queued, without waiting."""
+        ready = []
+        while not self._queue.empty():
+            ready.append(self._queue.get_nowait())
+        return ready
 
     def __aiter__(self) -> "Subscription":
         return self

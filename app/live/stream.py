@@ -24,7 +24,8 @@ from app.config import Settings
 from app.db import Database
 from app.deps import COOKIE_NAME, origin_allowed
 from app.events import last_seq
-from app.live.bus import BATCH, Bus, Subscription, events_after, to_message
+from app.live.bus import BATCH, Bus, Subscription, events_after, frame, to_message
+from app.live.bus import Message as BusMessage
 from app.sessions.service import list_sessions
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,9 @@ TOO_SLOW = 1013
 # How long a close frame may wait behind unread data before the peer is abandoned.
 CLOSE_GRACE_SECONDS = 10.0
 SIGN_IN_AGAIN = "session ended; sign in again"
+# Events in one `batch` frame at most: ~2 KB each keeps a frame well under the 1 MiB that
+# websocket clients accept by default.
+FRAME_EVENTS = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +152,12 @@ class LiveConnection:
         async with self._send_lock:
             await self.websocket.send_text(text)
 
+    async def _send_events(self, messages: list[BusMessage]) -> None:
+        for start in range(0, len(messages), FRAME_EVENTS):
+            chunk = messages[start : start + FRAME_EVENTS]
+            await self._send(frame(chunk))
+            self.last = chunk[-1].seq
+
     async def _receive(self) -> None:
         # Clients have nothing more to say; this loop notices when they leave.
         while (await self.websocket.receive())["type"] != "websocket.disconnect":
@@ -168,16 +178,18 @@ class LiveConnection:
             self.last = since
             self._started.set()
             await self._replay()
-        async for message in subscription:
-            if message.type.startswith(PRIVATE_PREFIX):
-                if message.type == "auth.revoked" and message.data.get("user_id") == str(
+        async for first in subscription:
+            public = []
+            for message in [first, *subscription.drain()]:
+                if not message.type.startswith(PRIVATE_PREFIX):
+                    if message.seq > self.last:
+                        public.append(message)
+                elif message.type == "auth.revoked" and message.data.get("user_id") == str(
                     self.login.user_id
                 ):
                     self.end(POLICY, "signed out: this login was revoked")
                     return
-            elif message.seq > self.last:
-                await self._send(message.text)
-                self.last = message.seq
+            await self._send_events(public)
 
     async def _snapshot(self) -> None:
         async with self.database.read_session() as db:
@@ -200,9 +212,7 @@ class LiveConnection:
                 events = await events_after(
                     db, self.last, limit=BATCH, exclude_prefix=PRIVATE_PREFIX
                 )
-            for event in events:
-                await self._send(to_message(event).text)
-                self.last = event.seq
+            await self._send_events([to_message(e) for e in events])
             if len(events) < BATCH:
                 return
 

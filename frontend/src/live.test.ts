@@ -254,6 +254,18 @@ describe("LiveClient", () => {
     expect(client.current.state).toBe("closed");
   });
 
+  it("unpacks a batch frame into its events, in order and without duplicates", () => {
+    const { client, got } = makeClient();
+    client.start();
+    const ws = FakeSocket.last();
+    ws.open();
+    ws.send(snapshot(10));
+    ws.send({ type: "batch", seq: 13, messages: [event(10), event(11), event(12), event(13)] });
+    expect(got.map((m) => m.seq)).toEqual([10, 11, 12, 13]);
+    expect(client.current.lastSeq).toBe(13);
+    client.stop();
+  });
+
   it("ignores malformed messages", () => {
     const { client, got } = makeClient();
     client.start();

@@ -220,6 +220,12 @@ export class LiveClient {
       return;
     }
     if (!msg || typeof msg !== "object") return;
+    const batch = msg as { type?: string; messages?: unknown };
+    if (batch.type === "batch" && Array.isArray(batch.messages)) {
+      // Events that were ready together on the server arrive in one frame, in seq order.
+      for (const one of batch.messages) this.handle(one);
+      return;
+    }
     const now = this.opts.now();
     const wasLive = this.status.state === "live";
     const patch: Partial<LiveStatus> = { lastMessageAt: now, staleSince: null };

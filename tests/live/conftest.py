@@ -6,6 +6,7 @@ import socket
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
@@ -155,9 +156,32 @@ class Live:
         return ws
 
 
+def unbatched(message: dict[str, Any]) -> list[dict[str, Any]]:
+    """The messages of a frame: several events that were ready together come as one `batch`."""
+    if message["type"] == "batch":
+        inner: list[dict[str, Any]] = message["messages"]
+        assert inner and inner[-1]["seq"] == message["seq"], message
+        return inner
+    return [message]
+
+
+# Messages of a batch frame already read but not yet handed out, per socket.
+_pending: "weakref.WeakKeyDictionary[ClientConnection, list[dict[str, Any]]]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def receive_frame(ws: ClientConnection) -> list[dict[str, Any]]:
+    return unbatched(json.loads(await asyncio.wait_for(ws.recv(), DEADLINE)))
+
+
 async def receive(ws: ClientConnection, *, skip_pings: bool = True) -> dict[str, Any]:
+    """The next message, one at a time even when they came in one `batch` frame."""
+    pending = _pending.setdefault(ws, [])
     while True:
-        message: dict[str, Any] = json.loads(await asyncio.wait_for(ws.recv(), DEADLINE))
+        if not pending:
+            pending.extend(await receive_frame(ws))
+        message = pending.pop(0)
         if not (skip_pings and message["type"] == "ping"):
             return message
 
@@ -173,10 +197,10 @@ async def events(ws: ClientConnection, count: int) -> list[dict[str, Any]]:
 
 async def closed_with(ws: ClientConnection) -> tuple[int, str, list[dict[str, Any]]]:
     """Read until the server closes: its close code and reason, and what came before."""
-    before = []
+    before = _pending.pop(ws, [])
     try:
         while True:
-            before.append(json.loads(await asyncio.wait_for(ws.recv(), DEADLINE)))
+            before.extend(await receive_frame(ws))
     except ConnectionClosed as closed:
         frame = closed.rcvd
     assert frame is not None, "closed without a close frame"

@@ -1,12 +1,13 @@
 """The bus on its own, and fed by the app's commits (no websocket involved)."""
 
+import json
 from typing import Any
 
 import pytest
 
 from app.db import Database
 from app.events import Event, record_event
-from app.live.bus import Bus, Message, Subscription, to_message
+from app.live.bus import Bus, Message, Subscription, frame, to_message
 from tests.factories import put_reading, session
 
 pytestmark = pytest.mark.anyio
@@ -36,6 +37,18 @@ async def test_published_events_are_never_published_again() -> None:
         bus.publish([message(6), message(7)])
         assert [(await anext(sub)).seq for _ in range(2)] == [6, 7]
     assert bus.last == 7
+
+
+async def test_events_ready_together_go_out_as_one_batch_frame() -> None:
+    bus = Bus(queue_size=10, last=0)
+    async with bus.subscribe() as sub:
+        bus.publish([message(1)])
+        assert frame([await anext(sub), *sub.drain()]) == message(1).text
+        bus.publish([message(2), message(3), message(4)])
+        ready = [await anext(sub), *sub.drain()]
+    batch = json.loads(frame(ready))
+    assert batch["type"] == "batch" and batch["seq"] == 4
+    assert batch["messages"] == [json.loads(message(n).text) for n in (2, 3, 4)]
 
 
 async def events_until(sub: Subscription, type: str) -> list[Message]:

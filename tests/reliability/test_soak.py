@@ -90,7 +90,9 @@ class Follower:
                             raw = await asyncio.wait_for(ws.recv(), timeout=1)
                         except TimeoutError:
                             continue
-                        self.take(json.loads(raw))
+                        message = json.loads(raw)
+                        for one in message["messages"] if message["type"] == "batch" else [message]:
+                            self.take(one)
                     return
             except ConnectionClosed as exc:
                 code = exc.rcvd.code if exc.rcvd else "none"
