@@ -150,7 +150,12 @@ class LiveConnection:
 
     async def _send(self, text: str) -> None:
         async with self._send_lock:
-            await self.websocket.send_text(text)
+            try:
+                await self.websocket.send_text(text)
+            except RuntimeError as exc:
+                # uvicorn answered the peer's close frame before our reader saw it: the socket
+                # is closed, which is a disconnect, not an error (found by the soak).
+                raise WebSocketDisconnect(1006) from exc
 
     async def _send_events(self, messages: list[BusMessage]) -> None:
         for start in range(0, len(messages), FRAME_EVENTS):
