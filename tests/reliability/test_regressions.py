@@ -1,8 +1,13 @@
 """Bugs found by the reliability work (fuzzing, crash and outage tests), each kept as an ordinary
 test so it stays fixed."""
 
-import pytest
+import uuid
+from typing import cast
 
+import pytest
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from app.live.stream import LiveConnection, Login
 from tests import factories
 from tests.conftest import PG_URL
 from tests.reliability.conftest import pg_execute
@@ -82,3 +87,26 @@ async def test_diastolic_not_below_systolic_names_the_field(staff):
     assert answer.status_code == 422
     assert [e["loc"] for e in answer.json()["detail"]] == [["body", "diastolic"]]
     assert "lower than systolic (90)" in answer.json()["detail"][0]["msg"]
+
+
+class _ClosedByUvicorn:
+    """A socket whose peer's close frame uvicorn has already answered: what a send then meets."""
+
+    async def send_text(self, text: str) -> None:
+        raise RuntimeError(
+            "Unexpected ASGI message 'websocket.send', after sending 'websocket.close'."
+        )
+
+
+async def test_a_send_after_the_peers_close_is_a_disconnect(app):
+    """Found by the 30-minute soak: a live send racing the client's close frame escaped as an
+    error (logged as "Exception in ASGI application") instead of ending the connection quietly.
+    The race itself is inside uvicorn, so the socket here is in the state it leaves behind."""
+    connection = LiveConnection(
+        cast(WebSocket, _ClosedByUvicorn()),
+        database=app.state.database,
+        settings=app.state.settings,
+        login=Login(uuid.uuid4(), "token"),
+    )
+    with pytest.raises(WebSocketDisconnect):
+        await connection._send('{"type":"ping","seq":1}')
