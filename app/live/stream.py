@@ -59,10 +59,16 @@ async def login_of(
     return Login(found[0].id, token) if found else None
 
 
+async def close(websocket: WebSocket, code: int, reason: str) -> None:
+    # A client that left meanwhile needs no reason: its absence is not an error.
+    with suppress(WebSocketDisconnect):
+        await websocket.close(code, reason)
+
+
 async def refuse(websocket: WebSocket, reason: str) -> None:
     # Accepted only to carry code and reason: a browser cannot read a refused handshake.
     await websocket.accept()
-    await websocket.close(POLICY, reason)
+    await close(websocket, POLICY, reason)
 
 
 def token_in(text: str | None) -> str | None:
@@ -100,11 +106,11 @@ async def authenticate(
         return None
     token = token_in(first.get("text"))
     if token is None:
-        await websocket.close(POLICY, 'send {"type":"auth","token":...} first')
+        await close(websocket, POLICY, 'send {"type":"auth","token":...} first')
         return None
     login = await login_of(database, token, settings, touch=True)
     if login is None:
-        await websocket.close(POLICY, SIGN_IN_AGAIN)
+        await close(websocket, POLICY, SIGN_IN_AGAIN)
     return login
 
 
@@ -140,8 +146,7 @@ class LiveConnection:
                 # Worked out only now: a send may have completed while the close was decided.
                 reason = f"too slow; reconnect with since={self.last}"
             with anyio.move_on_after(CLOSE_GRACE_SECONDS):
-                with suppress(WebSocketDisconnect):
-                    await self.websocket.close(self.close_code, reason)
+                await close(self.websocket, self.close_code, reason)
 
     def end(self, code: int, reason: str = "") -> None:
         if self.close_code is None:

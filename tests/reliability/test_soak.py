@@ -9,6 +9,7 @@ order, and on memory growth beyond a bound.
 """
 
 import asyncio
+import contextlib
 import json
 import os
 import time
@@ -165,7 +166,19 @@ async def test_soak(server, server_db, tmp_path):
             report.rss_samples.append(round(rss_mb(pid), 1))
             await asyncio.sleep(10)
 
+    async def physician_at_the_dashboard() -> None:
+        # A physician who also uses the app: the idle logoff (15 min without API activity) would
+        # otherwise end every dashboard login mid-soak, by design.
+        async with httpx.AsyncClient(
+            base_url=server.base_url, headers={"Authorization": f"Bearer {viewer}"}
+        ) as physician:
+            while not stop.is_set():
+                await physician.get("/api/auth/me")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), 60)
+
     sampler = asyncio.create_task(sample_memory())
+    activity = asyncio.create_task(physician_at_the_dashboard())
     started = time.monotonic()
     pending: set[asyncio.Task[None]] = set()
     total = int(SECONDS * RATE)
@@ -188,7 +201,7 @@ async def test_soak(server, server_db, tmp_path):
             break
         await asyncio.sleep(0.5)
     stop.set()
-    await asyncio.gather(*follower_tasks, sampler)
+    await asyncio.gather(*follower_tasks, sampler, activity)
     await client.aclose()
 
     # Every follower saw every reading.created event (each follower connected before the first).
