@@ -6,6 +6,7 @@ request to the last byte; the server's peak RSS (VmHWM, reset just before) is re
 """
 
 import asyncio
+import contextlib
 import os
 import random
 import sqlite3
@@ -66,12 +67,13 @@ def rows(n: int, sessions: list[uuid.UUID], user: uuid.UUID) -> Iterator[dict[st
 
 
 def insert_sqlite(path: str, n: int, sessions: list[str], user: str) -> None:
-    # Stored exactly as the server stores them: UUIDs through SQLAlchemy's processor (32 hex
-    # digits), aware datetimes as sqlite3's adapter writes them (isoformat with a space).
+    # Stored exactly as the server stores them: every value through its column type's own
+    # bind processor (UUIDs as 32 hex digits, datetimes in SQLite's text form).
     dialect = aiosqlite_dialect()
-    uuid_to_db = {
-        name: Reading.__table__.c[name].type.bind_processor(dialect)
-        for name in ("id", "session_id", "recorded_by")
+    to_db = {
+        name: process
+        for name in COLUMNS
+        if (process := Reading.__table__.c[name].type.bind_processor(dialect)) is not None
     }
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
@@ -87,11 +89,8 @@ def insert_sqlite(path: str, n: int, sessions: list[str], user: str) -> None:
         batch.clear()
 
     for row in rows(n, sids, uuid.UUID(user)):
-        for name, process in uuid_to_db.items():
-            if process is not None:
-                row[name] = process(row[name])
-        row["taken_at"] = row["taken_at"].isoformat(" ")
-        row["recorded_at"] = row["recorded_at"].isoformat(" ")
+        for name, process in to_db.items():
+            row[name] = process(row[name])
         batch.append(tuple(row[c] for c in COLUMNS))
         if len(batch) >= 50_000:
             flush()
@@ -174,8 +173,13 @@ def cli_export(
         argv += ["--from", START.isoformat(), "--to", (START + timedelta(seconds=rows)).isoformat()]
         started = time.perf_counter()
         proc = subprocess.Popen(argv, env=server_env(database_url), stderr=subprocess.DEVNULL)
+        # The child's own high-water mark, read while it runs: its rusage peak would include
+        # the memory of this process, copied into it by the fork before the exec.
+        peak = 0
         while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            with contextlib.suppress(OSError, RuntimeError):  # gone, or a zombie already
+                peak = rss_kib(proc.pid, "VmHWM") or peak
+            pid, status, _usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
             if time.perf_counter() - started > limit:
@@ -190,7 +194,7 @@ def cli_export(
                 lines = sum(chunk.count(b"\n") for chunk in iter(lambda: data.read(1 << 20), b""))
         if proc.returncode:
             print(f"  stopped after {elapsed:.0f} s (limit), {lines:,} lines written", flush=True)
-        return elapsed, size, lines, 0, usage.ru_maxrss
+        return elapsed, size, lines, 0, peak
 
 
 def run(
