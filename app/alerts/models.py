@@ -43,8 +43,9 @@ class Alert(Base):
     cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     escalated: Mapped[bool] = mapped_column(default=False)
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    first_reading_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("reading.id"))
-    last_reading_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("reading.id"))
+    # Indexed: a replay, a correction and every export page look alerts up by reading.
+    first_reading_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("reading.id"), index=True)
+    last_reading_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("reading.id"), index=True)
 
 
 class AlertRule(Base):
