@@ -11,12 +11,120 @@ import sqlalchemy as sa
 from alembic import op
 
 import app.db
-from app.alerts.rules import DEFAULT_RULES, rule_to_dict
 
 revision: str = "5e3d1a7c9b20"
 down_revision: str | None = "82959354f6d4"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+# The clinic defaults as signed off on 2026-11-22 (docs/alert-defaults.md), frozen here: a later
+# change of the defaults in app code must come with a migration of its own, not rewrite this one.
+SEEDED: list[dict[str, object]] = [
+    {
+        "code": "sbp_high",
+        "kind": "absolute",
+        "parameter": "systolic",
+        "medium": {"op": ">", "value": 160.0},
+        "high": {"op": ">=", "value": 180.0},
+        "enabled": True,
+    },
+    {
+        "code": "sbp_rise",
+        "kind": "baseline",
+        "parameter": "systolic",
+        "medium": {"op": ">=", "value": 40.0},
+        "high": None,
+        "enabled": True,
+    },
+    {
+        "code": "dbp_high",
+        "kind": "absolute",
+        "parameter": "diastolic",
+        "medium": {"op": ">", "value": 100.0},
+        "high": {"op": ">=", "value": 110.0},
+        "enabled": True,
+    },
+    {
+        "code": "dbp_rise",
+        "kind": "baseline",
+        "parameter": "diastolic",
+        "medium": {"op": ">=", "value": 25.0},
+        "high": None,
+        "enabled": True,
+    },
+    {
+        "code": "sbp_low",
+        "kind": "absolute",
+        "parameter": "systolic",
+        "medium": {"op": "<", "value": 100.0},
+        "high": {"op": "<=", "value": 90.0},
+        "enabled": True,
+    },
+    {
+        "code": "hr_high",
+        "kind": "absolute",
+        "parameter": "heart_rate",
+        "medium": {"op": ">", "value": 110.0},
+        "high": {"op": ">=", "value": 130.0},
+        "enabled": True,
+    },
+    {
+        "code": "hr_low",
+        "kind": "absolute",
+        "parameter": "heart_rate",
+        "medium": {"op": "<", "value": 50.0},
+        "high": {"op": "<=", "value": 40.0},
+        "enabled": True,
+    },
+    {
+        "code": "spo2_low",
+        "kind": "absolute",
+        "parameter": "spo2",
+        "medium": {"op": "<=", "value": 93.0},
+        "high": {"op": "<=", "value": 90.0},
+        "enabled": True,
+    },
+    {
+        "code": "rr_low",
+        "kind": "absolute",
+        "parameter": "respiratory_rate",
+        "medium": {"op": "<=", "value": 10.0},
+        "high": {"op": "<=", "value": 8.0},
+        "enabled": True,
+    },
+    {
+        "code": "rr_high",
+        "kind": "absolute",
+        "parameter": "respiratory_rate",
+        "medium": {"op": ">=", "value": 21.0},
+        "high": {"op": ">=", "value": 25.0},
+        "enabled": True,
+    },
+    {
+        "code": "rass_low",
+        "kind": "absolute",
+        "parameter": "sedation_rass",
+        "medium": {"op": "<=", "value": -2.0},
+        "high": {"op": "<=", "value": -4.0},
+        "enabled": True,
+    },
+    {
+        "code": "news2",
+        "kind": "news2",
+        "parameter": "news2",
+        "medium": {"op": ">=", "value": 5.0},
+        "high": {"op": ">=", "value": 7.0},
+        "enabled": True,
+    },
+    {
+        "code": "overdue",
+        "kind": "overdue",
+        "parameter": "overdue_minutes",
+        "medium": {"op": ">", "value": 5.0},
+        "high": {"op": ">", "value": 15.0},
+        "enabled": True,
+    },
+]
 
 alert_rule = sa.table(
     "alert_rule",
@@ -35,13 +143,13 @@ def upgrade() -> None:
         alert_rule,
         [
             {
-                "code": rule.code,
+                "code": rule["code"],
                 "patient_id": None,
-                "definition": rule_to_dict(rule),
+                "definition": rule,
                 "updated_at": now,
                 "updated_by": None,
             }
-            for rule in DEFAULT_RULES
+            for rule in SEEDED
         ],
     )
 
