@@ -1,10 +1,13 @@
-"""Builders for test data through the real HTTP API."""
+"""Builders for test data: through the real HTTP API, and export rows as the exports build them."""
 
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+
+from app.exports.schemas import ExportReading
+from app.sessions.schemas import News2Out
 
 _mrn = iter(range(100000, 999999))
 
@@ -82,3 +85,40 @@ async def infusing_session(client: httpx.AsyncClient) -> dict[str, Any]:
     answer = await transition(client, s["id"], "infusion")
     assert answer.status_code == 200, answer.text
     return answer.json()  # type: ignore[no-any-return]
+
+
+def export_reading(**overrides: Any) -> ExportReading:
+    """A row of a readings export, as the export code builds it (no database)."""
+    now = datetime.now(UTC)
+    body: dict[str, Any] = {
+        "id": uuid.uuid4(),
+        "session_id": uuid.uuid4(),
+        "patient_id": uuid.uuid4(),
+        "taken_at": now,
+        "recorded_at": now,
+        "recorded_by": uuid.uuid4(),
+        "phase": "infusion",
+        "heart_rate": 80,
+        "systolic": 120,
+        "diastolic": 80,
+        "spo2": 97,
+        "respiratory_rate": None,
+        "temperature_c": None,
+        "on_oxygen": None,
+        "consciousness": None,
+        "sedation_rass": None,
+        "dissociation_cadss6": None,
+        "note": None,
+        "is_baseline": False,
+        "amends": None,
+        "amend_reason": None,
+        "amended_by": None,
+        "status": "final",
+        "error_reason": None,
+        "recorded_by_username": "nurse",
+        "alerts": [],
+        "news2": News2Out(
+            score=0, partial=True, missing=["respiratory_rate"], band="low", components={}
+        ),
+    }
+    return ExportReading.model_validate(body | overrides)

@@ -16,6 +16,7 @@ from app.sessions.schemas import News2Out
 from app.vitals.models import Reading
 from tests import factories
 from tests.exports.test_ranges import last_hour
+from tests.factories import export_reading
 
 pytestmark = pytest.mark.anyio
 
@@ -27,36 +28,17 @@ HEADER = (
 
 
 def reading(**overrides: object) -> ExportReading:
-    body: dict[str, object] = {
+    """Fixed ids and times, so the bytes can be written out below."""
+    fixed: dict[str, object] = {
         "id": uuid.UUID(int=1),
         "session_id": uuid.UUID(int=2),
         "patient_id": uuid.UUID(int=3),
         "taken_at": datetime(2025, 3, 4, 5, 6, 7, 890123, tzinfo=UTC),
         "recorded_at": datetime(2025, 3, 4, 5, 6, 9, tzinfo=UTC),
         "recorded_by": uuid.UUID(int=4),
-        "phase": "infusion",
-        "heart_rate": 80,
-        "systolic": 120,
-        "diastolic": 80,
-        "spo2": 97,
-        "respiratory_rate": None,
-        "temperature_c": None,
-        "on_oxygen": None,
-        "consciousness": None,
-        "sedation_rass": None,
-        "dissociation_cadss6": None,
-        "note": None,
-        "is_baseline": False,
-        "amends": None,
-        "amend_reason": None,
-        "amended_by": None,
-        "status": "final",
-        "error_reason": None,
-        "recorded_by_username": "nurse",
-        "alerts": [],
         "news2": News2Out(score=0, partial=False, missing=[], band="low", components={}),
     }
-    return ExportReading.model_validate(body | overrides)
+    return export_reading(**(fixed | overrides))
 
 
 def test_cells_byte_for_byte():

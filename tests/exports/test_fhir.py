@@ -11,8 +11,7 @@ from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
 
 from app.exports import fhir
-from app.exports.schemas import ExportReading
-from app.sessions.schemas import News2Out
+from tests.factories import export_reading as reading
 
 pytestmark = pytest.mark.anyio
 
@@ -190,42 +189,6 @@ async def test_audit_trail_as_audit_events(staff, story):
     audit = (await staff.admin.get("/api/audit", params={"action": "export"})).json()
     assert audit[0]["target_type"] == "audit" and audit[0]["username"] == "admin"
     assert audit[0]["details"]["rows"] == len(events)
-
-
-def reading(**overrides: Any) -> ExportReading:
-    now = datetime.now(UTC)
-    body: dict[str, Any] = {
-        "id": uuid.uuid4(),
-        "session_id": uuid.uuid4(),
-        "patient_id": uuid.uuid4(),
-        "taken_at": now,
-        "recorded_at": now,
-        "recorded_by": uuid.uuid4(),
-        "phase": "infusion",
-        "heart_rate": 80,
-        "systolic": 120,
-        "diastolic": 80,
-        "spo2": 97,
-        "respiratory_rate": None,
-        "temperature_c": None,
-        "on_oxygen": None,
-        "consciousness": None,
-        "sedation_rass": None,
-        "dissociation_cadss6": None,
-        "note": None,
-        "is_baseline": False,
-        "amends": None,
-        "amend_reason": None,
-        "amended_by": None,
-        "status": "final",
-        "error_reason": None,
-        "recorded_by_username": "nurse",
-        "alerts": [],
-        "news2": News2Out(
-            score=0, partial=True, missing=["respiratory_rate"], band="low", components={}
-        ),
-    }
-    return ExportReading.model_validate(body | overrides)
 
 
 @pytest.mark.parametrize(
