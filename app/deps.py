@@ -36,9 +36,14 @@ async def get_db(conn: HTTPConnection) -> AsyncIterator[AsyncSession]:
 Db = Annotated[AsyncSession, Depends(get_db)]
 
 
-def app_settings(conn: HTTPConnection) -> Settings:
+def settings_of(conn: HTTPConnection) -> Settings:
     settings: Settings = conn.app.state.settings
     return settings
+
+
+# async: FastAPI runs a plain `def` dependency in its thread pool, a thread hop per request.
+async def app_settings(conn: HTTPConnection) -> Settings:
+    return settings_of(conn)
 
 
 AppSettings = Annotated[Settings, Depends(app_settings)]
@@ -62,15 +67,24 @@ def credentials(conn: HTTPConnection, bearer: str | None) -> tuple[str | None, b
     return cookie, cookie is not None
 
 
-async def current_token(
-    request: Request, settings: AppSettings, bearer: Annotated[str | None, Depends(oauth2_scheme)]
-) -> str:
+Bearer = Annotated[str | None, Depends(oauth2_scheme)]
+
+
+def presented_token(request: Request, bearer: str | None) -> str:
     token, from_cookie = credentials(request, bearer)
     if token is None:
         raise Unauthorized("Please sign in.", headers={"WWW-Authenticate": "Bearer"})
-    if from_cookie and request.method not in SAFE_METHODS and not origin_allowed(request, settings):
+    if (
+        from_cookie
+        and request.method not in SAFE_METHODS
+        and not origin_allowed(request, settings_of(request))
+    ):
         raise Forbidden("This request did not come from the Vigil app (Origin check failed).")
     return token
+
+
+async def current_token(request: Request, bearer: Bearer) -> str:
+    return presented_token(request, bearer)
 
 
 Token = Annotated[str, Depends(current_token)]
@@ -81,8 +95,11 @@ def get_logins(conn: HTTPConnection) -> Logins:
     return logins
 
 
-async def current_user(conn: HTTPConnection, token: Token, settings: AppSettings) -> User:
-    user = await get_logins(conn).user(token_digest(token, settings))
+# One dependency, not a chain of them: each level of FastAPI's dependency graph is solved anew
+# on every request, and every request goes through this one.
+async def current_user(request: Request, bearer: Bearer) -> User:
+    token = presented_token(request, bearer)
+    user = await get_logins(request).user(token_digest(token, settings_of(request)))
     if user is None:
         raise Unauthorized(
             "Your session has ended. Please sign in again.", headers={"WWW-Authenticate": "Bearer"}

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Integer, String, func, select, text
+from sqlalchemy import JSON, BigInteger, Integer, String, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -43,12 +43,26 @@ async def take_journal_lock(db: AsyncSession) -> None:
         await db.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": JOURNAL_LOCK})
 
 
+# A Core insert: the rows are written once and never changed, so the unit of work's per-object
+# bookkeeping (most of a reading batch's cost when it did this) buys nothing.
+_TABLE = Event.__table__
+_INSERT = insert(_TABLE).returning(_TABLE.c.seq, sort_by_parameter_order=True)  # type: ignore[arg-type]
+
+
 async def record_events(db: AsyncSession, events: Sequence[Event]) -> None:
-    """Write event rows, in order; on PostgreSQL also NOTIFY, which is delivered only if we
-    commit. The listeners read the table after their last seq, so one notification will do."""
+    """Write event rows, in order, and give each its `seq`; on PostgreSQL also NOTIFY, which is
+    delivered only if we commit. The listeners read the table after their last seq, so one
+    notification will do. The events stay transient: the commit hook hands them to the bus."""
     await take_journal_lock(db)
-    db.add_all(events)
-    await db.flush()
+    now = utcnow()
+    for e in events:
+        e.occurred_at = e.occurred_at or now
+    rows = [
+        {"type": e.type, "session_id": e.session_id, "occurred_at": e.occurred_at, "data": e.data}
+        for e in events
+    ]
+    for e, seq in zip(events, (await db.execute(_INSERT, rows)).scalars(), strict=True):
+        e.seq = seq
     db.info.setdefault("pending_events", []).extend(events)
     if is_postgres(db):
         await db.execute(text("SELECT pg_notify(:c, :p)"), {"c": NOTIFY_CHANNEL, "p": ""})

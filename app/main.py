@@ -83,6 +83,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Infusion-session monitoring: vitals, alerts and a live dashboard",
         version="0.1.0",
         lifespan=lifespan,
+        # Vigil exports Prometheus metrics and JSON logs of its own; FastAPI's OpenTelemetry
+        # hooks would only look for providers that are not there, on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     # The app's own settings, read per request from state: a dependency override would make
     # FastAPI rebuild every dependency graph on every request (measured: ~4 ms a request).

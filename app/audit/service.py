@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.models import AuditEvent
@@ -19,6 +19,9 @@ from app.events import take_journal_lock
 
 GENESIS = "0" * 64
 _LAST_HASH = select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+# Append-only rows: a Core insert, without the unit of work's per-object bookkeeping.
+_INSERT = insert(AuditEvent.__table__)  # type: ignore[arg-type]
+_COLUMNS = tuple(c.name for c in AuditEvent.__table__.c if c.name != "id")
 
 
 def row_hash(row: AuditEvent) -> str:
@@ -70,7 +73,7 @@ async def append_audit(db: AsyncSession, rows: Sequence[AuditEvent]) -> None:
     for row in rows:
         row.prev_hash = prev
         row.hash = prev = row_hash(row)
-    db.add_all(rows)
+    await db.execute(_INSERT, [{c: getattr(row, c) for c in _COLUMNS} for row in rows])
 
 
 async def record_audit(
@@ -94,7 +97,6 @@ async def record_audit(
         username=username,
     )
     await append_audit(db, [row])
-    await db.flush()
     return row
 
 
