@@ -13,7 +13,7 @@ order, so a notification lost to a dropped connection or delivered late loses no
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -77,6 +77,9 @@ class Subscription:
     def __init__(self, size: int) -> None:
         self._queue: asyncio.Queue[Message] = asyncio.Queue(maxsize=size)
         self.overflowed = asyncio.Event()
+        # Called once, when the queue overflows: a callback rather than a task per subscriber
+        # waiting on `overflowed` (a thousand idle dashboards, a thousand idle tasks).
+        self.on_overflow: Callable[[], None] = lambda: None
 
     def put(self, message: Message) -> None:
         if self.overflowed.is_set():
@@ -85,6 +88,7 @@ class Subscription:
             self._queue.put_nowait(message)
         except asyncio.QueueFull:
             self.overflowed.set()
+            self.on_overflow()
 
     def drain(self) -> list[Message]:
         """Whatever else is queued, without waiting."""

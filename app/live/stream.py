@@ -131,13 +131,13 @@ class LiveConnection:
 
     async def run(self, bus: Bus, since: int | None) -> None:
         async with bus.subscribe() as subscription:
+            subscription.on_overflow = lambda: self.end(TOO_SLOW)
             try:
                 async with anyio.create_task_group() as tg:
                     self._scope = tg.cancel_scope
                     tg.start_soon(self._receive)
                     tg.start_soon(self._stream, subscription, since)
                     tg.start_soon(self._heartbeat)
-                    tg.start_soon(self._watch_overflow, subscription)
             except* WebSocketDisconnect:
                 self.close_code = None  # the peer went away: nobody to tell
         if self.close_code is not None:
@@ -249,7 +249,3 @@ class LiveConnection:
             log.warning("live: cannot re-check a login (%s)", exc)
             return True
         return login is not None
-
-    async def _watch_overflow(self, subscription: Subscription) -> None:
-        await subscription.overflowed.wait()
-        self.end(TOO_SLOW)

@@ -15,8 +15,11 @@ ended, the clock is wrong) is answered with its error and leaves the rest of the
 import asyncio
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
+from functools import partial
+from typing import TypeVar
 
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -32,7 +35,7 @@ from app.audit.service import append_audit, audit_entry
 from app.auth.models import User
 from app.config import Settings
 from app.context import client_addr_var
-from app.db import Database, utcnow
+from app.db import Database, SQLiteThread, utcnow
 from app.errors import Conflict, NotFound, VigilError
 from app.events import Event, record_events, take_journal_lock
 from app.metrics import READINGS
@@ -52,6 +55,8 @@ from app.vitals.service import (
 )
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 # Enough to absorb a burst of every chair of a large clinic; a batch's queries grow with it.
 MAX_BATCH = 64
@@ -219,6 +224,46 @@ async def write_batch(
     return answers
 
 
+Outcome = ReadingResult | BaseException
+
+
+async def write_outcomes(
+    database: Database, batch: Sequence[Submission], settings: Settings
+) -> Sequence[Outcome]:
+    """One outcome per submission: its answer, its refusal, or the error that kept the batch
+    from being written."""
+    try:
+        async with database.session() as db:
+            return await write_batch(db, batch, settings)
+    except Exception as exc:
+        if isinstance(exc, IntegrityError) and len(batch) > 1:
+            # Another process stored one of these ids first: alone, that one is a replay,
+            # and the others are not held back by it.
+            return [(await write_outcomes(database, [item], settings))[0] for item in batch]
+        # The database is down or refused: every request of the batch hears it (a 503).
+        log.warning("reading batch of %d not written: %s", len(batch), exc)
+        return [exc] * len(batch)
+
+
+@asynccontextmanager
+async def batch_runner(
+    database: Database,
+) -> AsyncIterator[Callable[[Callable[[Database], Awaitable[T]]], Awaitable[T]]]:
+    """Where batches are written. PostgreSQL: on this loop (asyncpg costs no thread hops).
+    SQLite: on a loop and engine of their own (`SQLiteThread`); through aiosqlite, each of a
+    batch's dozen statements cost several hand-overs to its thread and back, more than the rest
+    of the batch's work together."""
+    if database.is_postgres:
+
+        async def here(work: Callable[[Database], Awaitable[T]]) -> T:
+            return await work(database)
+
+        yield here
+    else:
+        async with SQLiteThread(database) as thread:
+            yield thread.run
+
+
 class ReadingWriter:
     """The writer task of one process; `record` is what a request awaits."""
 
@@ -238,32 +283,16 @@ class ReadingWriter:
         return await answer
 
     async def run(self) -> None:
-        while True:
-            batch = [await self._queue.get()]
-            while len(batch) < MAX_BATCH and not self._queue.empty():
-                batch.append(self._queue.get_nowait())
-            await self._write(batch)
-
-    async def _write(self, batch: list[Submission]) -> None:
-        try:
-            async with self._database.session() as db:
-                answers: Sequence[ReadingResult | BaseException] = await write_batch(
-                    db, batch, self._settings
-                )
-        except Exception as exc:
-            if isinstance(exc, IntegrityError) and len(batch) > 1:
-                # Another process stored one of these ids first: alone, that one is a replay,
-                # and the others are not held back by it.
-                for item in batch:
-                    await self._write([item])
-                return
-            # The database is down or refused: every request of the batch hears it (a 503).
-            log.warning("reading batch of %d not written: %s", len(batch), exc)
-            answers = [exc] * len(batch)
-        for item, outcome in zip(batch, answers, strict=True):
-            if item.answer.done():
-                continue
-            if isinstance(outcome, BaseException):
-                item.answer.set_exception(outcome)
-            else:
-                item.answer.set_result(outcome)
+        async with batch_runner(self._database) as run:
+            while True:
+                batch = [await self._queue.get()]
+                while len(batch) < MAX_BATCH and not self._queue.empty():
+                    batch.append(self._queue.get_nowait())
+                outcomes = await run(partial(write_outcomes, batch=batch, settings=self._settings))
+                for item, outcome in zip(batch, outcomes, strict=True):
+                    if item.answer.done():
+                        continue
+                    if isinstance(outcome, BaseException):
+                        item.answer.set_exception(outcome)
+                    else:
+                        item.answer.set_result(outcome)
