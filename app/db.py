@@ -5,9 +5,10 @@ import queue
 import sqlite3
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import aiosqlite
 import anyio
@@ -215,3 +216,27 @@ class SQLiteThread:
             self._loop.call_soon_threadsafe(self._loop.stop)
             await anyio.to_thread.run_sync(self._thread.join)
             self._loop.close()
+
+
+class Writes(Protocol):
+    """Runs a piece of write work, `work(database)`, where the frequent writes run."""
+
+    async def __call__(self, work: Callable[[Database], Awaitable[T]]) -> T: ...
+
+
+@asynccontextmanager
+async def frequent_writes(database: Database) -> AsyncIterator[Writes]:
+    """Where the frequent writes (reading batches, alert timer ticks) run. PostgreSQL: on this
+    loop, as asyncpg costs no thread hops. SQLite: on a `SQLiteThread`, where one thread takes
+    the write lock in turn for all of them instead of their waiting on SQLite's busy-handler
+    back-off for each other, and each statement costs microseconds instead of several
+    aiosqlite hand-overs (~0.1 ms each here)."""
+    if database.is_postgres:
+
+        async def here(work: Callable[[Database], Awaitable[T]]) -> T:
+            return await work(database)
+
+        yield here
+    else:
+        async with SQLiteThread(database) as thread:
+            yield thread.run

@@ -16,7 +16,7 @@ from app.audit.router import router as audit_router
 from app.auth.logins import Logins
 from app.auth.router import router as auth_router
 from app.config import Settings, get_settings
-from app.db import Database
+from app.db import Database, frequent_writes
 from app.errors import install_error_handlers
 from app.exports.router import router as exports_router
 from app.live.bus import running_bus
@@ -57,9 +57,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         database = Database(settings.database_url)
         app.state.database = database
-        timers = AlertTimers(database, settings)
-        writer = ReadingWriter(database, settings)
-        app.state.readings = writer
         app.state.logins = Logins(database, settings)
         try:
             async with (
@@ -68,14 +65,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     queue_size=settings.live_queue_size,
                     keepalive_seconds=settings.heartbeat_seconds,
                 ) as bus,
+                frequent_writes(database) as writes,
                 anyio.create_task_group() as tasks,
             ):
                 app.state.bus = bus
+                timers = AlertTimers(writes, settings)
+                writer = ReadingWriter(writes, settings)
+                app.state.readings = writer
                 tasks.start_soon(writer.run)
-                yield
-                tasks.cancel_scope.cancel()
+                try:
+                    yield
+                finally:
+                    tasks.cancel_scope.cancel()
+                    await timers.stop()
         finally:
-            await timers.stop()
             await database.dispose()
 
     app = FastAPI(

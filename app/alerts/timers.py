@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import logging
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,7 +18,7 @@ from app.alerts.models import Alert
 from app.alerts.rule_store import rules_by_patient
 from app.alerts.service import OVERDUE, emit, overdue_change
 from app.config import Settings
-from app.db import Database, utcnow
+from app.db import Database, Writes, utcnow
 from app.events import is_postgres, take_journal_lock
 from app.sessions.models import InfusionSession
 from app.vitals import read
@@ -113,15 +114,15 @@ async def tick(database: Database, settings: Settings) -> None:
 class AlertTimers:
     """The timer loop of one process. `stop()` lets a running tick finish its transaction."""
 
-    def __init__(self, database: Database, settings: Settings) -> None:
-        self._database, self._settings = database, settings
+    def __init__(self, writes: Writes, settings: Settings) -> None:
+        self._writes, self._settings = writes, settings
         self._stopping = asyncio.Event()
         self._task = asyncio.create_task(self._run(), name="vigil-alert-timers")
 
     async def _run(self) -> None:
         while not self._stopping.is_set():
             try:
-                await tick(self._database, self._settings)
+                await self._writes(partial(tick, settings=self._settings))
             except Exception:
                 # A database hiccup must not end overdue and escalation checks for good.
                 logger.exception("alert timer tick failed; retrying next interval")

@@ -15,11 +15,9 @@ ended, the clock is wrong) is answered with its error and leaves the rest of the
 import asyncio
 import logging
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import TypeVar
 
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -35,7 +33,7 @@ from app.audit.service import append_audit, audit_entry
 from app.auth.models import User
 from app.config import Settings
 from app.context import client_addr_var
-from app.db import Database, SQLiteThread, utcnow
+from app.db import Database, Writes, utcnow
 from app.errors import Conflict, NotFound, VigilError
 from app.events import Event, record_events, take_journal_lock
 from app.metrics import READINGS
@@ -55,8 +53,6 @@ from app.vitals.service import (
 )
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 # Enough to absorb a burst of every chair of a large clinic; a batch's queries grow with it.
 MAX_BATCH = 64
@@ -245,30 +241,11 @@ async def write_outcomes(
         return [exc] * len(batch)
 
 
-@asynccontextmanager
-async def batch_runner(
-    database: Database,
-) -> AsyncIterator[Callable[[Callable[[Database], Awaitable[T]]], Awaitable[T]]]:
-    """Where batches are written. PostgreSQL: on this loop (asyncpg costs no thread hops).
-    SQLite: on a loop and engine of their own (`SQLiteThread`); through aiosqlite, each of a
-    batch's dozen statements cost several hand-overs to its thread and back, more than the rest
-    of the batch's work together."""
-    if database.is_postgres:
-
-        async def here(work: Callable[[Database], Awaitable[T]]) -> T:
-            return await work(database)
-
-        yield here
-    else:
-        async with SQLiteThread(database) as thread:
-            yield thread.run
-
-
 class ReadingWriter:
     """The writer task of one process; `record` is what a request awaits."""
 
-    def __init__(self, database: Database, settings: Settings) -> None:
-        self._database, self._settings = database, settings
+    def __init__(self, writes: Writes, settings: Settings) -> None:
+        self._writes, self._settings = writes, settings
         self._queue: asyncio.Queue[Submission] = asyncio.Queue()
 
     async def record(
@@ -283,16 +260,15 @@ class ReadingWriter:
         return await answer
 
     async def run(self) -> None:
-        async with batch_runner(self._database) as run:
-            while True:
-                batch = [await self._queue.get()]
-                while len(batch) < MAX_BATCH and not self._queue.empty():
-                    batch.append(self._queue.get_nowait())
-                outcomes = await run(partial(write_outcomes, batch=batch, settings=self._settings))
-                for item, outcome in zip(batch, outcomes, strict=True):
-                    if item.answer.done():
-                        continue
-                    if isinstance(outcome, BaseException):
-                        item.answer.set_exception(outcome)
-                    else:
-                        item.answer.set_result(outcome)
+        while True:
+            batch = [await self._queue.get()]
+            while len(batch) < MAX_BATCH and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            work = partial(write_outcomes, batch=batch, settings=self._settings)
+            for item, outcome in zip(batch, await self._writes(work), strict=True):
+                if item.answer.done():
+                    continue
+                if isinstance(outcome, BaseException):
+                    item.answer.set_exception(outcome)
+                else:
+                    item.answer.set_result(outcome)
