@@ -1,6 +1,7 @@
 """Where the server's time goes: py-spy samples a `vigil serve` process under load.
 
     uv run --with py-spy python -m bench.profile [ingest|live] [--seconds 15] [--postgres]
+        [--concurrency 4] [--clients 200 --rate 50]
 
 Prints the heaviest frames by inclusive and by own time (collapsed stacks, idle frames dropped)
 and leaves the raw profile in /tmp for speedscope or flamegraph.pl.
@@ -77,6 +78,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--postgres", action="store_true")
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--clients", type=int, default=200, help="live: websocket clients")
+    parser.add_argument("--rate", type=float, default=50, help="live: readings/s")
     args = parser.parse_args()
     py_spy = shutil.which("py-spy")
     if py_spy is None:
@@ -117,8 +120,8 @@ def main() -> None:
                     clinic.nurse_token,
                     clinic.session_ids,
                     server.pid,
-                    clients=200,
-                    rate=50,
+                    clients=args.clients,
+                    rate=args.rate,
                     seconds=args.seconds + 2,
                 )
                 result.update(loadgen.in_child(loadgen.live, live))

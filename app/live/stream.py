@@ -125,7 +125,8 @@ class LiveConnection:
         self.last = 0  # seq of the last event written to the socket
         self.close_code: int | None = None
         self.close_reason = ""
-        self._send_lock = anyio.Lock()
+        # fast_acquire: an uncontended send does not first yield to the loop, once per frame.
+        self._send_lock = anyio.Lock(fast_acquire=True)
         self._started = anyio.Event()  # the snapshot or the resume marker is out
         self._scope = anyio.CancelScope()
 

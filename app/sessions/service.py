@@ -26,7 +26,7 @@ from app.sessions.schemas import (
     TimelineItem,
     TransitionIn,
 )
-from app.sessions.views import bp, criteria_for, session_detail, session_read
+from app.sessions.views import bp, criteria_for, session_detail, session_read, session_reads
 from app.vitals.models import Reading
 
 
@@ -92,7 +92,8 @@ async def list_sessions(
         if active is False:
             query = query.where(InfusionSession.phase.not_in(ACTIVE))
         query = query.order_by(InfusionSession.created_at.desc()).limit(200)
-    return [await session_read(db, s, settings) for s in (await db.scalars(query)).all()]
+    sessions = (await db.scalars(query)).all()
+    return await session_reads(db, sessions, settings)
 
 
 def ensure_open(s: InfusionSession) -> None:

@@ -1,9 +1,10 @@
 """The outward shapes of an infusion session: the list/live tile and the full detail."""
 
-from collections.abc import Iterable
+import uuid
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.alerts.models import Alert
@@ -64,13 +65,15 @@ def news2_of(reading: Reading | None) -> News2Out | None:
     )
 
 
-async def open_alerts(db: AsyncSession, session_id: object) -> list[Alert]:
-    rows = await db.scalars(
-        select(Alert)
-        .where(Alert.session_id == session_id, Alert.state != "resolved")
-        .order_by(Alert.raised_at)
-    )
-    return list(rows.all())
+# Built once: on the reading path, building a statement costs more than running it.
+OPEN_ALERTS_OF = select(Alert).where(
+    Alert.session_id.in_(bindparam("ids", expanding=True)), Alert.state != "resolved"
+)
+
+
+async def open_alerts(db: AsyncSession, session_id: uuid.UUID) -> list[Alert]:
+    rows = await db.scalars(OPEN_ALERTS_OF, {"ids": [session_id]})
+    return sorted(rows, key=lambda a: a.raised_at)
 
 
 def session_tile(
@@ -100,8 +103,23 @@ def session_tile(
 
 
 async def session_read(db: AsyncSession, s: InfusionSession, settings: Settings) -> SessionRead:
-    latest = await read.latest_current(db, session_id=s.id)
-    return session_tile(s, latest=latest, alerts=await open_alerts(db, s.id), settings=settings)
+    return (await session_reads(db, [s], settings))[0]
+
+
+async def session_reads(
+    db: AsyncSession, sessions: Sequence[InfusionSession], settings: Settings
+) -> list[SessionRead]:
+    """Tiles of many sessions in two queries, not two per session: a dashboard's snapshot asks
+    for every chair, and a clinic's dashboards all reconnect together after a restart."""
+    ids = [s.id for s in sessions]
+    latest = await read.latest_current_many(db, ids)
+    alerts: dict[uuid.UUID, list[Alert]] = {i: [] for i in ids}
+    for alert in await db.scalars(OPEN_ALERTS_OF, {"ids": ids}):
+        alerts[alert.session_id].append(alert)
+    return [
+        session_tile(s, latest=latest.get(s.id), alerts=alerts[s.id], settings=settings)
+        for s in sessions
+    ]
 
 
 def bp(reading: Reading | None) -> tuple[int, int] | None:

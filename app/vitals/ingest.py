@@ -39,7 +39,7 @@ from app.events import Event, record_events, take_journal_lock
 from app.metrics import READINGS
 from app.sessions.models import InfusionSession
 from app.sessions.phases import ACTIVE
-from app.sessions.views import session_tile
+from app.sessions.views import OPEN_ALERTS_OF, session_tile
 from app.vitals import read
 from app.vitals.models import Reading
 from app.vitals.schemas import ReadingIn
@@ -93,9 +93,6 @@ _SESSIONS = (
     .options(joinedload(InfusionSession.patient))
 )
 _READINGS = select(Reading).where(Reading.id.in_(bindparam("ids", expanding=True)))
-_OPEN_ALERTS = select(Alert).where(
-    Alert.session_id.in_(bindparam("ids", expanding=True)), Alert.state != "resolved"
-)
 
 
 async def load_state(db: AsyncSession, batch: Sequence[Submission]) -> BatchState:
@@ -113,7 +110,7 @@ async def load_state(db: AsyncSession, batch: Sequence[Submission]) -> BatchStat
     baseline_ids = [s.baseline_reading_id for s in live if s.baseline_reading_id]
     if baseline_ids:
         state.baselines = {r.id: r for r in await db.scalars(_READINGS, {"ids": baseline_ids})}
-    for alert in await db.scalars(_OPEN_ALERTS, {"ids": ids}):
+    for alert in await db.scalars(OPEN_ALERTS_OF, {"ids": ids}):
         state.opened[alert.session_id][alert.rule] = alert
     return state
 
