@@ -99,17 +99,19 @@ async def load_state(db: AsyncSession, batch: Sequence[Submission]) -> BatchStat
     sessions = {
         s.id: s for s in await db.scalars(_SESSIONS, {"ids": list({i.session_id for i in batch})})
     }
-    stored = {r.id: r for r in await db.scalars(_READINGS, {"ids": [i.reading_id for i in batch]})}
     live = [s for s in sessions.values() if s.phase in ACTIVE]
-    state = BatchState(sessions, stored, {}, {}, {}, {s.id: {} for s in live})
+    submitted = [i.reading_id for i in batch]
+    baseline_ids = [s.baseline_reading_id for s in live if s.baseline_reading_id]
+    # One query for the readings the batch may replay and the baselines it is judged against.
+    found = {r.id: r for r in await db.scalars(_READINGS, {"ids": [*submitted, *baseline_ids]})}
+    stored = {i: found[i] for i in submitted if i in found}
+    baselines = {i: found[i] for i in baseline_ids if i in found}
+    state = BatchState(sessions, stored, {}, {}, baselines, {s.id: {} for s in live})
     if not live:
         return state
     ids = [s.id for s in live]
     state.rules = await rules_by_patient(db, {s.patient_id for s in live})
     state.latest = await read.latest_current_many(db, ids)
-    baseline_ids = [s.baseline_reading_id for s in live if s.baseline_reading_id]
-    if baseline_ids:
-        state.baselines = {r.id: r for r in await db.scalars(_READINGS, {"ids": baseline_ids})}
     for alert in await db.scalars(OPEN_ALERTS_OF, {"ids": ids}):
         state.opened[alert.session_id][alert.rule] = alert
     return state
