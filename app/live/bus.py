@@ -13,6 +13,7 @@ order, so a notification lost to a dropped connection or delivered late loses no
 import asyncio
 import json
 import logging
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -36,11 +37,18 @@ RETRY_MIN_SECONDS = 0.5
 RETRY_MAX_SECONDS = 10.0
 
 
+# Login events steer the stream; they are never shown to clients.
+PRIVATE_PREFIX = "auth."
+# Published events kept in memory for clients that resume (`Bus.recent_after`), a few KB each:
+# about 90 s at the soak's ~90 events/s, hours at a clinic's pace.
+RECENT = 8000
+
+
 @dataclass(frozen=True, slots=True)
 class Message:
     seq: int
     type: str
-    data: dict[str, Any]
+    data: dict[str, Any]  # what the server itself reads: kept for private events only
     text: str  # the wire form, serialised once and shared by every subscriber
 
 
@@ -52,7 +60,8 @@ def to_message(event: Event) -> Message:
         "session_id": str(event.session_id) if event.session_id else None,
         "data": event.data,
     }
-    return Message(event.seq, event.type, event.data, json.dumps(wire, separators=(",", ":")))
+    data = event.data if event.type.startswith(PRIVATE_PREFIX) else {}
+    return Message(event.seq, event.type, data, json.dumps(wire, separators=(",", ":")))
 
 
 def frame(messages: Sequence[Message]) -> str:
@@ -105,19 +114,39 @@ class Subscription:
 
 
 class Bus:
-    def __init__(self, *, queue_size: int, last: int) -> None:
+    def __init__(self, *, queue_size: int, last: int, recent: int = RECENT) -> None:
         self.queue_size = queue_size
         self.last = last  # seq of the last event published
         self._subscribers: set[Subscription] = set()
         self._dirty = asyncio.Event()
+        self._recent: deque[Message] = deque(maxlen=recent)
+        # Every event published after this seq is in `_recent`.
+        self._recent_after = last
 
     def publish(self, messages: Iterable[Message]) -> None:
         for message in messages:
             if message.seq <= self.last:
                 continue
             self.last = message.seq
+            if len(self._recent) == self._recent.maxlen:
+                self._recent_after = self._recent[0].seq
+            self._recent.append(message)
             for subscriber in self._subscribers:
                 subscriber.put(message)
+
+    def recent_after(self, seq: int) -> list[Message] | None:
+        """Every event published after `seq`, from memory: the same objects the live clients
+        got, so a hundred dashboards resuming at once after a Wi-Fi drop cost no queries and no
+        copies. None when some of them may no longer be held (then the table has them)."""
+        if seq < self._recent_after:
+            return None
+        newer: list[Message] = []
+        for message in reversed(self._recent):
+            if message.seq <= seq:
+                break
+            newer.append(message)
+        newer.reverse()
+        return newer
 
     @asynccontextmanager
     async def subscribe(self) -> AsyncIterator[Subscription]:

@@ -24,14 +24,20 @@ from app.config import Settings
 from app.db import Database
 from app.deps import COOKIE_NAME, origin_allowed
 from app.events import last_seq
-from app.live.bus import BATCH, Bus, Subscription, events_after, frame, to_message
+from app.live.bus import (
+    BATCH,
+    PRIVATE_PREFIX,
+    Bus,
+    Subscription,
+    events_after,
+    frame,
+    to_message,
+)
 from app.live.bus import Message as BusMessage
 from app.sessions.service import list_sessions
 
 log = logging.getLogger(__name__)
 
-# Login events steer the stream; they are never shown to clients.
-PRIVATE_PREFIX = "auth."
 POLICY = 1008
 TOO_SLOW = 1013
 # How long a close frame may wait behind unread data before the peer is abandoned.
@@ -137,7 +143,7 @@ class LiveConnection:
                 async with anyio.create_task_group() as tg:
                     self._scope = tg.cancel_scope
                     tg.start_soon(self._receive)
-                    tg.start_soon(self._stream, subscription, since)
+                    tg.start_soon(self._stream, bus, subscription, since)
                     tg.start_soon(self._heartbeat)
             except* WebSocketDisconnect:
                 self.close_code = None  # the peer went away: nobody to tell
@@ -175,7 +181,7 @@ class LiveConnection:
             pass
         self._scope.cancel()
 
-    async def _stream(self, subscription: Subscription, since: int | None) -> None:
+    async def _stream(self, bus: Bus, subscription: Subscription, since: int | None) -> None:
         # Checked again once subscribed: a revocation committed since authentication would
         # otherwise slip between the check and the subscription.
         if not await self._login_valid():
@@ -188,7 +194,7 @@ class LiveConnection:
             await self._send(dumps({"type": "resumed", "seq": since}))
             self.last = since
             self._started.set()
-            await self._replay()
+            await self._replay(bus)
         async for first in subscription:
             public = []
             for message in [first, *subscription.drain()]:
@@ -217,8 +223,16 @@ class LiveConnection:
         await self._send(dumps({"type": "snapshot", "seq": seq, "data": data}))
         self.last = seq
 
-    async def _replay(self) -> None:
+    async def _replay(self, bus: Bus) -> None:
+        """Events after `self.last`: from the bus's memory once it holds all of them, from the
+        table a page at a time until then."""
         while True:
+            recent = bus.recent_after(self.last)
+            if recent is not None:
+                await self._send_events(
+                    [m for m in recent if not m.type.startswith(PRIVATE_PREFIX)]
+                )
+                return
             async with self.database.read_session() as db:
                 events = await events_after(
                     db, self.last, limit=BATCH, exclude_prefix=PRIVATE_PREFIX

@@ -30,6 +30,34 @@ async def test_one_text_for_every_subscriber_and_overflow_stays_with_its_subscri
         assert [(await anext(fast)).seq for _ in range(2)] == [2, 3]
 
 
+def seqs(messages: list[Message] | None) -> list[int] | None:
+    return None if messages is None else [m.seq for m in messages]
+
+
+def test_recent_events_are_served_from_memory_only_while_all_are_held() -> None:
+    bus = Bus(queue_size=10, last=5, recent=3)
+    assert seqs(bus.recent_after(5)) == []
+    assert bus.recent_after(4) is None  # published before this bus started: ask the table
+    kept = [message(6), message(7)]
+    bus.publish(kept)
+    assert seqs(bus.recent_after(5)) == [6, 7]
+    assert bus.recent_after(5)[0] is kept[0]  # the very objects live clients got: no copies
+    bus.publish([message(8), message(9)])  # 6 is let go
+    assert bus.recent_after(5) is None
+    assert seqs(bus.recent_after(6)) == [7, 8, 9]
+    bus.publish([message(11)])  # seq 10 was never committed (a rolled-back transaction)
+    assert seqs(bus.recent_after(9)) == [11]
+    assert seqs(bus.recent_after(11)) == []
+
+
+def test_only_private_events_keep_their_data_beside_the_wire_text() -> None:
+    revoked = Event(seq=1, type="auth.revoked", session_id=None, data={"user_id": "u1"})
+    assert to_message(revoked).data == {"user_id": "u1"}
+    public = message(2)
+    assert public.data == {}
+    assert json.loads(public.text)["data"] == {"n": 2}
+
+
 async def test_published_events_are_never_published_again() -> None:
     bus = Bus(queue_size=10, last=5)
     async with bus.subscribe() as sub:
