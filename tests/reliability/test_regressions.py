@@ -7,7 +7,7 @@ from typing import cast
 import pytest
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from app.live.stream import LiveConnection, Login
+from app.live.stream import LiveConnection, Login, close
 from tests import factories
 from tests.conftest import PG_URL
 from tests.reliability.conftest import pg_execute
@@ -90,11 +90,17 @@ async def test_diastolic_not_below_systolic_names_the_field(staff):
 
 
 class _ClosedByUvicorn:
-    """A socket whose peer's close frame uvicorn has already answered: what a send then meets."""
+    """A socket whose peer's close frame uvicorn has already answered: what a send or a close
+    then meets."""
 
     async def send_text(self, text: str) -> None:
         raise RuntimeError(
             "Unexpected ASGI message 'websocket.send', after sending 'websocket.close'."
+        )
+
+    async def close(self, code: int, reason: str) -> None:
+        raise RuntimeError(
+            "Unexpected ASGI message 'websocket.close', after sending 'websocket.close'."
         )
 
 
@@ -110,3 +116,9 @@ async def test_a_send_after_the_peers_close_is_a_disconnect(app):
     )
     with pytest.raises(WebSocketDisconnect):
         await connection._send('{"type":"ping","seq":1}')
+
+
+async def test_closing_a_socket_uvicorn_already_closed_is_quiet():
+    """Found by the PostgreSQL soak (2026-12-01): a server-side close (too slow, login ended)
+    racing the client's own close frame escaped as "Exception in ASGI application"."""
+    await close(cast(WebSocket, _ClosedByUvicorn()), 1013, "too slow; reconnect with since=1")
