@@ -177,21 +177,12 @@ def demo(
     ] = None,
 ) -> None:
     """Seed a demo clinic (DEMO users and patients) and serve it with six simulated chairs."""
-    import os
     import secrets
 
     from app.db import Database
-    from app.demo import DEMO_USERS, Simulator, demo_chairs, seed_users
+    from app.demo import DEMO_USERS, Simulator, demo_chairs, seed_demo_protocol, seed_users
     from app.migrate import upgrade
 
-    # The protocol's clock runs `speed` times faster, so cadences and waits shrink to match.
-    for name, clinical_seconds in (
-        ("VIGIL_INFUSION_CHECK_SECONDS", 600),
-        ("VIGIL_RECOVERY_CHECK_SECONDS", 900),
-        ("VIGIL_MIN_RECOVERY_MINUTES", 30 * 60),
-    ):
-        value = clinical_seconds / speed / (60 if name.endswith("MINUTES") else 1)
-        os.environ.setdefault(name, str(value))
     get_settings.cache_clear()
     settings = get_settings()
     password = password or secrets.token_urlsafe(9)
@@ -201,6 +192,7 @@ def demo(
         database = Database(settings.database_url)
         try:
             await seed_users(database, password)
+            await seed_demo_protocol(database, speed)
         finally:
             await database.dispose()
         typer.echo("\n  Vigil DEMO clinic: every patient and user here is fictional.")

@@ -33,13 +33,6 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_window_minutes: float = 15
 
-    # Clinical protocol defaults (DESIGN §1).
-    infusion_check_seconds: float = 600
-    recovery_check_seconds: float = 900
-    min_recovery_minutes: float = 30
-    baseline_max_systolic: int = 140
-    baseline_max_diastolic: int = 90
-
     # Alert timers (DESIGN §3).
     escalation_seconds: float = 60
     timer_interval_seconds: float = 5

@@ -21,6 +21,8 @@ from sqlalchemy import select
 from app.auth.models import User
 from app.auth.service import hash_password, revoke_user_logins
 from app.db import Database
+from app.protocols.models import Protocol
+from app.protocols.rules import IV_KETAMINE
 
 log = logging.getLogger("vigil.demo")
 
@@ -57,6 +59,28 @@ async def seed_users(database: Database, password: str) -> None:
                 await db.flush()
             user.password_hash, user.active = hash_password(password), True
             await revoke_user_logins(db, user_id=user.id)
+        await db.commit()
+
+
+DEMO_PROTOCOL = "demo-iv-ketamine"
+
+
+async def seed_demo_protocol(database: Database, speed: float) -> None:
+    """The IV protocol with its clock `speed` times faster, so cadences and waits shrink to
+    match the simulated chairs."""
+    rules = IV_KETAMINE.model_copy(
+        update={
+            "infusion_check_seconds": IV_KETAMINE.infusion_check_seconds / speed,
+            "recovery_check_seconds": IV_KETAMINE.recovery_check_seconds / speed,
+            "min_recovery_minutes": IV_KETAMINE.min_recovery_minutes / speed,
+        }
+    )
+    async with database.session() as db:
+        protocol = await db.scalar(select(Protocol).where(Protocol.code == DEMO_PROTOCOL))
+        if protocol is None:
+            protocol = Protocol(code=DEMO_PROTOCOL, name="DEMO: IV ketamine, fast clock", rules={})
+            db.add(protocol)
+        protocol.rules = rules.model_dump(mode="json")
         await db.commit()
 
 
@@ -166,6 +190,7 @@ class Simulator:
             json={
                 "patient_id": patient.json()["id"],
                 "location": chair.location,
+                "protocol": DEMO_PROTOCOL,
                 "weight_kg": weight,
                 "dose_mg_per_kg": 0.5,
             },

@@ -24,6 +24,7 @@ from app.live.router import router as live_router
 from app.logs import configure_logging
 from app.middleware import RequestContext
 from app.patients.router import router as patients_router
+from app.protocols.router import router as protocols_router
 from app.sessions.router import router as sessions_router
 from app.vitals.ingest import ReadingWriter
 from app.vitals.router import router as vitals_router
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         auth_router,
         patients_router,
         sessions_router,
+        protocols_router,
         alerts_router,
         audit_router,
         exports_router,

@@ -9,6 +9,7 @@ import app.audit.models
 import app.auth.models
 import app.events
 import app.patients.models
+import app.protocols.models
 import app.sessions.models
 import app.vitals.models  # noqa: F401  (every model module registers its tables on Base)
 from app.config import get_settings

@@ -18,6 +18,7 @@ from app.alerts.rules import DEFAULT_RULES, rule_to_dict
 from app.config import Settings
 from app.main import create_app
 from app.migrate import upgrade
+from app.protocols.rules import DEFAULT_PROTOCOLS
 
 PG_URL = os.environ.get("VIGIL_TEST_POSTGRES_URL", "")
 PASSWORD = "correct-horse-battery"
@@ -76,6 +77,14 @@ async def _truncate(url: str) -> None:
         await conn.executemany(
             "INSERT INTO alert_rule (code, definition, updated_at) VALUES ($1, $2, now())",
             [(rule.code, json.dumps(rule_to_dict(rule))) for rule in DEFAULT_RULES],
+        )
+        await conn.executemany(
+            "INSERT INTO protocol (id, code, name, rules, active, updated_at) "
+            "VALUES ($1, $2, $3, $4, true, now())",
+            [
+                (uuid.uuid4(), code, name, rules.model_dump_json())
+                for code, (name, rules) in DEFAULT_PROTOCOLS.items()
+            ],
         )
     finally:
         await conn.close()

@@ -40,7 +40,8 @@ async def patient(client: httpx.AsyncClient, **overrides: Any) -> dict[str, Any]
 async def session(client: httpx.AsyncClient, **overrides: Any) -> dict[str, Any]:
     if "patient_id" not in overrides:
         overrides["patient_id"] = (await patient(client))["id"]
-    body = {"location": "Chair 1", "weight_kg": 70, "dose_mg_per_kg": 0.5} | overrides
+    dose = {} if "dose_mg" in overrides else {"dose_mg_per_kg": 0.5}
+    body = {"location": "Chair 1", "weight_kg": 70, **dose} | overrides
     answer = await client.post("/api/sessions", json=body)
     assert answer.status_code == 201, answer.text
     return answer.json()  # type: ignore[no-any-return]
@@ -59,6 +60,19 @@ async def transition(
     client: httpx.AsyncClient, session_id: str, to: str, **extra: Any
 ) -> httpx.Response:
     return await client.post(f"/api/sessions/{session_id}/transitions", json={"to": to, **extra})
+
+
+async def edit_protocol(admin: httpx.AsyncClient, code: str, **rules: Any) -> dict[str, Any]:
+    """Change some of a protocol's rules through the admin API."""
+    current = await admin.get(f"/api/protocols/{code}")
+    assert current.status_code == 200, current.text
+    body = current.json()
+    answer = await admin.put(
+        f"/api/protocols/{code}",
+        json={"name": body["name"], "rules": body["rules"] | rules, "reason": "test set-up"},
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.json()  # type: ignore[no-any-return]
 
 
 CHECKLIST = {

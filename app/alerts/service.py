@@ -138,7 +138,7 @@ def overdue_change(
     """Raise, worsen or clear the session's overdue-reading `alert` (None if none is open)
     against the next due time after the `latest` current reading."""
     rule = next(r for r in rules if r.code == OVERDUE)
-    due = next_due(session, latest, settings)
+    due = next_due(session, latest)
     if due is None:
         condition = Condition(
             rule.code, rule.kind, None, None, None, f"No readings are due while {session.phase}"

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, UTCDateTime, utcnow
 from app.patients.models import Patient
+from app.protocols import models as _protocols  # noqa: F401  (protocol.code, a foreign key)
 
 
 class InfusionSession(Base):
@@ -17,8 +18,15 @@ class InfusionSession(Base):
     location: Mapped[str] = mapped_column(String(64))
     drug: Mapped[str] = mapped_column(String(64))
     weight_kg: Mapped[float]
-    dose_mg_per_kg: Mapped[float]
+    # Weight-based protocols: mg/kg, and dose_mg = weight × mg/kg. Fixed-dose ones: dose_mg only.
+    dose_mg_per_kg: Mapped[float | None]
+    dose_mg: Mapped[float]
+    devices: Mapped[int | None]
     planned_minutes: Mapped[int]
+    # Protocol codes never change (an admin edits a protocol under its code).
+    protocol: Mapped[str] = mapped_column(String(32), ForeignKey("protocol.code"), index=True)
+    # The protocol's rules as they were when the session was created (ProtocolRules as JSON).
+    protocol_rules: Mapped[dict[str, Any]] = mapped_column(JSON)
     phase: Mapped[str] = mapped_column(String(16), index=True)
     phase_started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

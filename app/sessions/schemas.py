@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.alerts.schemas import AlertOut
 from app.patients.schemas import PatientBrief
+from app.protocols.rules import DEFAULT_PROTOCOL, ProtocolRules
 from app.vitals.schemas import ReadingOut
 
 Phase = Literal["pre_infusion", "infusion", "paused", "recovery", "discharged", "aborted"]
@@ -17,10 +18,20 @@ class SessionCreate(BaseModel):
 
     patient_id: uuid.UUID
     location: str = Field(min_length=1, max_length=64)
+    protocol: str = Field(default=DEFAULT_PROTOCOL, min_length=1, max_length=32)
     weight_kg: float = Field(gt=20, le=350, description="Measured today, in kg")
-    dose_mg_per_kg: float = Field(gt=0, le=2, description="Ketamine dose in mg per kg")
-    planned_minutes: int = Field(default=40, ge=5, le=240)
-    drug: str = Field(default="ketamine", min_length=1, max_length=64)
+    dose_mg_per_kg: float | None = Field(
+        default=None, gt=0, le=5, description="Weight-based protocols: dose in mg per kg"
+    )
+    dose_mg: float | None = Field(
+        default=None, gt=0, le=1000, description="Fixed-dose protocols: the dose in mg"
+    )
+    planned_minutes: int | None = Field(
+        default=None, ge=1, le=240, description="Defaults to the protocol's"
+    )
+    drug: str | None = Field(
+        default=None, min_length=1, max_length=64, description="Defaults to the protocol's"
+    )
 
 
 class ChecklistIn(BaseModel):
@@ -125,9 +136,11 @@ class SessionRead(BaseModel):
     patient: PatientBrief
     location: str
     drug: str
+    protocol: str
     weight_kg: float
-    dose_mg_per_kg: float
+    dose_mg_per_kg: float | None
     total_dose_mg: float
+    devices: int | None
     planned_minutes: int
     phase: Phase
     phase_started_at: datetime
@@ -141,6 +154,7 @@ class SessionRead(BaseModel):
 
 
 class SessionDetail(SessionRead):
+    protocol_rules: ProtocolRules
     phase_history: list[PhaseChangeOut]
     checklist: Checklist
     baseline: ReadingOut | None

@@ -14,6 +14,8 @@ from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.events import Event, record_event
 from app.patients.models import Patient
+from app.protocols.rules import plan_dose
+from app.protocols.service import rules_for_new_session
 from app.sessions.models import InfusionSession, Note, PhaseChange
 from app.sessions.phases import ACTIVE, check_transition
 from app.sessions.schemas import (
@@ -26,7 +28,14 @@ from app.sessions.schemas import (
     TimelineItem,
     TransitionIn,
 )
-from app.sessions.views import bp, criteria_for, session_detail, session_read, session_reads
+from app.sessions.views import (
+    bp,
+    criteria_for,
+    rules_of,
+    session_detail,
+    session_read,
+    session_reads,
+)
 from app.vitals.models import Reading
 
 
@@ -64,9 +73,24 @@ async def create_session(
     )
     if busy:
         raise Conflict(f"This patient already has an active session at {busy}.")
+    protocol, rules = await rules_for_new_session(db, data.protocol)
+    plan = plan_dose(
+        rules, weight_kg=data.weight_kg, dose_mg_per_kg=data.dose_mg_per_kg, dose_mg=data.dose_mg
+    )
+    if isinstance(plan, str):
+        raise Invalid("dose_mg_per_kg" if rules.dosing == "weight_based" else "dose_mg", plan)
     now = utcnow()
     s = InfusionSession(
-        **data.model_dump(),
+        patient_id=patient.id,
+        location=data.location,
+        protocol=protocol.code,
+        protocol_rules=rules.model_dump(mode="json"),
+        drug=data.drug or rules.drug,
+        weight_kg=data.weight_kg,
+        dose_mg_per_kg=plan.dose_mg_per_kg,
+        dose_mg=plan.dose_mg,
+        devices=plan.devices,
+        planned_minutes=data.planned_minutes or rules.planned_minutes,
         phase="pre_infusion",
         phase_started_at=now,
         created_at=now,
@@ -145,8 +169,8 @@ async def transition(
             "escort_confirmed": s.escort_confirmed,
         },
         baseline=bp(baseline),
-        max_systolic=settings.baseline_max_systolic,
-        max_diastolic=settings.baseline_max_diastolic,
+        max_systolic=rules_of(s).baseline_max_systolic,
+        max_diastolic=rules_of(s).baseline_max_diastolic,
         discharge_unmet=discharge_unmet,
     )
     if verdict.blocked:

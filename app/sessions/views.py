@@ -13,6 +13,7 @@ from app.alerts.schemas import AlertOut
 from app.config import Settings
 from app.db import utcnow
 from app.patients.schemas import PatientBrief
+from app.protocols.rules import ProtocolRules
 from app.sessions.discharge import discharge_criteria
 from app.sessions.models import InfusionSession, PhaseChange
 from app.sessions.schemas import (
@@ -29,21 +30,22 @@ from app.vitals import read
 from app.vitals.models import Reading
 
 
-def total_dose_mg(s: InfusionSession) -> float:
-    return round(s.weight_kg * s.dose_mg_per_kg, 1)
+def rules_of(s: InfusionSession) -> ProtocolRules:
+    """The rules the session was created under (its protocol, frozen then)."""
+    return ProtocolRules.model_validate(s.protocol_rules)
 
 
-def cadence_seconds(phase: str, settings: Settings) -> float | None:
+def cadence_seconds(phase: str, rules: ProtocolRules) -> float | None:
     if phase in ("infusion", "paused"):
-        return settings.infusion_check_seconds
+        return rules.infusion_check_seconds
     if phase == "recovery":
-        return settings.recovery_check_seconds
+        return rules.recovery_check_seconds
     return None
 
 
-def next_due(s: InfusionSession, latest: Reading | None, settings: Settings) -> datetime | None:
+def next_due(s: InfusionSession, latest: Reading | None) -> datetime | None:
     """Readings are due a cadence after the later of the phase start and the last reading."""
-    cadence = cadence_seconds(s.phase, settings)
+    cadence = cadence_seconds(s.phase, rules_of(s))
     if cadence is None:
         return None
     anchor = s.phase_started_at
@@ -85,9 +87,11 @@ def session_tile(
         patient=PatientBrief.model_validate(s.patient),
         location=s.location,
         drug=s.drug,
+        protocol=s.protocol,
         weight_kg=s.weight_kg,
         dose_mg_per_kg=s.dose_mg_per_kg,
-        total_dose_mg=total_dose_mg(s),
+        total_dose_mg=s.dose_mg,
+        devices=s.devices,
         planned_minutes=s.planned_minutes,
         phase=s.phase,
         phase_started_at=s.phase_started_at,
@@ -98,7 +102,7 @@ def session_tile(
         latest_reading=read.to_out(latest, baseline_id=s.baseline_reading_id) if latest else None,
         open_alerts=[AlertOut.model_validate(a) for a in sorted(alerts, key=lambda a: a.raised_at)],
         news2=news2_of(latest),
-        next_reading_due_at=next_due(s, latest, settings),
+        next_reading_due_at=next_due(s, latest),
     )
 
 
@@ -132,6 +136,12 @@ async def criteria_for(
     baseline = await db.get(Reading, s.baseline_reading_id) if s.baseline_reading_id else None
     latest = await read.latest_current(db, session_id=s.id)
     alerts = await open_alerts(db, s.id)
+    rules = rules_of(s)
+    bp_times = list(
+        await db.scalars(
+            select(Reading.taken_at).where(Reading.session_id == s.id, read.is_current())
+        )
+    )
     results = discharge_criteria(
         aldrete_total=aldrete_total,
         baseline=bp(baseline),
@@ -139,7 +149,9 @@ async def criteria_for(
         has_active_high_alert=any(a.priority == "high" and a.state == "active" for a in alerts),
         escort_confirmed=s.escort_confirmed,
         recovery_started_at=s.recovery_started_at,
-        min_recovery_minutes=settings.min_recovery_minutes,
+        rules=rules,
+        dosed_at=s.infusion_started_at,
+        bp_times=bp_times,
         now=utcnow(),
     )
     return [Criterion(name=c.name, met=c.met, detail=c.detail) for c in results]
@@ -155,6 +167,7 @@ async def session_detail(db: AsyncSession, s: InfusionSession, settings: Setting
     criteria = await criteria_for(db, s, settings, aldrete.total if aldrete else None)
     return SessionDetail(
         **summary.model_dump(),
+        protocol_rules=rules_of(s),
         phase_history=[PhaseChangeOut.model_validate(p) for p in history.all()],
         checklist=Checklist(
             identity_checked=s.identity_checked,

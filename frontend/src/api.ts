@@ -108,9 +108,12 @@ export interface Session {
   patient: PatientRef;
   location: string;
   drug: string;
+  protocol: string;
   weight_kg: number;
-  dose_mg_per_kg: number;
+  /** Weight-based protocols only; fixed-dose ones (Spravato) count devices instead. */
+  dose_mg_per_kg: number | null;
   total_dose_mg: number;
+  devices: number | null;
   planned_minutes: number;
   phase: Phase;
   phase_started_at: string;
@@ -188,8 +191,10 @@ export interface TransitionIn {
 export interface SessionCreate {
   patient_id: Id;
   location: string;
+  protocol?: string;
   weight_kg: number;
-  dose_mg_per_kg: number;
+  dose_mg_per_kg?: number;
+  dose_mg?: number;
   planned_minutes?: number;
   drug?: string;
 }

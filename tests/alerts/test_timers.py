@@ -10,6 +10,7 @@ import pytest
 from app.alerts.timers import tick
 from app.config import Settings
 from app.db import Database
+from tests import factories
 
 pytestmark = pytest.mark.anyio
 T = TypeVar("T")
@@ -17,14 +18,14 @@ T = TypeVar("T")
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
-    # A reading is due every second of infusion; a high alert escalates after half a second.
-    return settings.model_copy(
-        update={
-            "infusion_check_seconds": 1,
-            "timer_interval_seconds": 0.1,
-            "escalation_seconds": 0.5,
-        }
-    )
+    # A high alert escalates after half a second.
+    return settings.model_copy(update={"timer_interval_seconds": 0.1, "escalation_seconds": 0.5})
+
+
+@pytest.fixture(autouse=True)
+async def fast_protocol(staff: Any) -> None:
+    # A reading is due every second of infusion.
+    await factories.edit_protocol(staff.admin, "iv-ketamine", infusion_check_seconds=1)
 
 
 async def eventually(check: Callable[[], Awaitable[T | None]], what: str) -> T:

@@ -7,10 +7,10 @@ from tests.factories import transition
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def settings(settings):
+@pytest.fixture(autouse=True)
+async def no_minimum_recovery(staff):
     # No minimum recovery time here, so the criteria themselves decide.
-    return settings.model_copy(update={"min_recovery_minutes": 0})
+    await factories.edit_protocol(staff.admin, "iv-ketamine", min_recovery_minutes=0)
 
 
 async def test_discharge_when_every_criterion_holds(staff):

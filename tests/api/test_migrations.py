@@ -9,6 +9,8 @@ from app.alerts.models import AlertRule
 from app.alerts.rules import DEFAULT_RULES, rule_to_dict
 from app.db import Database
 from app.migrate import alembic_config
+from app.protocols.models import Protocol
+from app.protocols.rules import DEFAULT_PROTOCOLS
 
 
 def test_migrated_schema_matches_the_models(database_url: str) -> None:
@@ -32,3 +34,20 @@ def test_seeded_clinic_rules_are_the_defaults_in_code(database_url: str) -> None
     # that brings existing clinics along fails here.
     seeded = asyncio.run(_clinic_rows(database_url))
     assert seeded == {rule.code: rule_to_dict(rule) for rule in DEFAULT_RULES}
+
+
+async def _protocol_rows(database_url: str) -> dict[str, tuple[str, dict[str, object]]]:
+    database = Database(database_url)
+    try:
+        async with database.read_session() as db:
+            return {p.code: (p.name, p.rules) for p in await db.scalars(select(Protocol))}
+    finally:
+        await database.dispose()
+
+
+def test_seeded_protocols_are_the_defaults_in_code(database_url: str) -> None:
+    seeded = asyncio.run(_protocol_rows(database_url))
+    assert seeded == {
+        code: (name, rules.model_dump(mode="json"))
+        for code, (name, rules) in DEFAULT_PROTOCOLS.items()
+    }

@@ -2,6 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from app.protocols.rules import IV_KETAMINE
 from app.sessions.discharge import discharge_criteria, unmet, within_tolerance
 from app.sessions.phases import GRAPH, check_transition
 
@@ -88,7 +89,9 @@ def criteria(**kw):  # type: ignore[no-untyped-def]
         "has_active_high_alert": False,
         "escort_confirmed": True,
         "recovery_started_at": NOW - timedelta(minutes=31),
-        "min_recovery_minutes": 30,
+        "rules": IV_KETAMINE,
+        "dosed_at": NOW - timedelta(minutes=75),
+        "bp_times": [NOW - timedelta(minutes=5)],
         "now": NOW,
     } | kw
     return discharge_criteria(**args)
