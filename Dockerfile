@@ -4,6 +4,8 @@
 FROM node:20-bookworm-slim AS frontend
 WORKDIR /build/frontend
 COPY frontend/package.json frontend/package-lock.json ./
+# npm ci wants every workspace named in package.json (the API-types generator).
+COPY frontend/tools/gen-api/package.json tools/gen-api/
 RUN npm ci --no-audit --no-fund
 COPY frontend/ ./
 RUN npm run build

@@ -30,12 +30,19 @@ chromium: ## Install Debian's Chromium for the browser tests, if missing
 run: install ## Install everything and run Vigil with a live demo clinic on http://127.0.0.1:8000
 	$(UV) run vigil demo
 
+.PHONY: api
+api: $(UV) ## After changing a route or schema: rewrite frontend/openapi.json and src/api-schema.d.ts
+	$(UV) run python scripts/openapi.py
+	cd frontend && npm run --silent gen:api:ts
+
 .PHONY: lint
-lint: $(UV) ## ruff (lint + format check) and mypy --strict
+lint: $(UV) ## ruff, mypy --strict, Biome (frontend), and the API contract/types up to date
 	$(UV) run ruff check app tests migrations bench scripts
 	$(UV) run ruff format --check app tests migrations bench scripts
 	$(UV) run mypy
 	$(UV) run hadolint Dockerfile
+	$(UV) run python scripts/openapi.py --check
+	cd frontend && npm run --silent --workspace tools/gen-api check && npm run --silent lint
 
 .PHONY: test
 test: install chromium lint ## Install what tests need and run the whole suite

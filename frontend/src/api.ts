@@ -20,14 +20,7 @@ export interface Patient {
   notes?: string | null;
 }
 
-export type Phase =
-  | "scheduled"
-  | "pre_infusion"
-  | "infusion"
-  | "paused"
-  | "recovery"
-  | "discharged"
-  | "aborted";
+export type Phase = "scheduled" | "pre_infusion" | "infusion" | "paused" | "recovery" | "discharged" | "aborted";
 
 export type Consciousness = "A" | "C" | "V" | "P" | "U";
 
@@ -356,38 +349,29 @@ function list<T>(x: unknown): T[] {
 const enc = encodeURIComponent;
 
 export const api = {
-  login: (username: string, password: string) =>
-    request<{ user: User }>("POST", "/api/auth/login", { username, password }),
+  login: (username: string, password: string) => request<{ user: User }>("POST", "/api/auth/login", { username, password }),
   logout: () => request<unknown>("POST", "/api/auth/logout"),
   me: () => request<User>("GET", "/api/auth/me"),
 
   users: async () => list<User>(await request<unknown>("GET", "/api/users")),
-  createUser: (u: { username: string; display_name: string; role: Role; password: string }) =>
-    request<User>("POST", "/api/users", u),
+  createUser: (u: { username: string; display_name: string; role: Role; password: string }) => request<User>("POST", "/api/users", u),
   updateUser: (id: User["id"], patch: Partial<{ role: Role; active: boolean; password: string }>) =>
     request<User>("PATCH", `/api/users/${enc(String(id))}`, patch),
 
   patients: async (q: string) => list<Patient>(await request<unknown>("GET", `/api/patients${qs({ q })}`)),
   createPatient: (p: PatientCreate) => request<Patient>("POST", "/api/patients", p),
 
-  sessions: async (active?: boolean) =>
-    list<Session>(await request<unknown>("GET", `/api/sessions${qs({ active })}`)),
+  sessions: async (active?: boolean) => list<Session>(await request<unknown>("GET", `/api/sessions${qs({ active })}`)),
   session: (id: Id) => request<SessionDetail>("GET", `/api/sessions/${enc(id)}`),
   createSession: (s: SessionCreate) => request<Session>("POST", "/api/sessions", s),
-  patchChecklist: (id: Id, patch: Partial<Checklist>) =>
-    request<unknown>("PATCH", `/api/sessions/${enc(id)}/checklist`, patch),
-  transition: (id: Id, t: TransitionIn) =>
-    request<SessionDetail>("POST", `/api/sessions/${enc(id)}/transitions`, t),
-  addNote: (id: Id, kind: NoteKind, text: string) =>
-    request<unknown>("POST", `/api/sessions/${enc(id)}/notes`, { kind, text }),
-  timeline: async (id: Id) =>
-    list<TimelineEvent>(await request<unknown>("GET", `/api/sessions/${enc(id)}/timeline`)),
-  readings: async (id: Id) =>
-    list<Reading>(await request<unknown>("GET", `/api/sessions/${enc(id)}/readings`)),
+  patchChecklist: (id: Id, patch: Partial<Checklist>) => request<unknown>("PATCH", `/api/sessions/${enc(id)}/checklist`, patch),
+  transition: (id: Id, t: TransitionIn) => request<SessionDetail>("POST", `/api/sessions/${enc(id)}/transitions`, t),
+  addNote: (id: Id, kind: NoteKind, text: string) => request<unknown>("POST", `/api/sessions/${enc(id)}/notes`, { kind, text }),
+  timeline: async (id: Id) => list<TimelineEvent>(await request<unknown>("GET", `/api/sessions/${enc(id)}/timeline`)),
+  readings: async (id: Id) => list<Reading>(await request<unknown>("GET", `/api/sessions/${enc(id)}/readings`)),
 
   alerts: async (state = "active") => list<Alert>(await request<unknown>("GET", `/api/alerts${qs({ state })}`)),
-  acknowledge: (id: Id, note?: string) =>
-    request<Alert>("POST", `/api/alerts/${enc(id)}/acknowledge`, note ? { note } : {}),
+  acknowledge: (id: Id, note?: string) => request<Alert>("POST", `/api/alerts/${enc(id)}/acknowledge`, note ? { note } : {}),
 
   alertRules: () => request<unknown>("GET", "/api/alert-rules"),
   putAlertRules: (rules: unknown) => request<unknown>("PUT", "/api/alert-rules", rules),

@@ -5,7 +5,7 @@ import { ApiError, api, appFetch, lastApiActivity, markActivity, notifyUnauthori
 import { LiveClient } from "./live";
 import { Outbox } from "./outbox";
 import { allowed, homeFor, parseRoute, type Route } from "./route";
-import { ServicesContext, canEnter, canExport, useNow, type Services } from "./services";
+import { canEnter, canExport, type Services, ServicesContext, useNow } from "./services";
 import { AlarmSound } from "./sound";
 import { LiveStore } from "./store";
 import { Admin } from "./views/Admin";
@@ -52,6 +52,7 @@ function IdleWarning({ onExpired }: { onExpired: () => void }) {
       <button
         type="button"
         class="primary"
+        // biome-ignore lint/a11y/noAutofocus: an alert dialog moves focus to its action (WAI-ARIA dialog pattern)
         autoFocus
         onClick={() =>
           api.me().catch(() => {

@@ -5,7 +5,7 @@ import { useEffect, useRef } from "preact/hooks";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import type { Alert, Reading } from "./api";
-import { PRIORITY, fmtClock, parseTime, phaseLabel } from "./format";
+import { fmtClock, PRIORITY, parseTime, phaseLabel } from "./format";
 
 type Data = uPlot.AlignedData;
 
@@ -48,7 +48,10 @@ export function Sparkline({ xs, series, label, height = 40 }: { xs: number[]; se
       padding: [4, 2, 4, 2],
       scales: { x: { time: true } },
       axes: [{ show: false }, { show: false }],
-      series: [{}, ...series.map((s) => ({ stroke: s.stroke, width: 2, dash: s.dash, points: { show: xs.length < 3, size: 4 }, spanGaps: true }))],
+      series: [
+        {},
+        ...series.map((s) => ({ stroke: s.stroke, width: 2, dash: s.dash, points: { show: xs.length < 3, size: 4 }, spanGaps: true })),
+      ],
     };
     plot.current = new uPlot(opts, data, el);
     return () => {
@@ -108,13 +111,18 @@ interface RuleLike {
 /** High limit lines from the alert rules (GET /api/alert-rules, patient overrides merged by code). */
 export function limitsFromRules(clinic: unknown, patient: unknown = []): LimitLine[] {
   const byCode = new Map<string, RuleLike>();
-  for (const list of [clinic, patient]) if (Array.isArray(list)) for (const r of list as RuleLike[]) byCode.set(String(r.code ?? byCode.size), r);
+  for (const list of [clinic, patient])
+    if (Array.isArray(list)) for (const r of list as RuleLike[]) byCode.set(String(r.code ?? byCode.size), r);
   const out: LimitLine[] = [];
   for (const r of byCode.values()) {
     if (r.kind !== "absolute" || r.enabled === false || !r.high || typeof r.high.value !== "number") continue;
     const p = PARAM_LABEL[r.parameter ?? ""];
     if (!p) continue;
-    out.push({ scale: r.parameter === "spo2" ? "spo2" : "vital", value: r.high.value, label: `${p} ${OP_LABEL[r.high.op ?? ""] ?? r.high.op ?? ""} ${r.high.value}` });
+    out.push({
+      scale: r.parameter === "spo2" ? "spo2" : "vital",
+      value: r.high.value,
+      label: `${p} ${OP_LABEL[r.high.op ?? ""] ?? r.high.op ?? ""} ${r.high.value}`,
+    });
   }
   return out;
 }

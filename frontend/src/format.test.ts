@@ -77,9 +77,7 @@ describe("vital formatting", () => {
   });
 
   it("labels NEWS2 as partial when parameters are missing", () => {
-    expect(news2Label({ score: 5, partial: true, missing: ["temperature_c"], band: "medium", components: {} })).toBe(
-      "NEWS2 5 (partial)",
-    );
+    expect(news2Label({ score: 5, partial: true, missing: ["temperature_c"], band: "medium", components: {} })).toBe("NEWS2 5 (partial)");
     expect(news2Label({ score: 2, partial: false, missing: [], band: "low", components: {} })).toBe("NEWS2 2");
     expect(news2Label(null)).toBe("NEWS2 —");
   });
@@ -90,9 +88,7 @@ describe("alert labels and order", () => {
     expect(alertLabel(alert({ priority: "high" }))).toBe("!!! HIGH — SBP 186 ≥ 180 (baseline 128)");
     expect(alertLabel(alert({ priority: "medium" }))).toBe("!! MEDIUM — SBP 186 ≥ 180 (baseline 128)");
     expect(alertLabel(alert({ priority: "low", message: "Reading overdue" }))).toBe("! LOW — Reading overdue");
-    expect(alertLabel(alert({ priority: "high", escalated: true }))).toBe(
-      "!!! HIGH · ESCALATED — SBP 186 ≥ 180 (baseline 128)",
-    );
+    expect(alertLabel(alert({ priority: "high", escalated: true }))).toBe("!!! HIGH · ESCALATED — SBP 186 ≥ 180 (baseline 128)");
     expect(alertLabel(alert({ priority: "high", state: "acknowledged" }))).toContain("acknowledged");
   });
 

@@ -219,7 +219,10 @@ const NORMAL: Partial<Record<EntryField, (v: number) => string | undefined>> = {
 /** "12,5" or "37.2" → number; "" → null; garbage → NaN. */
 export function parseEntry(s: string | undefined): number | null {
   if (s === undefined) return null;
-  const t = s.trim().replace(",", ".").replace(/^\u2212/, "-");
+  const t = s
+    .trim()
+    .replace(",", ".")
+    .replace(/^\u2212/, "-");
   if (t === "") return null;
   if (!/^[-+]?\d+(\.\d+)?$/.test(t)) return Number.NaN;
   return Number(t);

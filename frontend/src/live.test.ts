@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { LiveClient, backoffDelay, defaultLiveUrl, type LiveMessage, type SocketLike } from "./live";
+import { backoffDelay, defaultLiveUrl, LiveClient, type LiveMessage, type SocketLike } from "./live";
 
 class FakeSocket implements SocketLike {
   static all: FakeSocket[] = [];

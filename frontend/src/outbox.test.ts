@@ -32,11 +32,14 @@ function fakeServer() {
     const next = script.shift() ?? "server";
     if (next === "network") throw new TypeError("Failed to fetch");
     if (typeof next === "number") {
-      return new Response(JSON.stringify({ detail: next === 422 ? [{ loc: ["body", "spo2"], msg: "must be between 0 and 100" }] : "Server error" }), { status: next });
+      return new Response(
+        JSON.stringify({ detail: next === 422 ? [{ loc: ["body", "spo2"], msg: "must be between 0 and 100" }] : "Server error" }),
+        { status: next },
+      );
     }
     if (next !== "server") return new Response(JSON.stringify(next.json), { status: next.status });
     // default: behave like the API (idempotent PUT)
-    const id = url.split("/").pop()!;
+    const id = url.split("/").pop() ?? "";
     if (stored.has(id)) {
       if (stored.get(id) !== b) return new Response(JSON.stringify({ detail: "Reading exists with a different body" }), { status: 409 });
       return new Response(JSON.stringify({ reading: { id }, alerts: [] }), { status: 200 });

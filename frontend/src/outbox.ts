@@ -86,8 +86,7 @@ export class Outbox {
   private retryReason: string | null = null;
   private nextRetryAt: number | null = null;
   private stopped = false;
-  private readonly o: Required<Omit<OutboxOptions, "onUnauthorized" | "events">> &
-    Pick<OutboxOptions, "onUnauthorized" | "events">;
+  private readonly o: Required<Omit<OutboxOptions, "onUnauthorized" | "events">> & Pick<OutboxOptions, "onUnauthorized" | "events">;
   private readonly onOnline = () => void this.flush();
 
   constructor(options: OutboxOptions = {}) {
@@ -207,7 +206,7 @@ export class Outbox {
   /** Remove a failed item — only by an explicit decision of the user. */
   async discard(id: string): Promise<void> {
     const item = this.items.get(id);
-    if (!item || item.status !== "failed") return;
+    if (item?.status !== "failed") return;
     await this.delete(id);
     this.emit();
   }
@@ -221,9 +220,7 @@ export class Outbox {
       this.nextRetryAt = null;
     }
     await this.reload(); // another tab may have sent some
-    const pending = [...this.items.values()]
-      .filter((i) => i.status === "pending")
-      .sort((a, b) => a.createdAt - b.createdAt);
+    const pending = [...this.items.values()].filter((i) => i.status === "pending").sort((a, b) => a.createdAt - b.createdAt);
     for (const item of pending) {
       if (this.stopped) return false;
       const outcome = await this.send(item);

@@ -18,8 +18,7 @@ export class AlarmSound {
   /** Browsers only start audio after a user gesture: call from a click/keydown. */
   unlock(): void {
     try {
-      const Ctor =
-        globalThis.AudioContext ?? (globalThis as unknown as { webkitAudioContext?: typeof AudioContext }).webkitAudioContext;
+      const Ctor = globalThis.AudioContext ?? (globalThis as unknown as { webkitAudioContext?: typeof AudioContext }).webkitAudioContext;
       if (!Ctor) return;
       if (!this.ctx) this.ctx = new Ctor();
       if (this.ctx.state === "suspended") void this.ctx.resume().then(() => this.emit());
@@ -30,7 +29,7 @@ export class AlarmSound {
   }
 
   get needsUnlock(): boolean {
-    return !this.ctx || this.ctx.state !== "running";
+    return this.ctx?.state !== "running";
   }
 
   get muted(): boolean {

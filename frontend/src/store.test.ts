@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Alert, Reading, Session } from "./api";
-import { LiveStore, currentReadings, emptyData, reduce } from "./store";
 import type { LiveMessage } from "./live";
+import { currentReadings, emptyData, LiveStore, reduce } from "./store";
 
 const reading = (id: string, at: string, extra: Partial<Reading> = {}): Reading => ({
   id,
@@ -107,7 +107,12 @@ describe("reduce", () => {
 describe("LiveStore", () => {
   it("loads each session's readings once and merges later live readings", async () => {
     let listener: (m: LiveMessage) => void = () => {};
-    const client = { subscribe: (fn: (m: LiveMessage) => void) => ((listener = fn), () => {}) };
+    const client = {
+      subscribe: (fn: (m: LiveMessage) => void) => {
+        listener = fn;
+        return () => {};
+      },
+    };
     const loads: string[] = [];
     const store = new LiveStore(client, async (id) => {
       loads.push(id);

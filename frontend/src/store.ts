@@ -24,10 +24,8 @@ export function mergeReadings(list: Reading[] | undefined, incoming: Reading[]):
   const map = new Map((list ?? []).map((r) => [r.id, r]));
   for (const r of incoming) {
     map.set(r.id, r);
-    if (r.amends && map.has(r.amends)) {
-      const old = map.get(r.amends)!;
-      if (old.status === "final") map.set(old.id, { ...old, status: "amended" });
-    }
+    const old = r.amends ? map.get(r.amends) : undefined;
+    if (old?.status === "final") map.set(old.id, { ...old, status: "amended" });
   }
   return [...map.values()].sort(byTakenAt);
 }
@@ -70,8 +68,7 @@ export function reduce(d: LiveData, m: LiveMessage): LiveData {
     for (const a of m.data.alerts ?? []) out = upsertAlert(out, a);
     // keep the readings we already hold, and add each session's latest
     const readings = { ...out.readings };
-    for (const s of Object.values(out.sessions))
-      if (s.latest_reading) readings[s.id] = mergeReadings(readings[s.id], [s.latest_reading]);
+    for (const s of Object.values(out.sessions)) if (s.latest_reading) readings[s.id] = mergeReadings(readings[s.id], [s.latest_reading]);
     return { ...out, readings };
   }
   let out: LiveData = { ...d, seq: m.seq };
@@ -79,11 +76,11 @@ export function reduce(d: LiveData, m: LiveMessage): LiveData {
   const session = data.session as Session | undefined;
   const reading = data.reading as Reading | undefined;
   const alert = data.alert as Alert | undefined;
-  if (reading && reading.session_id) {
+  if (reading?.session_id) {
     out = { ...out, readings: { ...out.readings, [reading.session_id]: mergeReadings(out.readings[reading.session_id], [reading]) } };
   }
-  if (session && session.id) out = upsertSession(out, session);
-  if (alert && alert.id) out = upsertAlert(out, alert);
+  if (session?.id) out = upsertSession(out, session);
+  if (alert?.id) out = upsertAlert(out, alert);
   return out;
 }
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { Alert, TimelineEvent } from "./api";
+import { dayRange } from "./api";
+import { limitsFromRules } from "./charts";
+import { allowed, homeFor, parseRoute } from "./route";
 import { alertHistory, alertsOpenAt, describeEvent, dischargeRows, phaseAt, phaseBands } from "./timeline";
 import { rowsToRules, rulesToRows } from "./views/Admin";
-import { limitsFromRules } from "./charts";
-import { dayRange } from "./api";
-import { allowed, homeFor, parseRoute } from "./route";
 
 const T = (hhmm: string) => Date.parse(`2026-03-01T${hhmm}:00Z`);
 
@@ -53,7 +53,11 @@ describe("phase bands and replay state", () => {
   it("knows which alerts were open at a moment, using their latest state", () => {
     const events: TimelineEvent[] = [
       { seq: 1, event: "alert.raised", data: { alert: alert("a1", {}) } },
-      { seq: 2, event: "alert.acknowledged", data: { alert: alert("a1", { state: "acknowledged", acknowledged_at: "2026-03-01T10:12:00Z" }) } },
+      {
+        seq: 2,
+        event: "alert.acknowledged",
+        data: { alert: alert("a1", { state: "acknowledged", acknowledged_at: "2026-03-01T10:12:00Z" }) },
+      },
       { seq: 3, event: "alert.resolved", data: { alert: alert("a1", { state: "resolved", resolved_at: "2026-03-01T10:30:00Z" }) } },
     ];
     const all = alertHistory(events, [alert("a2", { raised_at: "2026-03-01T10:35:00Z", priority: "medium" })]);
@@ -67,17 +71,47 @@ describe("phase bands and replay state", () => {
 
 describe("timeline rows", () => {
   it("describes phase changes, notes and alerts in words", () => {
-    expect(describeEvent({ seq: 5, event: "session.phase_changed", data: { session: { phase: "infusion" }, reason: "BP ok after recheck", override: true } }, 0).text).toBe(
-      "Phase → Infusion — reason: BP ok after recheck (physician override)",
+    expect(
+      describeEvent(
+        { seq: 5, event: "session.phase_changed", data: { session: { phase: "infusion" }, reason: "BP ok after recheck", override: true } },
+        0,
+      ).text,
+    ).toBe("Phase → Infusion — reason: BP ok after recheck (physician override)");
+    const hist = [
+      {
+        from_phase: "pre_infusion" as const,
+        to_phase: "infusion" as const,
+        at: "2026-03-01T10:00:00.400Z",
+        reason: "BP 150/95 rechecked",
+        override: true,
+      },
+    ];
+    expect(
+      describeEvent(
+        { seq: 8, type: "session.phase_changed", at: "2026-03-01T10:00:00Z", data: { session: { phase: "infusion" } } },
+        0,
+        hist,
+      ).text,
+    ).toBe("Phase → Infusion — reason: BP 150/95 rechecked (physician override)");
+    expect(
+      describeEvent(
+        {
+          seq: 6,
+          event: "session.note_added",
+          actor: { display_name: "Nurse Joy" },
+          data: { note: { kind: "side_effect", text: "Nausea" } },
+        },
+        0,
+      ).text,
+    ).toBe("Side effect: Nausea — Nurse Joy");
+    const ack = describeEvent(
+      {
+        seq: 7,
+        event: "alert.acknowledged",
+        data: { alert: alert("a1", { state: "acknowledged", acknowledged_by: { display_name: "Dr Grey" } }) },
+      },
+      0,
     );
-    const hist = [{ from_phase: "pre_infusion" as const, to_phase: "infusion" as const, at: "2026-03-01T10:00:00.400Z", reason: "BP 150/95 rechecked", override: true }];
-    expect(describeEvent({ seq: 8, type: "session.phase_changed", at: "2026-03-01T10:00:00Z", data: { session: { phase: "infusion" } } }, 0, hist).text).toBe(
-      "Phase → Infusion — reason: BP 150/95 rechecked (physician override)",
-    );
-    expect(describeEvent({ seq: 6, event: "session.note_added", actor: { display_name: "Nurse Joy" }, data: { note: { kind: "side_effect", text: "Nausea" } } }, 0).text).toBe(
-      "Side effect: Nausea — Nurse Joy",
-    );
-    const ack = describeEvent({ seq: 7, event: "alert.acknowledged", data: { alert: alert("a1", { state: "acknowledged", acknowledged_by: { display_name: "Dr Grey" } }) } }, 0);
     expect(ack.kind).toBe("ack");
     expect(ack.text).toBe("Alert acknowledged !!! HIGH: SBP 186 ≥ 180 (baseline 128) — Dr Grey");
   });
@@ -114,12 +148,28 @@ describe("alert rules table round trip", () => {
 describe("limit lines from the alert rules", () => {
   it("draws enabled absolute high limits, patient overrides winning", () => {
     const clinic = [
-      { code: "sbp_high", kind: "absolute", parameter: "systolic", medium: { op: ">", value: 160 }, high: { op: ">=", value: 180 }, enabled: true },
-      { code: "spo2_low", kind: "absolute", parameter: "spo2", medium: { op: "<=", value: 93 }, high: { op: "<=", value: 90 }, enabled: true },
+      {
+        code: "sbp_high",
+        kind: "absolute",
+        parameter: "systolic",
+        medium: { op: ">", value: 160 },
+        high: { op: ">=", value: 180 },
+        enabled: true,
+      },
+      {
+        code: "spo2_low",
+        kind: "absolute",
+        parameter: "spo2",
+        medium: { op: "<=", value: 93 },
+        high: { op: "<=", value: 90 },
+        enabled: true,
+      },
       { code: "sbp_rise", kind: "baseline", parameter: "systolic", medium: { op: ">=", value: 40 }, high: null, enabled: true },
       { code: "hr_low", kind: "absolute", parameter: "heart_rate", medium: null, high: { op: "<=", value: 40 }, enabled: false },
     ];
-    const patient = [{ code: "sbp_high", kind: "absolute", parameter: "systolic", medium: null, high: { op: ">=", value: 190 }, enabled: true }];
+    const patient = [
+      { code: "sbp_high", kind: "absolute", parameter: "systolic", medium: null, high: { op: ">=", value: 190 }, enabled: true },
+    ];
     expect(limitsFromRules(clinic, patient)).toEqual([
       { scale: "vital", value: 190, label: "SBP ≥ 190" },
       { scale: "spo2", value: 90, label: "SpO₂ ≤ 90" },

@@ -1,7 +1,7 @@
 // Session history helpers: timeline rows, phase bands, state at a point in time (for replay).
 
 import type { Alert, Discharge, DischargeCriterion, PhaseHistoryEntry, Reading, SessionDetail, TimelineEvent } from "./api";
-import { PRIORITY, fmtBP, fmtClock, parseTime, phaseLabel } from "./format";
+import { fmtBP, fmtClock, PRIORITY, parseTime, phaseLabel } from "./format";
 
 export interface TimelineRow {
   key: string;
@@ -59,10 +59,31 @@ export function describeEvent(e: TimelineEvent, i: number, history: PhaseHistory
   if (name.startsWith("reading.") && reading) {
     const base = reading.is_baseline ? " (baseline)" : "";
     if (reading.status === "entered_in_error" || name.includes("error"))
-      return { key, at, kind: "amendment", icon: "✘", cls: "ev-amend", text: `Reading of ${fmtClock(reading.taken_at)} marked entered in error${reading.error_reason ? ` — reason: ${reading.error_reason}` : ""}${byText}` };
+      return {
+        key,
+        at,
+        kind: "amendment",
+        icon: "✘",
+        cls: "ev-amend",
+        text: `Reading of ${fmtClock(reading.taken_at)} marked entered in error${reading.error_reason ? ` — reason: ${reading.error_reason}` : ""}${byText}`,
+      };
     if (name === "reading.amended" || reading.amends)
-      return { key, at, kind: "amendment", icon: "✎", cls: "ev-amend", text: `Amended reading${base}: ${readingText(reading)}${reading.amend_reason ? ` — reason: ${reading.amend_reason}` : ""}${byText}` };
-    return { key, at, kind: "reading", icon: "♥", cls: "ev-reading", text: `Reading${base} taken ${fmtClock(reading.taken_at)}: ${readingText(reading)}${reading.note ? ` — “${reading.note}”` : ""}${byText}` };
+      return {
+        key,
+        at,
+        kind: "amendment",
+        icon: "✎",
+        cls: "ev-amend",
+        text: `Amended reading${base}: ${readingText(reading)}${reading.amend_reason ? ` — reason: ${reading.amend_reason}` : ""}${byText}`,
+      };
+    return {
+      key,
+      at,
+      kind: "reading",
+      icon: "♥",
+      cls: "ev-reading",
+      text: `Reading${base} taken ${fmtClock(reading.taken_at)}: ${readingText(reading)}${reading.note ? ` — “${reading.note}”` : ""}${byText}`,
+    };
   }
   if (name.startsWith("alert.") && alert) {
     const p = PRIORITY[alert.priority];
@@ -89,7 +110,9 @@ export function describeEvent(e: TimelineEvent, i: number, history: PhaseHistory
     if (name === "session.created") return { key, at, kind: "phase", icon: "+", cls: "ev-phase", text: `Session created${byText}` };
     const to = String(session?.phase ?? d.to ?? "?");
     // the phase_history entry of this change carries reason and override
-    const h = history.find((x) => (x.to_phase ?? x.phase) === to && at !== null && Math.abs((parseTime(x.at ?? x.started_at ?? null) ?? 0) - at) < 5_000);
+    const h = history.find(
+      (x) => (x.to_phase ?? x.phase) === to && at !== null && Math.abs((parseTime(x.at ?? x.started_at ?? null) ?? 0) - at) < 5_000,
+    );
     const reason = (d.reason as string | undefined) ?? h?.reason ?? undefined;
     const override = Boolean(d.override ?? h?.override);
     return {
@@ -104,7 +127,14 @@ export function describeEvent(e: TimelineEvent, i: number, history: PhaseHistory
   if (name === "session.note_added" || note) {
     const kind = String(note?.kind ?? "note");
     const label = { side_effect: "Side effect", medication: "Medication", dose_change: "Dose/rate change" }[kind] ?? "Note";
-    return { key, at, kind: "note", icon: kind === "side_effect" ? "☹" : kind === "medication" ? "℞" : "✎", cls: "ev-note", text: `${label}: ${String(note?.text ?? "")}${byText}` };
+    return {
+      key,
+      at,
+      kind: "note",
+      icon: kind === "side_effect" ? "☹" : kind === "medication" ? "℞" : "✎",
+      cls: "ev-note",
+      text: `${label}: ${String(note?.text ?? "")}${byText}`,
+    };
   }
   return { key, at, kind: "other", icon: "•", cls: "ev-other", text: `${name}${byText}` };
 }
@@ -118,7 +148,11 @@ export interface Band {
 /** Phase bands from phase_history (`started_at`/`at`, optional `ended_at`). */
 export function phaseBands(s: Pick<SessionDetail, "phase_history" | "phase" | "phase_started_at">, end: number): Band[] {
   const hist = (s.phase_history ?? [])
-    .map((h) => ({ phase: (h.to_phase ?? h.phase) as string, at: parseTime(h.at ?? h.started_at ?? null), ended: parseTime(h.ended_at ?? null) }))
+    .map((h) => ({
+      phase: (h.to_phase ?? h.phase) as string,
+      at: parseTime(h.at ?? h.started_at ?? null),
+      ended: parseTime(h.ended_at ?? null),
+    }))
     .filter((h): h is { phase: string; at: number; ended: number | null } => h.at !== null && !!h.phase)
     .sort((a, b) => a.at - b.at);
   if (!hist.length && s.phase_started_at) {
@@ -184,7 +218,7 @@ const CRITERIA_LABELS: Record<string, string> = {
 
 /** `discharge.criteria` as a list or a map → rows. */
 export function dischargeRows(d: Discharge | null | undefined): CriterionRow[] {
-  if (!d || !d.criteria) return [];
+  if (!d?.criteria) return [];
   const label = (k: string) => CRITERIA_LABELS[k] ?? k.replace(/_/g, " ");
   if (Array.isArray(d.criteria))
     return d.criteria.map((c: DischargeCriterion, i) => {

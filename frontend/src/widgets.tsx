@@ -1,17 +1,19 @@
 // Small shared pieces: connection indicator, outbox status, alert row, error box.
 
 import { useState } from "preact/hooks";
-import { api, ApiError, type Alert, type Session } from "./api";
-import { PRIORITY, alertLabel, fmtClock, timeSince } from "./format";
+import { type Alert, ApiError, api, type Session } from "./api";
+import { alertLabel, fmtClock, PRIORITY, timeSince } from "./format";
 import type { LiveStatus } from "./live";
 import type { OutboxState } from "./outbox";
 
 export function liveStatusText(s: LiveStatus): { icon: string; text: string; cls: string } {
   if (s.state === "live") return { icon: "●", text: "Live", cls: "ok" };
-  if (s.state === "stale") return { icon: "⚠", text: `Stale since ${fmtClock(s.staleSince ?? s.lastMessageAt)} · reconnecting…`, cls: "bad" };
-  if (s.state === "connecting") return s.lastSeq === null && s.attempts === 0
-    ? { icon: "↻", text: "Connecting…", cls: "warn" }
-    : { icon: "↻", text: "Reconnecting…", cls: "warn" };
+  if (s.state === "stale")
+    return { icon: "⚠", text: `Stale since ${fmtClock(s.staleSince ?? s.lastMessageAt)} · reconnecting…`, cls: "bad" };
+  if (s.state === "connecting")
+    return s.lastSeq === null && s.attempts === 0
+      ? { icon: "↻", text: "Connecting…", cls: "warn" }
+      : { icon: "↻", text: "Reconnecting…", cls: "warn" };
   return { icon: "■", text: s.unauthorized ? "Signed out" : "Offline", cls: "bad" };
 }
 
@@ -34,17 +36,33 @@ export function outboxText(s: OutboxState): string {
   return parts.join(" · ");
 }
 
-export function OutboxStatus({ state, onRetry, onDiscard }: { state: OutboxState; onRetry: (id: string) => void; onDiscard: (id: string) => void }) {
+export function OutboxStatus({
+  state,
+  onRetry,
+  onDiscard,
+}: {
+  state: OutboxState;
+  onRetry: (id: string) => void;
+  onDiscard: (id: string) => void;
+}) {
   return (
-    <div class={`outbox ${state.failed.length ? "has-failed" : state.pending ? "has-pending" : ""}`} data-testid="outbox-status" role="status" aria-live="polite">
+    <div
+      class={`outbox ${state.failed.length ? "has-failed" : state.pending ? "has-pending" : ""}`}
+      data-testid="outbox-status"
+      role="status"
+      aria-live="polite"
+    >
       <span>{outboxText(state)}</span>
       {state.failed.length > 0 && (
         <ul class="outbox-failed">
           {state.failed.map((f) => (
             <li key={f.id} data-testid={`outbox-failed-${f.id}`}>
-              <strong>✘ Not saved on the server:</strong> reading of {fmtClock(f.body.taken_at)} (HR {f.body.heart_rate}, BP {f.body.systolic}/{f.body.diastolic}, SpO₂ {f.body.spo2}) — failed: {f.error}
+              <strong>✘ Not saved on the server:</strong> reading of {fmtClock(f.body.taken_at)} (HR {f.body.heart_rate}, BP{" "}
+              {f.body.systolic}/{f.body.diastolic}, SpO₂ {f.body.spo2}) — failed: {f.error}
               <span class="row-actions">
-                <button type="button" onClick={() => onRetry(f.id)}>Try again</button>
+                <button type="button" onClick={() => onRetry(f.id)}>
+                  Try again
+                </button>
                 <button
                   type="button"
                   onClick={() => {
@@ -81,7 +99,7 @@ export function errText(e: unknown): string {
 export function PriorityBadge({ a }: { a: Pick<Alert, "priority"> }) {
   const p = PRIORITY[a.priority];
   return (
-    <span class={`prio-badge prio-${a.priority}`} aria-label={p?.aria}>
+    <span class={`prio-badge prio-${a.priority}`} role="img" aria-label={p?.aria}>
       <span aria-hidden="true">{p?.icon}</span> {p?.label}
     </span>
   );

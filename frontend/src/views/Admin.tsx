@@ -154,8 +154,19 @@ function Users() {
         </div>
         <div class="entry">
           <label for="nu-password">Password</label>
-          <input id="nu-password" type="password" autoComplete="new-password" required minLength={12} aria-describedby="nu-password-hint" value={f.password} onInput={set("password")} />
-          <span id="nu-password-hint" class="muted">at least 12 characters</span>
+          <input
+            id="nu-password"
+            type="password"
+            autoComplete="new-password"
+            required
+            minLength={12}
+            aria-describedby="nu-password-hint"
+            value={f.password}
+            onInput={set("password")}
+          />
+          <span id="nu-password-hint" class="muted">
+            at least 12 characters
+          </span>
         </div>
         <button type="submit" class="primary">
           Create user
@@ -296,9 +307,18 @@ function AlertRules() {
         </span>
       );
     }
-    if (READ_ONLY.has(c) || (v !== null && typeof v === "object")) return <span>{typeof v === "object" && v !== null ? JSON.stringify(v) : String(v ?? "")}</span>;
+    if (READ_ONLY.has(c) || (v !== null && typeof v === "object"))
+      return <span>{typeof v === "object" && v !== null ? JSON.stringify(v) : String(v ?? "")}</span>;
     if (typeof v === "boolean")
-      return <input id={id} type="checkbox" aria-label={label} checked={v} onChange={(e) => edit(i, c, (e.currentTarget as HTMLInputElement).checked)} />;
+      return (
+        <input
+          id={id}
+          type="checkbox"
+          aria-label={label}
+          checked={v}
+          onChange={(e) => edit(i, c, (e.currentTarget as HTMLInputElement).checked)}
+        />
+      );
     if (numericCols.has(c) || v === null)
       return (
         <input
@@ -314,7 +334,15 @@ function AlertRules() {
           }}
         />
       );
-    return <input id={id} type="text" aria-label={label} value={String(v ?? "")} onInput={(e) => edit(i, c, (e.currentTarget as HTMLInputElement).value)} />;
+    return (
+      <input
+        id={id}
+        type="text"
+        aria-label={label}
+        value={String(v ?? "")}
+        onInput={(e) => edit(i, c, (e.currentTarget as HTMLInputElement).value)}
+      />
+    );
   };
 
   return (
@@ -471,7 +499,7 @@ function Audit() {
           : ok === true
             ? `✔ Hash chain intact${verify.count !== undefined ? ` (${String(verify.count)} entries)` : verify.checked !== undefined ? ` (${String(verify.checked)} entries)` : ""}`
             : ok === false
-              ? `✘ Hash chain BROKEN${verify.first_bad_id ?? verify.broken_at ?? verify.first_invalid ? ` at ${String(verify.first_bad_id ?? verify.broken_at ?? verify.first_invalid)}` : ""}${verify.detail || verify.message ? ` — ${String(verify.detail ?? verify.message)}` : ""}`
+              ? `✘ Hash chain BROKEN${(verify.first_bad_id ?? verify.broken_at ?? verify.first_invalid) ? ` at ${String(verify.first_bad_id ?? verify.broken_at ?? verify.first_invalid)}` : ""}${verify.detail || verify.message ? ` — ${String(verify.detail ?? verify.message)}` : ""}`
               : `Verification: ${JSON.stringify(verify)}`}{" "}
         <button type="button" onClick={() => api.auditVerify().then(setVerify, (e) => setError(errText(e)))}>
           Verify again

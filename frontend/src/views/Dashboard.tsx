@@ -13,8 +13,8 @@ import {
   phaseLabel,
   sortAlerts,
   timeSince,
-  worstAlert,
   type VitalKey,
+  worstAlert,
 } from "../format";
 import { canEnter, useLiveData, useLiveStatus, useNow, useServices } from "../services";
 import { AlarmSound, MAX_MUTE_MS } from "../sound";
@@ -151,7 +151,11 @@ export function Dashboard() {
   const alerts = useMemo(() => sortAlerts(Object.values(data.alerts)), [data.alerts]);
   const bySession = useMemo(() => {
     const m: Record<string, Alert[]> = {};
-    for (const a of alerts) (m[a.session_id] ??= []).push(a);
+    for (const a of alerts) {
+      const list = m[a.session_id] ?? [];
+      list.push(a);
+      m[a.session_id] = list;
+    }
     return m;
   }, [alerts]);
 
@@ -179,7 +183,14 @@ export function Dashboard() {
           ) : (
             <ol class="alert-list">
               {alerts.map((a) => (
-                <AlertRow key={a.id} alert={a} session={data.sessions[a.session_id]} now={now} canAck={canEnter(user)} onAcked={(x) => store.putAlert(x)} />
+                <AlertRow
+                  key={a.id}
+                  alert={a}
+                  session={data.sessions[a.session_id]}
+                  now={now}
+                  canAck={canEnter(user)}
+                  onAcked={(x) => store.putAlert(x)}
+                />
               ))}
             </ol>
           )}

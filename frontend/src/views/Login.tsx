@@ -33,11 +33,27 @@ export function Login({ onLogin, notice }: { onLogin: (u: User) => void; notice:
         )}
         <div class="entry">
           <label for="username">Username</label>
-          <input id="username" name="username" type="text" autoComplete="username" required value={username} onInput={(e) => setUsername((e.currentTarget as HTMLInputElement).value)} />
+          <input
+            id="username"
+            name="username"
+            type="text"
+            autoComplete="username"
+            required
+            value={username}
+            onInput={(e) => setUsername((e.currentTarget as HTMLInputElement).value)}
+          />
         </div>
         <div class="entry">
           <label for="password">Password</label>
-          <input id="password" name="password" type="password" autoComplete="current-password" required value={password} onInput={(e) => setPassword((e.currentTarget as HTMLInputElement).value)} />
+          <input
+            id="password"
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            required
+            value={password}
+            onInput={(e) => setPassword((e.currentTarget as HTMLInputElement).value)}
+          />
         </div>
         <button type="submit" class="primary big" disabled={busy}>
           {busy ? "Signing in…" : "Sign in"}

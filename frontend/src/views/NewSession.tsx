@@ -132,7 +132,13 @@ export function SessionForm({ onCreated }: { onCreated: (id: string) => void }) 
           <>
             <div class="entry wide">
               <label for="patient-q">Find patient (MRN or name)</label>
-              <input id="patient-q" type="search" autoComplete="off" value={q} onInput={(e) => setQ((e.currentTarget as HTMLInputElement).value)} />
+              <input
+                id="patient-q"
+                type="search"
+                autoComplete="off"
+                value={q}
+                onInput={(e) => setQ((e.currentTarget as HTMLInputElement).value)}
+              />
             </div>
             {results.length > 0 && (
               <ul class="pick-list">

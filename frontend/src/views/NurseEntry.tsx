@@ -1,7 +1,7 @@
 // Nurse entry (tablet first): pick a chair, enter readings through the outbox, act on the session.
 
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import { api, type Alert, type ReadingIn, type SessionDetail } from "../api";
+import { type Alert, api, type ReadingIn, type SessionDetail } from "../api";
 import {
   fmtClock,
   fmtDue,
@@ -13,11 +13,11 @@ import {
   phaseLabel,
   sortAlerts,
   timeSince,
-  worstAlert,
   type VitalKey,
+  worstAlert,
 } from "../format";
 import { useLiveData, useLiveStatus, useNow, useOutboxState, useServices } from "../services";
-import { AlertRow, ErrorBox, LiveIndicator, OutboxStatus, PriorityBadge, errText } from "../widgets";
+import { AlertRow, ErrorBox, errText, LiveIndicator, OutboxStatus, PriorityBadge } from "../widgets";
 import { SessionForm } from "./NewSession";
 import { ReadingForm } from "./ReadingForm";
 import { ChecklistPanel, NotesPanel, PhaseActions } from "./SessionActions";
@@ -78,7 +78,15 @@ export function NursePicker() {
 }
 
 const COMPARE: VitalKey[] = ["hr", "bp", "spo2", "rr", "temp", "rass", "cadss"];
-const COMPARE_LABEL: Record<VitalKey, string> = { hr: "HR", bp: "BP", spo2: "SpO₂", rr: "RR", temp: "Temp", rass: "RASS", cadss: "CADSS-6" };
+const COMPARE_LABEL: Record<VitalKey, string> = {
+  hr: "HR",
+  bp: "BP",
+  spo2: "SpO₂",
+  rr: "RR",
+  temp: "Temp",
+  rass: "RASS",
+  cadss: "CADSS-6",
+};
 
 export function NurseSession({ id }: { id: string }) {
   const { outbox, live, user, store } = useServices();
@@ -253,7 +261,9 @@ export function NurseSession({ id }: { id: string }) {
             )}
           </section>
           <PhaseActions session={session} isPhysician={isPhysician} onChanged={(s) => setSession(s)} />
-          {(session.phase === "pre_infusion" || session.phase === "scheduled") && <ChecklistPanel session={session} onChanged={() => void load()} />}
+          {(session.phase === "pre_infusion" || session.phase === "scheduled") && (
+            <ChecklistPanel session={session} onChanged={() => void load()} />
+          )}
           {active && <NotesPanel sessionId={session.id} onAdded={() => void load()} />}
         </div>
       </div>

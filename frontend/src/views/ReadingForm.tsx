@@ -2,7 +2,7 @@
 
 import { useRef, useState } from "preact/hooks";
 import type { Consciousness, ReadingIn } from "../api";
-import { PLAUSIBLE, checkEntry, fmtClock, parseEntry, type EntryField, type EntryValues } from "../format";
+import { checkEntry, type EntryField, type EntryValues, fmtClock, PLAUSIBLE, parseEntry } from "../format";
 
 const FIELDS: { id: EntryField; label: string; unit: string; required?: boolean; mode: "numeric" | "decimal" | "text" }[] = [
   { id: "hr", label: "Heart rate", unit: "/min", required: true, mode: "numeric" },
@@ -21,12 +21,18 @@ export function toReadingBody(v: EntryValues, extra: { consciousness: string; on
     const x = parseEntry(v[f]);
     return x === null || Number.isNaN(x) ? null : x;
   };
+  // The form only submits once checkEntry has passed, so a missing required value is a bug here.
+  const required = (f: EntryField) => {
+    const x = num(f);
+    if (x === null) throw new Error(`${PLAUSIBLE[f].label} is required`);
+    return x;
+  };
   const body: ReadingIn = {
     taken_at: takenAt.toISOString(),
-    heart_rate: num("hr")!,
-    systolic: num("sbp")!,
-    diastolic: num("dbp")!,
-    spo2: num("spo2")!,
+    heart_rate: required("hr"),
+    systolic: required("sbp"),
+    diastolic: required("dbp"),
+    spo2: required("spo2"),
   };
   const opt: [keyof ReadingIn, number | null][] = [
     ["respiratory_rate", num("rr")],
@@ -110,7 +116,12 @@ export function ReadingForm({ onSave, disabled }: { onSave: (body: ReadingIn) =>
               <label for={f.id}>
                 {f.label}
                 {f.unit && <span class="unit"> {f.unit}</span>}
-                {f.required && <span class="req" aria-hidden="true"> *</span>}
+                {f.required && (
+                  <span class="req" aria-hidden="true">
+                    {" "}
+                    *
+                  </span>
+                )}
               </label>
               <input
                 id={f.id}
@@ -149,7 +160,12 @@ export function ReadingForm({ onSave, disabled }: { onSave: (body: ReadingIn) =>
           </select>
         </div>
         <div class="entry check">
-          <input id="on_oxygen" type="checkbox" checked={onOxygen} onChange={(e) => setOnOxygen((e.currentTarget as HTMLInputElement).checked)} />
+          <input
+            id="on_oxygen"
+            type="checkbox"
+            checked={onOxygen}
+            onChange={(e) => setOnOxygen((e.currentTarget as HTMLInputElement).checked)}
+          />
           <label for="on_oxygen">On supplemental oxygen</label>
         </div>
         <div class="entry wide">

@@ -1,7 +1,7 @@
 // Nurse/physician actions on a session: phase transitions, checklist, notes and side effects.
 
 import { useState } from "preact/hooks";
-import { api, type AldreteScores, type Checklist as ChecklistT, type NoteKind, type SessionDetail, type TransitionIn } from "../api";
+import { type AldreteScores, api, type Checklist as ChecklistT, type NoteKind, type SessionDetail, type TransitionIn } from "../api";
 import { phaseLabel } from "../format";
 import { ErrorBox, errText } from "../widgets";
 
@@ -25,17 +25,32 @@ const ALDRETE: { key: keyof AldreteScores; label: string; options: string[] }[] 
   { key: "respiration", label: "Respiration", options: ["0 — apnoeic", "1 — dyspnoea / limited", "2 — breathes deeply, coughs"] },
   { key: "circulation", label: "Circulation (BP vs baseline)", options: ["0 — ±50 % or more", "1 — ±20–49 %", "2 — within ±20 %"] },
   { key: "consciousness", label: "Consciousness", options: ["0 — not responding", "1 — arousable on calling", "2 — fully awake"] },
-  { key: "oxygen_saturation", label: "Oxygen saturation", options: ["0 — < 90 % with O₂", "1 — needs O₂ for > 90 %", "2 — > 92 % on room air"] },
+  {
+    key: "oxygen_saturation",
+    label: "Oxygen saturation",
+    options: ["0 — < 90 % with O₂", "1 — needs O₂ for > 90 %", "2 — > 92 % on room air"],
+  },
 ];
 
-export function PhaseActions({ session, isPhysician, onChanged }: { session: SessionDetail; isPhysician: boolean; onChanged: (s: SessionDetail) => void }) {
+export function PhaseActions({
+  session,
+  isPhysician,
+  onChanged,
+}: {
+  session: SessionDetail;
+  isPhysician: boolean;
+  onChanged: (s: SessionDetail) => void;
+}) {
   const [pending, setPending] = useState<{ to: Target; label: string } | null>(null);
   const [reason, setReason] = useState("");
   const [override, setOverride] = useState(false);
   const [aldrete, setAldrete] = useState<Partial<AldreteScores>>({});
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const actions = [...(ACTIONS[session.phase] ?? []), ...(ACTIONS[session.phase] !== undefined ? [{ to: "aborted" as Target, label: "Abort session" }] : [])];
+  const actions = [
+    ...(ACTIONS[session.phase] ?? []),
+    ...(ACTIONS[session.phase] !== undefined ? [{ to: "aborted" as Target, label: "Abort session" }] : []),
+  ];
   if (!actions.length) return <p class="muted">Session {phaseLabel(session.phase).toLowerCase()}: no further phase changes.</p>;
 
   const aldreteTotal = ALDRETE.reduce((n, i) => n + (aldrete[i.key] ?? 0), 0);
@@ -96,7 +111,9 @@ export function PhaseActions({ session, isPhysician, onChanged }: { session: Ses
         <form class="transition-form" onSubmit={confirm}>
           {pending.to === "discharged" && (
             <fieldset>
-              <legend>Modified Aldrete score: {aldreteTotal} / 10 {aldreteDone ? (aldreteTotal >= 9 ? "✔ ≥ 9" : "✘ below 9") : ""}</legend>
+              <legend>
+                Modified Aldrete score: {aldreteTotal} / 10 {aldreteDone ? (aldreteTotal >= 9 ? "✔ ≥ 9" : "✘ below 9") : ""}
+              </legend>
               {ALDRETE.map((i) => (
                 <div class="entry" key={i.key}>
                   <label for={`aldrete-${i.key}`}>{i.label}</label>
@@ -121,11 +138,21 @@ export function PhaseActions({ session, isPhysician, onChanged }: { session: Ses
           )}
           <div class="entry wide">
             <label for="transition-reason">Reason {pending.to === "aborted" || override ? "(required)" : "(optional)"}</label>
-            <input id="transition-reason" type="text" value={reason} onInput={(e) => setReason((e.currentTarget as HTMLInputElement).value)} />
+            <input
+              id="transition-reason"
+              type="text"
+              value={reason}
+              onInput={(e) => setReason((e.currentTarget as HTMLInputElement).value)}
+            />
           </div>
           {isPhysician && pending.to !== "aborted" && (
             <div class="entry check">
-              <input id="transition-override" type="checkbox" checked={override} onChange={(e) => setOverride((e.currentTarget as HTMLInputElement).checked)} />
+              <input
+                id="transition-override"
+                type="checkbox"
+                checked={override}
+                onChange={(e) => setOverride((e.currentTarget as HTMLInputElement).checked)}
+              />
               <label for="transition-override">Physician override of the gate (reason required)</label>
             </div>
           )}
@@ -172,7 +199,12 @@ export function ChecklistPanel({ session, onChanged }: { session: SessionDetail;
       <ul>
         {CHECKLIST.map((c) => (
           <li key={c.key} class="entry check">
-            <input id={`chk-${c.key}`} type="checkbox" checked={value(c.key)} onChange={(e) => void toggle(c.key, (e.currentTarget as HTMLInputElement).checked)} />
+            <input
+              id={`chk-${c.key}`}
+              type="checkbox"
+              checked={value(c.key)}
+              onChange={(e) => void toggle(c.key, (e.currentTarget as HTMLInputElement).checked)}
+            />
             <label for={`chk-${c.key}`}>
               {c.label} <span class="sr-visible">{value(c.key) ? "✔" : ""}</span>
             </label>
@@ -215,13 +247,13 @@ export function NotesPanel({ sessionId, onAdded }: { sessionId: string; onAdded:
   return (
     <section class="notes" aria-labelledby="notes-h">
       <h2 id="notes-h">Notes and side effects</h2>
-      <div class="button-row" role="group" aria-label="Record a side effect">
+      <fieldset class="button-row" aria-label="Record a side effect">
         {SIDE_EFFECTS.map((s) => (
           <button type="button" key={s} disabled={busy} onClick={() => void send("side_effect", s)}>
             {s}
           </button>
         ))}
-      </div>
+      </fieldset>
       <form
         onSubmit={(e) => {
           e.preventDefault();

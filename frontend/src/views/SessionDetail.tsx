@@ -3,7 +3,7 @@
 
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api, exportLinks, type Reading, type SessionDetail as SessionT, type TimelineEvent } from "../api";
-import { DEFAULT_LIMITS, SessionChart, limitsFromRules, type LimitLine } from "../charts";
+import { DEFAULT_LIMITS, type LimitLine, limitsFromRules, SessionChart } from "../charts";
 import {
   fmtClock,
   fmtDateTime,
@@ -17,11 +17,10 @@ import {
   sortAlerts,
   type VitalKey,
 } from "../format";
-import { canEnter, canExport, useNow, useServices } from "../services";
+import { canEnter, canExport, useLiveStatus, useNow, useServices } from "../services";
 import { currentReadings, mergeReadings } from "../store";
 import { alertHistory, alertsOpenAt, describeEvent, dischargeRows, eventTime, phaseAt, phaseBands, readingAt } from "../timeline";
-import { AlertRow, ErrorBox, LiveIndicator, errText } from "../widgets";
-import { useLiveStatus } from "../services";
+import { AlertRow, ErrorBox, errText, LiveIndicator } from "../widgets";
 
 const VITALS: { key: VitalKey; label: string; unit: string }[] = [
   { key: "hr", label: "HR", unit: "/min" },
@@ -173,9 +172,7 @@ export function SessionDetail({ id }: { id: string }) {
         <h2 id="replay-h" class="sr-only">
           Replay
         </h2>
-        <label for="replay">
-          {replaying ? `Replay at ${fmtDateTime(t)}` : "Showing now — drag to replay"}
-        </label>
+        <label for="replay">{replaying ? `Replay at ${fmtDateTime(t)}` : "Showing now — drag to replay"}</label>
         <input
           id="replay"
           type="range"
@@ -235,8 +232,8 @@ export function SessionDetail({ id }: { id: string }) {
         limits={limits}
       />
       <p class="legend-note">
-        Shaded bands: phases (named at the top). Dashed grey: baseline. Dotted red: high alert limits. Marks at the top:
-        alerts (!!! high, !! medium, ! low).
+        Shaded bands: phases (named at the top). Dashed grey: baseline. Dotted red: high alert limits. Marks at the top: alerts (!!! high,
+        !! medium, ! low).
       </p>
 
       <div class="detail-cols">
@@ -285,7 +282,8 @@ export function SessionDetail({ id }: { id: string }) {
           <ul class="criteria">
             {Object.entries(session.checklist ?? {}).map(([k, v]) => (
               <li key={k} class={v ? "met" : "unmet"}>
-                <span aria-hidden="true">{v ? "✔" : "✘"}</span> {k.replace(/_/g, " ")}: {typeof v === "boolean" ? (v ? "yes" : "no") : String(v)}
+                <span aria-hidden="true">{v ? "✔" : "✘"}</span> {k.replace(/_/g, " ")}:{" "}
+                {typeof v === "boolean" ? (v ? "yes" : "no") : String(v)}
               </li>
             ))}
           </ul>
