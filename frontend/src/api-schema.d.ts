@@ -364,6 +364,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/protocols": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Protocols */
+        get: operations["list_protocols_api_protocols_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/protocols/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Protocol */
+        get: operations["get_protocol_api_protocols__code__get"];
+        /**
+         * Save Protocol
+         * @description Add or replace a protocol (audited with the reason). Running sessions keep their rules.
+         */
+        put: operations["save_protocol_api_protocols__code__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/alerts": {
         parameters: {
             query?: never;
@@ -838,6 +876,33 @@ export interface components {
             escort_confirmed?: boolean | null;
         };
         /**
+         * Checkpoint
+         * @description A blood pressure the protocol requires at a point of the session.
+         */
+        Checkpoint: {
+            /** Code */
+            code: string;
+            /** Label */
+            label: string;
+            /**
+             * Anchor
+             * @enum {string}
+             */
+            anchor: "before_dose" | "after_dose" | "before_discharge";
+            /**
+             * Minutes
+             * @description after_dose: minutes after dosing
+             * @default 0
+             */
+            minutes: number;
+            /**
+             * Window Minutes
+             * @description how far from the point a reading still counts
+             * @default 10
+             */
+            window_minutes: number;
+        };
+        /**
          * ClinicRulesIn
          * @description The whole clinic set, every rule code once: what GET returned, with the edits.
          */
@@ -1066,6 +1131,91 @@ export interface components {
             /** Override */
             override: boolean;
         };
+        /** ProtocolIn */
+        ProtocolIn: {
+            /** Name */
+            name: string;
+            rules: components["schemas"]["ProtocolRules"];
+            /**
+             * Active
+             * @default true
+             */
+            active: boolean;
+            /**
+             * Reason
+             * @description Why the protocol changes
+             */
+            reason: string;
+        };
+        /** ProtocolOut */
+        ProtocolOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
+            rules: components["schemas"]["ProtocolRules"];
+            /** Active */
+            active: boolean;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** ProtocolRules */
+        ProtocolRules: {
+            /** Drug */
+            drug: string;
+            /**
+             * Route
+             * @enum {string}
+             */
+            route: "iv" | "intranasal";
+            /**
+             * Dosing
+             * @enum {string}
+             */
+            dosing: "weight_based" | "fixed";
+            /** Dose Mg Per Kg Min */
+            dose_mg_per_kg_min?: number | null;
+            /** Dose Mg Per Kg Max */
+            dose_mg_per_kg_max?: number | null;
+            /** Fixed Doses Mg */
+            fixed_doses_mg?: number[];
+            /** Mg Per Device */
+            mg_per_device?: number | null;
+            /**
+             * Planned Minutes
+             * @description dosing or infusion time, planned
+             */
+            planned_minutes: number;
+            /** Phase Labels */
+            phase_labels?: {
+                [key: string]: string;
+            };
+            /** Infusion Check Seconds */
+            infusion_check_seconds: number;
+            /** Recovery Check Seconds */
+            recovery_check_seconds: number;
+            /** Min Recovery Minutes */
+            min_recovery_minutes: number;
+            /**
+             * Min Observation Minutes
+             * @description from the start of dosing, when the label asks
+             */
+            min_observation_minutes?: number | null;
+            /** Baseline Max Systolic */
+            baseline_max_systolic: number;
+            /** Baseline Max Diastolic */
+            baseline_max_diastolic: number;
+            /** Checkpoints */
+            checkpoints?: components["schemas"]["Checkpoint"][];
+        };
         /**
          * ReadingAmend
          * @description The corrected fields; the others are carried over from the amended reading.
@@ -1224,25 +1374,35 @@ export interface components {
             /** Location */
             location: string;
             /**
+             * Protocol
+             * @default iv-ketamine
+             */
+            protocol: string;
+            /**
              * Weight Kg
              * @description Measured today, in kg
              */
             weight_kg: number;
             /**
              * Dose Mg Per Kg
-             * @description Ketamine dose in mg per kg
+             * @description Weight-based protocols: dose in mg per kg
              */
-            dose_mg_per_kg: number;
+            dose_mg_per_kg?: number | null;
+            /**
+             * Dose Mg
+             * @description Fixed-dose protocols: the dose in mg
+             */
+            dose_mg?: number | null;
             /**
              * Planned Minutes
-             * @default 40
+             * @description Defaults to the protocol's
              */
-            planned_minutes: number;
+            planned_minutes?: number | null;
             /**
              * Drug
-             * @default ketamine
+             * @description Defaults to the protocol's
              */
-            drug: string;
+            drug?: string | null;
         };
         /** SessionDetail */
         SessionDetail: {
@@ -1256,12 +1416,16 @@ export interface components {
             location: string;
             /** Drug */
             drug: string;
+            /** Protocol */
+            protocol: string;
             /** Weight Kg */
             weight_kg: number;
             /** Dose Mg Per Kg */
-            dose_mg_per_kg: number;
+            dose_mg_per_kg: number | null;
             /** Total Dose Mg */
             total_dose_mg: number;
+            /** Devices */
+            devices: number | null;
             /** Planned Minutes */
             planned_minutes: number;
             /**
@@ -1289,6 +1453,7 @@ export interface components {
             news2: components["schemas"]["News2Out"] | null;
             /** Next Reading Due At */
             next_reading_due_at: string | null;
+            protocol_rules: components["schemas"]["ProtocolRules"];
             /** Phase History */
             phase_history: components["schemas"]["PhaseChangeOut"][];
             checklist: components["schemas"]["Checklist"];
@@ -1308,12 +1473,16 @@ export interface components {
             location: string;
             /** Drug */
             drug: string;
+            /** Protocol */
+            protocol: string;
             /** Weight Kg */
             weight_kg: number;
             /** Dose Mg Per Kg */
-            dose_mg_per_kg: number;
+            dose_mg_per_kg: number | null;
             /** Total Dose Mg */
             total_dose_mg: number;
+            /** Devices */
+            devices: number | null;
             /** Planned Minutes */
             planned_minutes: number;
             /**
@@ -2206,6 +2375,92 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TimelineItem"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_protocols_api_protocols_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProtocolOut"][];
+                };
+            };
+        };
+    };
+    get_protocol_api_protocols__code__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProtocolOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    save_protocol_api_protocols__code__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProtocolIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProtocolOut"];
                 };
             };
             /** @description Validation Error */
