@@ -163,8 +163,8 @@ export function SessionDetail({ id }: { id: string }) {
         {session.dose_mg_per_kg !== null
           ? `${session.dose_mg_per_kg} mg/kg × ${session.weight_kg} kg = ${session.total_dose_mg} mg`
           : `${session.total_dose_mg} mg in ${session.devices ?? "?"} devices`}{" "}
-        · planned{" "}
-        {session.planned_minutes} min · phase <strong>{phaseLabel(session.phase)}</strong> since {fmtClock(session.phase_started_at)}
+        · planned {session.planned_minutes} min · phase <strong>{phaseLabel(session.phase)}</strong> since{" "}
+        {fmtClock(session.phase_started_at)}
         {active && !due.none && <> · next reading {due.text}</>}
       </p>
 
