@@ -16,6 +16,7 @@ from app.audit.router import router as audit_router
 from app.auth.logins import Logins
 from app.auth.router import router as auth_router
 from app.config import Settings, get_settings
+from app.courses.router import router as courses_router
 from app.db import Database, frequent_writes
 from app.errors import install_error_handlers
 from app.exports.router import router as exports_router
@@ -105,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         patients_router,
         sessions_router,
         protocols_router,
+        courses_router,
         alerts_router,
         audit_router,
         exports_router,

@@ -16,6 +16,9 @@ from app.alerts.rules import (
     validate_rule,
 )
 
+# "safety": raised by a finding outside the vitals (PHQ-9 item 9), acknowledged only with a note.
+AlertKind = Kind | Literal["safety"]
+
 
 class AlertOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -23,7 +26,7 @@ class AlertOut(BaseModel):
     id: uuid.UUID
     session_id: uuid.UUID
     rule: str
-    kind: Kind
+    kind: AlertKind
     priority: Literal["high", "medium", "low"]
     state: Literal["active", "acknowledged", "resolved"]
     message: str

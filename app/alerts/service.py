@@ -26,7 +26,7 @@ from app.audit.service import record_audit
 from app.auth.models import User
 from app.config import Settings
 from app.db import utcnow
-from app.errors import Conflict, NotFound
+from app.errors import Conflict, Invalid, NotFound
 from app.events import Event, record_events, take_journal_lock
 from app.sessions.models import InfusionSession
 from app.sessions.views import next_due
@@ -35,6 +35,7 @@ from app.vitals.codes import VITALS
 from app.vitals.models import Reading
 
 OVERDUE = "overdue"
+SAFETY = "safety"
 
 
 def values_of(reading: Reading) -> dict[str, float | int | None]:
@@ -259,6 +260,41 @@ async def apply_reading(
     return raised
 
 
+async def raise_safety_alert(
+    db: AsyncSession, *, session_id: uuid.UUID, rule: str, message: str, value: float
+) -> Alert:
+    """A high alert from a finding outside the vitals: raised, or, if the session already has
+    one open for `rule`, renewed and made to alarm again. Escalates like any high alert."""
+    await take_journal_lock(db)
+    now = utcnow()
+    alert = (await open_alerts_by_rule(db, session_id)).get(rule)
+    if alert is None:
+        alert = Alert(
+            id=uuid.uuid4(),
+            session_id=session_id,
+            rule=rule,
+            kind=SAFETY,
+            priority="high",
+            state="active",
+            message=message,
+            value=value,
+            worst_value=value,
+            count=1,
+            raised_at=now,
+            updated_at=now,
+            escalated=False,
+        )
+        await emit(db, alert, "alert.raised")
+        return alert
+    alert.state, alert.message, alert.value, alert.updated_at = "active", message, value, now
+    alert.acknowledged_at = alert.acknowledged_by = alert.ack_note = None
+    alert.escalated, alert.escalated_at = False, None
+    alert.worst_value = max(alert.worst_value or value, value)
+    alert.count += 1
+    await emit(db, alert, "alert.updated")
+    return alert
+
+
 async def retract_reading(db: AsyncSession, *, reading: Reading, reason: str) -> None:
     """Alerts last driven by a reading that turned out wrong are resolved as entered in error."""
     await take_journal_lock(db)
@@ -304,6 +340,10 @@ async def acknowledge(
         raise NotFound("No alert with that id.")
     if alert.state != "active":
         raise Conflict(f"This alert is already {alert.state}.")
+    if alert.kind == SAFETY and not (note and note.strip()):
+        raise Invalid(
+            "note", "Write what was done (who spoke to the patient, the plan) to acknowledge."
+        )
     now = utcnow()
     alert.state, alert.acknowledged_at, alert.acknowledged_by = "acknowledged", now, by.id
     alert.ack_note, alert.updated_at = note, now

@@ -42,6 +42,10 @@ class InfusionSession(Base):
     recovery_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     aldrete: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The treatment course this infusion is part of (app/courses), if any.
+    course_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("treatment_course.id"), index=True
+    )
 
     patient: Mapped[Patient] = relationship(lazy="raise")
 

@@ -32,6 +32,7 @@ class SessionCreate(BaseModel):
     drug: str | None = Field(
         default=None, min_length=1, max_length=64, description="Defaults to the protocol's"
     )
+    course_id: uuid.UUID | None = Field(default=None, description="The patient's treatment course")
 
 
 class ChecklistIn(BaseModel):

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from app.audit.service import record_audit
 from app.auth.models import User
 from app.config import Settings
+from app.courses.models import TreatmentCourse
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.events import Event, record_event
@@ -79,12 +80,17 @@ async def create_session(
     )
     if isinstance(plan, str):
         raise Invalid("dose_mg_per_kg" if rules.dosing == "weight_based" else "dose_mg", plan)
+    if data.course_id is not None:
+        course = await db.get(TreatmentCourse, data.course_id)
+        if course is None or course.patient_id != patient.id:
+            raise Invalid("course_id", "This patient has no treatment course with that id.")
     now = utcnow()
     s = InfusionSession(
         patient_id=patient.id,
         location=data.location,
         protocol=protocol.code,
         protocol_rules=rules.model_dump(mode="json"),
+        course_id=data.course_id,
         drug=data.drug or rules.drug,
         weight_kg=data.weight_kg,
         dose_mg_per_kg=plan.dose_mg_per_kg,

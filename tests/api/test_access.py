@@ -13,6 +13,11 @@ PUBLIC = {
     ("POST", "/api/auth/token"),
     ("POST", "/api/auth/login"),
 }
+# Patient mode: a questionnaire link's token, never a login (tests/courses/test_patient_mode.py).
+CAPABILITY = {
+    ("GET", "/api/patient-mode"),
+    ("POST", "/api/patient-mode/responses"),
+}
 ALL = {"nurse", "physician", "admin"}
 CLINICIANS = {"nurse", "physician"}
 EXPORTERS = {"physician", "admin"}
@@ -47,6 +52,15 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("PUT", "/api/alert-rules"): {"admin"},
     ("GET", "/api/audit"): {"admin"},
     ("GET", "/api/audit/verify"): {"admin"},
+    ("GET", "/api/protocols"): ALL,
+    ("GET", "/api/protocols/{code}"): ALL,
+    ("PUT", "/api/protocols/{code}"): {"admin"},
+    ("GET", "/api/scales"): ALL,
+    ("POST", "/api/patients/{patient_id}/courses"): CLINICIANS,
+    ("GET", "/api/patients/{patient_id}/courses"): ALL,
+    ("GET", "/api/courses/{course_id}"): ALL,
+    ("POST", "/api/courses/{course_id}/responses"): CLINICIANS,
+    ("POST", "/api/courses/{course_id}/questionnaire-links"): CLINICIANS,
     ("GET", "/api/exports/sessions/{session_id}.csv"): EXPORTERS,
     ("GET", "/api/exports/sessions/{session_id}.json"): EXPORTERS,
     ("GET", "/api/exports/sessions/{session_id}.fhir.json"): EXPORTERS,
@@ -75,7 +89,9 @@ def fill(path: str) -> str:
 
 
 async def test_every_route_is_classified(app):
-    missing = [op for op in operations(app) if op not in MATRIX and op not in PUBLIC]
+    missing = [
+        op for op in operations(app) if op not in MATRIX | dict.fromkeys(PUBLIC | CAPABILITY)
+    ]
     assert missing == []
 
 
@@ -85,7 +101,10 @@ async def test_every_route_needs_login(app, anon):
             continue
         answer = await anon.request(method, fill(path), json={} if method != "GET" else None)
         assert answer.status_code == 401, (method, path, answer.status_code)
-        assert answer.json()["detail"] == "Please sign in."
+        if (method, path) in CAPABILITY:
+            assert "not in patient mode" in answer.json()["detail"]
+        else:
+            assert answer.json()["detail"] == "Please sign in."
 
 
 @pytest.mark.parametrize("role", sorted(ALL))
@@ -95,6 +114,10 @@ async def test_role_matrix(app, staff, role):
         if (method, path) in PUBLIC or path == "/api/auth/logout":
             continue
         answer = await client.request(method, fill(path), json={} if method != "GET" else None)
+        if (method, path) in CAPABILITY:
+            # A staff login is not the patient-mode capability.
+            assert answer.status_code == 401, (role, method, path, answer.status_code)
+            continue
         allowed = role in MATRIX[(method, path)]
         if allowed:
             assert answer.status_code not in (401, 403), (role, method, path, answer.text)

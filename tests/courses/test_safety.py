@@ -1,0 +1,36 @@
+"""The item-9 alert goes the way of every high alert: live to the dashboard, then escalation."""
+
+import anyio
+import pytest
+
+from app.config import Settings
+from tests.courses.support import course, phq9, respond, visit
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return settings.model_copy(update={"timer_interval_seconds": 0.1, "escalation_seconds": 0.3})
+
+
+async def test_an_unacknowledged_item9_alert_escalates_and_a_second_one_renews_it(staff):
+    c = await course(staff.nurse)
+    sid = await visit(staff.nurse, c)
+    first = (await respond(staff.nurse, c["id"], sid, "phq9", phq9(9, item9=1))).json()["alert"]
+    with anyio.fail_after(15):
+        while True:
+            alerts = (await staff.physician.get("/api/alerts", params={"session_id": sid})).json()
+            mine = next(a for a in alerts if a["id"] == first["id"])
+            if mine["escalated"]:
+                break
+            await anyio.sleep(0.05)
+    ok = await staff.nurse.post(
+        f"/api/alerts/{first['id']}/acknowledge", json={"note": "Physician called; seen."}
+    )
+    assert ok.status_code == 200
+    # The same visit answered again: one open alert, alarming again, not a second one.
+    again = (await respond(staff.nurse, c["id"], sid, "phq9", phq9(12, item9=3))).json()["alert"]
+    assert again["id"] == first["id"]
+    assert (again["state"], again["count"], again["escalated"]) == ("active", 2, False)
+    assert again["worst_value"] == 3
