@@ -402,6 +402,132 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/scales": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Scales */
+        get: operations["list_scales_api_scales_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/patients/{patient_id}/courses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Patient Courses */
+        get: operations["patient_courses_api_patients__patient_id__courses_get"];
+        put?: never;
+        /** Create Course */
+        post: operations["create_course_api_patients__patient_id__courses_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/courses/{course_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Course */
+        get: operations["get_course_api_courses__course_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/courses/{course_id}/responses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record Response
+         * @description A scale completed on paper or read out, entered by staff; scored here.
+         */
+        post: operations["record_response_api_courses__course_id__responses_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/courses/{course_id}/questionnaire-links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Open Link
+         * @description Patient mode: a one-time token that lets the tablet submit these scales, nothing else.
+         */
+        post: operations["open_link_api_courses__course_id__questionnaire_links_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/patient-mode": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Patient View */
+        get: operations["patient_view_api_patient_mode_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/patient-mode/responses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Patient Submit */
+        post: operations["patient_submit_api_patient_mode_responses_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/alerts": {
         parameters: {
             query?: never;
@@ -691,11 +817,8 @@ export interface components {
             session_id: string;
             /** Rule */
             rule: string;
-            /**
-             * Kind
-             * @enum {string}
-             */
-            kind: "absolute" | "baseline" | "news2" | "overdue";
+            /** Kind */
+            kind: ("absolute" | "baseline" | "news2" | "overdue") | "safety";
             /**
              * Priority
              * @enum {string}
@@ -818,6 +941,13 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /** BloodPressure */
+        BloodPressure: {
+            /** Systolic */
+            systolic: number;
+            /** Diastolic */
+            diastolic: number;
+        };
         /** Body_token_api_auth_token_post */
         Body_token_api_auth_token_post: {
             /** Grant Type */
@@ -907,6 +1037,152 @@ export interface components {
          * @description The whole clinic set, every rule code once: what GET returned, with the edits.
          */
         ClinicRulesIn: components["schemas"]["AlertRuleIn"][];
+        /** CourseCreate */
+        CourseCreate: {
+            /**
+             * Indication
+             * @enum {string}
+             */
+            indication: "depression" | "ptsd" | "anxiety" | "chronic_pain" | "other";
+            /**
+             * Protocol
+             * @description A protocol's code
+             * @default iv-ketamine
+             */
+            protocol: string;
+            /**
+             * Planned Sessions
+             * @description Infusions planned, boosters apart
+             */
+            planned_sessions: number;
+            /**
+             * Started On
+             * Format: date
+             */
+            started_on: string;
+        };
+        /** CourseDetail */
+        CourseDetail: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Patient Id
+             * Format: uuid
+             */
+            patient_id: string;
+            /**
+             * Indication
+             * @enum {string}
+             */
+            indication: "depression" | "ptsd" | "anxiety" | "chronic_pain" | "other";
+            /** Protocol */
+            protocol: string;
+            /** Planned Sessions */
+            planned_sessions: number;
+            /**
+             * Started On
+             * Format: date
+             */
+            started_on: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Created By
+             * Format: uuid
+             */
+            created_by: string;
+            /** Patient Name */
+            patient_name: string;
+            /** Patient Mrn */
+            patient_mrn: string;
+            /** Sessions */
+            sessions: components["schemas"]["CourseSession"][];
+            /** Responses */
+            responses: components["schemas"]["ResponseOut"][];
+            /** Outcomes */
+            outcomes: components["schemas"]["OutcomeOut"][];
+        };
+        /** CourseOut */
+        CourseOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Patient Id
+             * Format: uuid
+             */
+            patient_id: string;
+            /**
+             * Indication
+             * @enum {string}
+             */
+            indication: "depression" | "ptsd" | "anxiety" | "chronic_pain" | "other";
+            /** Protocol */
+            protocol: string;
+            /** Planned Sessions */
+            planned_sessions: number;
+            /**
+             * Started On
+             * Format: date
+             */
+            started_on: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Created By
+             * Format: uuid
+             */
+            created_by: string;
+        };
+        /**
+         * CourseSession
+         * @description One infusion of the course, summarised.
+         */
+        CourseSession: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Number */
+            number: number;
+            /** Phase */
+            phase: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Infusion Started At */
+            infusion_started_at: string | null;
+            /** Drug */
+            drug: string;
+            /** Protocol */
+            protocol: string;
+            /** Dose Mg Per Kg */
+            dose_mg_per_kg: number | null;
+            /** Total Dose Mg */
+            total_dose_mg: number;
+            /** Side Effects */
+            side_effects: string[];
+            /** @description Highest systolic reading, with its DBP */
+            peak_bp: components["schemas"]["BloodPressure"] | null;
+            /** Lowest Spo2 */
+            lowest_spo2: number | null;
+            /** Alert Count */
+            alert_count: number;
+        };
         /** Criterion */
         Criterion: {
             /** Name */
@@ -932,6 +1208,38 @@ export interface components {
         HTTPValidationError: {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
+        };
+        /** ItemOut */
+        ItemOut: {
+            /** Number */
+            number: number;
+            /** Text */
+            text: string;
+        };
+        /** LinkCreate */
+        LinkCreate: {
+            /**
+             * Session Id
+             * Format: uuid
+             */
+            session_id: string;
+            /** Scales */
+            scales: ("phq9" | "gad7" | "pcl5")[];
+        };
+        /** LinkOut */
+        LinkOut: {
+            /**
+             * Token
+             * @description Shown once: the tablet's capability to submit these scales
+             */
+            token: string;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /** Scales */
+            scales: ("phq9" | "gad7" | "pcl5")[];
         };
         /** LoginIn */
         LoginIn: {
@@ -1007,6 +1315,30 @@ export interface components {
              */
             by: string;
         };
+        /** OutcomeOut */
+        OutcomeOut: {
+            /**
+             * Scale
+             * @enum {string}
+             */
+            scale: "phq9" | "gad7" | "pcl5";
+            /** Baseline */
+            baseline: number;
+            /** Latest */
+            latest: number;
+            /** Change */
+            change: number;
+            /**
+             * Response
+             * @description PHQ-9: total dropped by at least 50 % (else null)
+             */
+            response: boolean | null;
+            /**
+             * Remission
+             * @description PHQ-9: latest total below 5 (else null)
+             */
+            remission: boolean | null;
+        };
         /** PastSession */
         PastSession: {
             /**
@@ -1023,6 +1355,19 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+        };
+        /** PatientAnswers */
+        PatientAnswers: {
+            /**
+             * Scale
+             * @enum {string}
+             */
+            scale: "phq9" | "gad7" | "pcl5";
+            /**
+             * Answers
+             * @description Item answers in order, each 0..top
+             */
+            answers: number[];
         };
         /** PatientBrief */
         PatientBrief: {
@@ -1081,6 +1426,19 @@ export interface components {
             /** Notes */
             notes?: string | null;
         };
+        /**
+         * PatientModeOut
+         * @description What patient mode shows: the questionnaires and nothing about the patient.
+         */
+        PatientModeOut: {
+            /** Scales */
+            scales: components["schemas"]["ScaleOut"][];
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+        };
         /** PatientOut */
         PatientOut: {
             /**
@@ -1110,6 +1468,16 @@ export interface components {
          * @description The patient's overrides, replacing any before; [] returns them to the clinic rules.
          */
         PatientRulesIn: components["schemas"]["AlertRuleIn"][];
+        /** PatientSubmission */
+        PatientSubmission: {
+            /** Responses */
+            responses: components["schemas"]["PatientAnswers"][];
+        };
+        /** PatientSubmitted */
+        PatientSubmitted: {
+            /** Received */
+            received: number;
+        };
         /** PhaseChangeOut */
         PhaseChangeOut: {
             /** From Phase */
@@ -1364,6 +1732,107 @@ export interface components {
             /** Error Reason */
             error_reason: string | null;
         };
+        /**
+         * ResponseIn
+         * @description One completed scale as a person read it off the form: answers in item order.
+         */
+        ResponseIn: {
+            /**
+             * Scale
+             * @enum {string}
+             */
+            scale: "phq9" | "gad7" | "pcl5";
+            /**
+             * Session Id
+             * Format: uuid
+             * @description The visit (session of this course) it was taken at
+             */
+            session_id: string;
+            /**
+             * Answers
+             * @description Item answers in order, each 0..top
+             */
+            answers: number[];
+            /**
+             * Taken At
+             * @description Defaults to now
+             */
+            taken_at?: string | null;
+        };
+        /** ResponseOut */
+        ResponseOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Course Id
+             * Format: uuid
+             */
+            course_id: string;
+            /**
+             * Session Id
+             * Format: uuid
+             */
+            session_id: string;
+            /**
+             * Scale
+             * @enum {string}
+             */
+            scale: "phq9" | "gad7" | "pcl5";
+            /** Answers */
+            answers: number[];
+            /** Total */
+            total: number;
+            /** Max Total */
+            max_total: number;
+            /** Band */
+            band: string;
+            /** Self Harm */
+            self_harm: boolean;
+            /** Dsm5 Rule */
+            dsm5_rule: boolean | null;
+            /**
+             * Taken At
+             * Format: date-time
+             */
+            taken_at: string;
+            /**
+             * Recorded At
+             * Format: date-time
+             */
+            recorded_at: string;
+            /**
+             * Source
+             * @enum {string}
+             */
+            source: "staff" | "patient";
+            /**
+             * Entered By
+             * Format: uuid
+             */
+            entered_by: string;
+            alert: components["schemas"]["AlertOut"] | null;
+        };
+        /** ScaleOut */
+        ScaleOut: {
+            /**
+             * Code
+             * @enum {string}
+             */
+            code: "phq9" | "gad7" | "pcl5";
+            /** Title */
+            title: string;
+            /** Stem */
+            stem: string;
+            /** Items */
+            items: components["schemas"]["ItemOut"][];
+            /** Options */
+            options: string[];
+            /** Max Total */
+            max_total: number;
+        };
         /** SessionCreate */
         SessionCreate: {
             /**
@@ -1403,6 +1872,11 @@ export interface components {
              * @description Defaults to the protocol's
              */
             drug?: string | null;
+            /**
+             * Course Id
+             * @description The patient's treatment course
+             */
+            course_id?: string | null;
         };
         /** SessionDetail */
         SessionDetail: {
@@ -2461,6 +2935,259 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProtocolOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_scales_api_scales_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScaleOut"][];
+                };
+            };
+        };
+    };
+    patient_courses_api_patients__patient_id__courses_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                patient_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CourseOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_course_api_patients__patient_id__courses_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                patient_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CourseCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CourseOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_course_api_courses__course_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                course_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CourseDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    record_response_api_courses__course_id__responses_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                course_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResponseIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResponseOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    open_link_api_courses__course_id__questionnaire_links_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                course_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LinkCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LinkOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    patient_view_api_patient_mode_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Questionnaire-Token"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PatientModeOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    patient_submit_api_patient_mode_responses_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Questionnaire-Token"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PatientSubmission"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PatientSubmitted"];
                 };
             };
             /** @description Validation Error */
