@@ -20,6 +20,7 @@ from app.courses.router import router as courses_router
 from app.db import Database, frequent_writes
 from app.errors import install_error_handlers
 from app.exports.router import router as exports_router
+from app.infusion.router import router as infusion_router
 from app.live.bus import running_bus
 from app.live.router import router as live_router
 from app.logs import configure_logging
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sessions_router,
         protocols_router,
         courses_router,
+        infusion_router,
         alerts_router,
         audit_router,
         exports_router,

@@ -9,6 +9,7 @@ import app.audit.models
 import app.auth.models
 import app.courses.models
 import app.events
+import app.infusion.models
 import app.patients.models
 import app.protocols.models
 import app.sessions.models

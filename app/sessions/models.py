@@ -46,6 +46,9 @@ class InfusionSession(Base):
     course_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("treatment_course.id"), index=True
     )
+    # The pump log folded (app.infusion's InfusionTile), kept with the session so every tile
+    # shows it without a query; the log itself is `infusion_event`.
+    infusion: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     patient: Mapped[Patient] = relationship(lazy="raise")
 

@@ -5,6 +5,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.alerts.schemas import AlertOut
+from app.infusion.schemas import InfusionTile
 from app.patients.schemas import PatientBrief
 from app.protocols.rules import DEFAULT_PROTOCOL, ProtocolRules
 from app.vitals.schemas import ReadingOut
@@ -152,6 +153,7 @@ class SessionRead(BaseModel):
     open_alerts: list[AlertOut]
     news2: News2Out | None
     next_reading_due_at: datetime | None
+    infusion: InfusionTile | None
 
 
 class SessionDetail(SessionRead):

@@ -12,6 +12,7 @@ from app.alerts.news2 import news2
 from app.alerts.schemas import AlertOut
 from app.config import Settings
 from app.db import utcnow
+from app.infusion.schemas import InfusionTile
 from app.patients.schemas import PatientBrief
 from app.protocols.rules import ProtocolRules
 from app.sessions.discharge import discharge_criteria
@@ -103,6 +104,7 @@ def session_tile(
         open_alerts=[AlertOut.model_validate(a) for a in sorted(alerts, key=lambda a: a.raised_at)],
         news2=news2_of(latest),
         next_reading_due_at=next_due(s, latest),
+        infusion=InfusionTile.model_validate(s.infusion) if s.infusion else None,
     )
 
 

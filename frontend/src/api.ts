@@ -117,6 +117,22 @@ export interface Session {
   open_alerts: Alert[];
   news2: News2 | null;
   next_reading_due_at: string | null;
+  infusion: InfusionTile | null;
+}
+
+/** The pump log folded, as the session tile carries it (app/infusion/schemas.py). */
+export interface InfusionTile {
+  status: "not_started" | "running" | "paused" | "stopped";
+  verified: boolean;
+  planned_dose_mg: number;
+  rate_mg_per_kg_h: number;
+  rate_mg_per_h: number;
+  rate_ml_per_h: number;
+  delivered_mg: number;
+  running_seconds: number;
+  started_at: string | null;
+  stopped_at: string | null;
+  as_of: string | null;
 }
 
 /** Backend shape: {from_phase, to_phase, at, by, reason, override}; `phase`/`started_at` also accepted. */

@@ -29,6 +29,7 @@ const session = (id: string, extra: Partial<Session> = {}): Session => ({
   protocol: "iv-ketamine",
   dose_mg_per_kg: 0.5,
   devices: null,
+  infusion: null,
   total_dose_mg: 35,
   planned_minutes: 40,
   phase: "infusion",

@@ -19,6 +19,7 @@ import {
 import { canEnter, useLiveData, useLiveStatus, useNow, useServices } from "../services";
 import { AlarmSound, MAX_MUTE_MS } from "../sound";
 import { currentReadings } from "../store";
+import { InfusionCell } from "./InfusionCell";
 import { AlertRow, LiveIndicator, PriorityBadge } from "../widgets";
 
 const TILE_VITALS: { key: VitalKey; label: string; unit: string }[] = [
@@ -92,6 +93,7 @@ function Tile({ s, readings, alerts, now }: { s: Session; readings: Reading[]; a
           {news2Label(s.news2)}
         </span>
       </div>
+      <InfusionCell s={s} now={now} />
       {worst ? (
         <div class={`tile-alert prio-${worst.priority}`} data-testid="tile-alert">
           <PriorityBadge a={worst} />
