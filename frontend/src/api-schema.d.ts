@@ -528,6 +528,97 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/infusion/calculator": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Calculator
+         * @description Planned dose, pump rate in mL/h and time to deliver, from the order's numbers.
+         */
+        post: operations["calculator_api_infusion_calculator_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sessions/{session_id}/infusion": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Infusion Record */
+        get: operations["infusion_record_api_sessions__session_id__infusion_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sessions/{session_id}/infusion/order": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Save Order */
+        put: operations["save_order_api_sessions__session_id__infusion_order_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sessions/{session_id}/infusion/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify Order
+         * @description The second user's check of the pump rate: someone other than the preparer.
+         */
+        post: operations["verify_order_api_sessions__session_id__infusion_verify_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sessions/{session_id}/infusion/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add Event */
+        post: operations["add_event_api_sessions__session_id__infusion_events_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/alerts": {
         parameters: {
             query?: never;
@@ -972,6 +1063,26 @@ export interface components {
              */
             client_secret?: string | null;
         };
+        /** CalculatorIn */
+        CalculatorIn: {
+            /** Weight Kg */
+            weight_kg: number;
+            /** Dose Mg Per Kg */
+            dose_mg_per_kg: number;
+            /** Rate Mg Per Kg H */
+            rate_mg_per_kg_h: number;
+            /** Concentration Mg Per Ml */
+            concentration_mg_per_ml: number;
+        };
+        /** CalculatorOut */
+        CalculatorOut: {
+            /** Planned Dose Mg */
+            planned_dose_mg: number;
+            /** Rate Ml Per H */
+            rate_ml_per_h: number;
+            /** Planned Minutes */
+            planned_minutes: number;
+        };
         /** ChainOut */
         ChainOut: {
             /** Ok */
@@ -1204,10 +1315,127 @@ export interface components {
             /** Reason */
             reason: string;
         };
+        /** EventIn */
+        EventIn: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "start" | "pause" | "resume" | "rate_change" | "bolus" | "stop";
+            /**
+             * At
+             * @description Clinical time; default now
+             */
+            at?: string | null;
+            /** Rate Mg Per Kg H */
+            rate_mg_per_kg_h?: number | null;
+            /** Bolus Mg */
+            bolus_mg?: number | null;
+            /** Note */
+            note?: string | null;
+        };
+        /** EventOut */
+        EventOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "start" | "pause" | "resume" | "rate_change" | "bolus" | "stop";
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /**
+             * Recorded At
+             * Format: date-time
+             */
+            recorded_at: string;
+            /**
+             * By
+             * Format: uuid
+             */
+            by: string;
+            /** Rate Mg Per Kg H */
+            rate_mg_per_kg_h: number | null;
+            /** Rate Ml Per H */
+            rate_ml_per_h: number | null;
+            /** Bolus Mg */
+            bolus_mg: number | null;
+            /** Note */
+            note: string | null;
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
+        };
+        /** InfusionRecord */
+        InfusionRecord: {
+            order: components["schemas"]["OrderOut"] | null;
+            /** Events */
+            events: components["schemas"]["EventOut"][];
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "not_started" | "running" | "paused" | "stopped";
+            /**
+             * Delivered Mg
+             * @description Computed from the log, as of now
+             */
+            delivered_mg: number;
+            /** Bolus Mg */
+            bolus_mg: number;
+            /** Remaining Mg */
+            remaining_mg: number;
+            /**
+             * Infusing Minutes
+             * @description Time running, pauses excluded
+             */
+            infusing_minutes: number;
+            /**
+             * Actual Minutes
+             * @description Start to stop, pauses included
+             */
+            actual_minutes: number | null;
+        };
+        /**
+         * InfusionTile
+         * @description What the dashboard tile shows. While `running`, delivered and elapsed grow from `as_of`
+         *     at `rate_mg_per_h`: the tile extrapolates instead of the server sending a tick.
+         */
+        InfusionTile: {
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "not_started" | "running" | "paused" | "stopped";
+            /** Verified */
+            verified: boolean;
+            /** Planned Dose Mg */
+            planned_dose_mg: number;
+            /** Rate Mg Per Kg H */
+            rate_mg_per_kg_h: number;
+            /** Rate Mg Per H */
+            rate_mg_per_h: number;
+            /** Rate Ml Per H */
+            rate_ml_per_h: number;
+            /** Delivered Mg */
+            delivered_mg: number;
+            /** Running Seconds */
+            running_seconds: number;
+            /** Started At */
+            started_at: string | null;
+            /** Stopped At */
+            stopped_at: string | null;
+            /** As Of */
+            as_of: string | null;
         };
         /** ItemOut */
         ItemOut: {
@@ -1314,6 +1542,63 @@ export interface components {
              * Format: uuid
              */
             by: string;
+        };
+        /** OrderIn */
+        OrderIn: {
+            /**
+             * Drug
+             * @description Defaults to the session's
+             */
+            drug?: string | null;
+            /** Concentration Mg Per Ml */
+            concentration_mg_per_ml: number;
+            /** Lot */
+            lot: string;
+            /**
+             * Expiry
+             * Format: date
+             */
+            expiry: string;
+            /** Rate Mg Per Kg H */
+            rate_mg_per_kg_h: number;
+        };
+        /** OrderOut */
+        OrderOut: {
+            /** Drug */
+            drug: string;
+            /** Concentration Mg Per Ml */
+            concentration_mg_per_ml: number;
+            /** Lot */
+            lot: string;
+            /**
+             * Expiry
+             * Format: date
+             */
+            expiry: string;
+            /** Dose Mg Per Kg */
+            dose_mg_per_kg: number;
+            /** Planned Dose Mg */
+            planned_dose_mg: number;
+            /** Rate Mg Per Kg H */
+            rate_mg_per_kg_h: number;
+            /** Rate Ml Per H */
+            rate_ml_per_h: number;
+            /** Planned Minutes */
+            planned_minutes: number;
+            /**
+             * Prepared By
+             * Format: uuid
+             */
+            prepared_by: string;
+            /**
+             * Prepared At
+             * Format: date-time
+             */
+            prepared_at: string;
+            /** Verified By */
+            verified_by: string | null;
+            /** Verified At */
+            verified_at: string | null;
         };
         /** OutcomeOut */
         OutcomeOut: {
@@ -1927,6 +2212,7 @@ export interface components {
             news2: components["schemas"]["News2Out"] | null;
             /** Next Reading Due At */
             next_reading_due_at: string | null;
+            infusion: components["schemas"]["InfusionTile"] | null;
             protocol_rules: components["schemas"]["ProtocolRules"];
             /** Phase History */
             phase_history: components["schemas"]["PhaseChangeOut"][];
@@ -1984,6 +2270,7 @@ export interface components {
             news2: components["schemas"]["News2Out"] | null;
             /** Next Reading Due At */
             next_reading_due_at: string | null;
+            infusion: components["schemas"]["InfusionTile"] | null;
         };
         /** ThresholdIO */
         ThresholdIO: {
@@ -2096,6 +2383,14 @@ export interface components {
             input?: unknown;
             /** Context */
             ctx?: Record<string, never>;
+        };
+        /**
+         * VerifyIn
+         * @description The second user's own calculation of the pump rate, checked against the order's.
+         */
+        VerifyIn: {
+            /** Rate Ml Per H */
+            rate_ml_per_h: number;
         };
     };
     responses: never;
@@ -3189,6 +3484,196 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["PatientSubmitted"];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    calculator_api_infusion_calculator_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CalculatorIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalculatorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    infusion_record_api_sessions__session_id__infusion_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InfusionRecord"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    save_order_api_sessions__session_id__infusion_order_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrderIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderOut"];
+                };
+            };
+            /** @description The log or the order forbids it; the message says why */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    verify_order_api_sessions__session_id__infusion_verify_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VerifyIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderOut"];
+                };
+            };
+            /** @description The log or the order forbids it; the message says why */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    add_event_api_sessions__session_id__infusion_events_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EventIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventOut"];
+                };
+            };
+            /** @description The log or the order forbids it; the message says why */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {

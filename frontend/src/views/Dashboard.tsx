@@ -19,8 +19,8 @@ import {
 import { canEnter, useLiveData, useLiveStatus, useNow, useServices } from "../services";
 import { AlarmSound, MAX_MUTE_MS } from "../sound";
 import { currentReadings } from "../store";
-import { InfusionCell } from "./InfusionCell";
 import { AlertRow, LiveIndicator, PriorityBadge } from "../widgets";
+import { InfusionCell } from "./InfusionCell";
 
 const TILE_VITALS: { key: VitalKey; label: string; unit: string }[] = [
   { key: "hr", label: "HR", unit: "/min" },

@@ -1,7 +1,7 @@
 """infusion record: the order with its second check, the pump log, the tile on the session
 
 Revision ID: 1b5c71b88d5f
-Revises: 9c2597a90dc1
+Revises: 0c3b6e7e1776
 Create Date: 2026-12-01 21:58:54.016841
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import app.db
 
 revision: str = "1b5c71b88d5f"
-down_revision: str | None = "9c2597a90dc1"
+down_revision: str | None = "0c3b6e7e1776"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
