@@ -15,6 +15,7 @@ from app.alerts.timers import AlertTimers
 from app.audit.router import router as audit_router
 from app.auth.logins import Logins
 from app.auth.router import router as auth_router
+from app.clinical.router import router as clinical_router
 from app.config import Settings, get_settings
 from app.courses.router import router as courses_router
 from app.db import Database, frequent_writes
@@ -109,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         protocols_router,
         courses_router,
         infusion_router,
+        clinical_router,
         alerts_router,
         audit_router,
         exports_router,

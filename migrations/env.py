@@ -7,6 +7,7 @@ from sqlalchemy.engine import Connection
 import app.alerts.models
 import app.audit.models
 import app.auth.models
+import app.clinical.models
 import app.courses.models
 import app.events
 import app.infusion.models

@@ -1,7 +1,5 @@
 """The infusion record of a session: the order, its second check, and the pump log."""
 
-from datetime import datetime, timedelta
-
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,9 +24,8 @@ from app.infusion.schemas import (
 )
 from app.sessions.models import InfusionSession
 from app.sessions.phases import ACTIVE
+from app.sessions.service import clinical_time
 from app.sessions.views import session_read
-
-CLOCK_SKEW = timedelta(minutes=2)
 
 
 def calculate(data: CalculatorIn) -> CalculatorOut:
@@ -210,16 +207,6 @@ async def verify_order(
     return out
 
 
-def _clinical_time(s: InfusionSession, at: datetime | None, now: datetime) -> datetime:
-    if at is None:
-        return now
-    if at > now + CLOCK_SKEW:
-        raise Invalid("at", "The time is in the future; check the tablet's clock.")
-    if at < s.created_at - CLOCK_SKEW:
-        raise Invalid("at", "The time is before the session began.")
-    return at
-
-
 async def add_event(
     db: AsyncSession, *, s: InfusionSession, data: EventIn, by: User, settings: Settings
 ) -> EventOut:
@@ -231,7 +218,7 @@ async def add_event(
         raise Conflict("Start the infusion phase first (the checklist and baseline gate it).")
     now = utcnow()
     entry = calc.LogEntry(
-        data.kind, _clinical_time(s, data.at, now), data.rate_mg_per_kg_h, data.bolus_mg
+        data.kind, clinical_time(s, data.at, now), data.rate_mg_per_kg_h, data.bolus_mg
     )
     log = await _log(db, s)
     state = calc.fold(_entries(log), weight_kg=s.weight_kg)

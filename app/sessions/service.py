@@ -1,6 +1,7 @@
 """Infusion sessions: create, checklist, phase transitions, notes, timeline."""
 
 import uuid
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -124,6 +125,23 @@ async def list_sessions(
         query = query.order_by(InfusionSession.created_at.desc()).limit(200)
     sessions = (await db.scalars(query)).all()
     return await session_reads(db, sessions, settings)
+
+
+# Tablet clocks drift; a time this far off is the clock's fault, further is a mistake.
+CLOCK_SKEW = timedelta(minutes=2)
+
+
+def clinical_time(
+    s: InfusionSession, at: datetime | None, now: datetime, *, field: str = "at"
+) -> datetime:
+    """When something happened at the chair (default now), checked against the session."""
+    if at is None:
+        return now
+    if at > now + CLOCK_SKEW:
+        raise Invalid(field, "The time is in the future; check the tablet's clock.")
+    if at < s.created_at - CLOCK_SKEW:
+        raise Invalid(field, "The time is before the session began.")
+    return at
 
 
 def ensure_open(s: InfusionSession) -> None:

@@ -619,6 +619,97 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/sessions/{session_id}/clinical": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Clinical Record
+         * @description Side effects with their outcomes, PRN medicines, assessments and their trends.
+         */
+        get: operations["clinical_record_api_sessions__session_id__clinical_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sessions/{session_id}/side-effects": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add Side Effect */
+        post: operations["add_side_effect_api_sessions__session_id__side_effects_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sessions/{session_id}/side-effects/{side_effect_id}/outcomes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add Outcome
+         * @description How the side effect went on: each outcome is kept, the latest is current.
+         */
+        post: operations["add_outcome_api_sessions__session_id__side_effects__side_effect_id__outcomes_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sessions/{session_id}/prn": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add Prn */
+        post: operations["add_prn_api_sessions__session_id__prn_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sessions/{session_id}/assessments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add Assessment */
+        post: operations["add_assessment_api_sessions__session_id__assessments_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/alerts": {
         parameters: {
             query?: never;
@@ -1006,6 +1097,67 @@ export interface components {
              */
             enabled: boolean;
         };
+        /** AssessmentIn */
+        AssessmentIn: {
+            /**
+             * Scale
+             * @enum {string}
+             */
+            scale: "cadss6" | "moass" | "rass";
+            /**
+             * Items
+             * @description CADSS-6: the six items, 0–4
+             */
+            items?: {
+                [key: string]: number;
+            } | null;
+            /**
+             * Score
+             * @description MOASS/RASS: the score
+             */
+            score?: number | null;
+            /**
+             * Taken At
+             * @description Clinical time; default now
+             */
+            taken_at?: string | null;
+        };
+        /** AssessmentOut */
+        AssessmentOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Session Id
+             * Format: uuid
+             */
+            session_id: string;
+            /**
+             * Scale
+             * @enum {string}
+             */
+            scale: "cadss6" | "moass" | "rass";
+            /** Score */
+            score: number;
+            /** Label */
+            label: string;
+            /** Items */
+            items: {
+                [key: string]: number;
+            } | null;
+            /**
+             * Taken At
+             * Format: date-time
+             */
+            taken_at: string;
+            /**
+             * By
+             * Format: uuid
+             */
+            by: string;
+        };
         /** AuditOut */
         AuditOut: {
             /** Id */
@@ -1148,6 +1300,22 @@ export interface components {
          * @description The whole clinic set, every rule code once: what GET returned, with the edits.
          */
         ClinicRulesIn: components["schemas"]["AlertRuleIn"][];
+        /** ClinicalRecord */
+        ClinicalRecord: {
+            /** Side Effects */
+            side_effects: components["schemas"]["SideEffectOut"][];
+            /** Prn */
+            prn: components["schemas"]["PrnOut"][];
+            /** Assessments */
+            assessments: components["schemas"]["AssessmentOut"][];
+            /**
+             * Trends
+             * @description Each scale's scores in time order
+             */
+            trends: {
+                [key: string]: components["schemas"]["TrendPoint"][];
+            };
+        };
         /** CourseCreate */
         CourseCreate: {
             /**
@@ -1217,7 +1385,7 @@ export interface components {
             /** Responses */
             responses: components["schemas"]["ResponseOut"][];
             /** Outcomes */
-            outcomes: components["schemas"]["OutcomeOut"][];
+            outcomes: components["schemas"]["app__courses__schemas__OutcomeOut"][];
         };
         /** CourseOut */
         CourseOut: {
@@ -1600,29 +1768,20 @@ export interface components {
             /** Verified At */
             verified_at: string | null;
         };
-        /** OutcomeOut */
-        OutcomeOut: {
+        /** OutcomeIn */
+        OutcomeIn: {
             /**
-             * Scale
+             * Outcome
              * @enum {string}
              */
-            scale: "phq9" | "gad7" | "pcl5";
-            /** Baseline */
-            baseline: number;
-            /** Latest */
-            latest: number;
-            /** Change */
-            change: number;
+            outcome: "ongoing" | "resolved" | "resolved_with_intervention" | "escalated";
             /**
-             * Response
-             * @description PHQ-9: total dropped by at least 50 % (else null)
+             * At
+             * @description Clinical time; default now
              */
-            response: boolean | null;
-            /**
-             * Remission
-             * @description PHQ-9: latest total below 5 (else null)
-             */
-            remission: boolean | null;
+            at?: string | null;
+            /** Note */
+            note?: string | null;
         };
         /** PastSession */
         PastSession: {
@@ -1783,6 +1942,76 @@ export interface components {
             reason: string | null;
             /** Override */
             override: boolean;
+        };
+        /** PrnIn */
+        PrnIn: {
+            /** Drug */
+            drug: string;
+            /** Dose */
+            dose: number;
+            /**
+             * Unit
+             * @enum {string}
+             */
+            unit: "mg" | "mcg" | "mL" | "units" | "L/min";
+            /**
+             * Route
+             * @enum {string}
+             */
+            route: "IV" | "IM" | "PO" | "SL" | "IN" | "SC" | "inhaled";
+            /**
+             * Given At
+             * @description Clinical time; default now
+             */
+            given_at?: string | null;
+            /** Indication */
+            indication: string;
+            /**
+             * Side Effect Id
+             * @description What it was given for
+             */
+            side_effect_id?: string | null;
+        };
+        /** PrnOut */
+        PrnOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Session Id
+             * Format: uuid
+             */
+            session_id: string;
+            /** Drug */
+            drug: string;
+            /** Dose */
+            dose: number;
+            /**
+             * Unit
+             * @enum {string}
+             */
+            unit: "mg" | "mcg" | "mL" | "units" | "L/min";
+            /**
+             * Route
+             * @enum {string}
+             */
+            route: "IV" | "IM" | "PO" | "SL" | "IN" | "SC" | "inhaled";
+            /**
+             * Given At
+             * Format: date-time
+             */
+            given_at: string;
+            /** Indication */
+            indication: string;
+            /** Side Effect Id */
+            side_effect_id: string | null;
+            /**
+             * By
+             * Format: uuid
+             */
+            by: string;
         };
         /** ProtocolIn */
         ProtocolIn: {
@@ -2272,6 +2501,79 @@ export interface components {
             next_reading_due_at: string | null;
             infusion: components["schemas"]["InfusionTile"] | null;
         };
+        /** SideEffectIn */
+        SideEffectIn: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "nausea" | "vomiting" | "dissociation" | "anxiety" | "agitation" | "emergence_reaction" | "sedation" | "hypertension" | "tachycardia" | "desaturation" | "headache" | "dizziness" | "other";
+            /**
+             * Severity
+             * @enum {string}
+             */
+            severity: "mild" | "moderate" | "severe";
+            /**
+             * Onset At
+             * @description Clinical time; default now
+             */
+            onset_at?: string | null;
+            /** Intervention */
+            intervention?: string | null;
+            /**
+             * Outcome
+             * @default ongoing
+             * @enum {string}
+             */
+            outcome: "ongoing" | "resolved" | "resolved_with_intervention" | "escalated";
+            /** Note */
+            note?: string | null;
+        };
+        /** SideEffectOut */
+        SideEffectOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Session Id
+             * Format: uuid
+             */
+            session_id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "nausea" | "vomiting" | "dissociation" | "anxiety" | "agitation" | "emergence_reaction" | "sedation" | "hypertension" | "tachycardia" | "desaturation" | "headache" | "dizziness" | "other";
+            /**
+             * Severity
+             * @enum {string}
+             */
+            severity: "mild" | "moderate" | "severe";
+            /**
+             * Onset At
+             * Format: date-time
+             */
+            onset_at: string;
+            /** Intervention */
+            intervention: string | null;
+            /** Note */
+            note: string | null;
+            /**
+             * Outcome
+             * @description The latest outcome
+             * @enum {string}
+             */
+            outcome: "ongoing" | "resolved" | "resolved_with_intervention" | "escalated";
+            /** Outcomes */
+            outcomes: components["schemas"]["app__clinical__schemas__OutcomeOut"][];
+            /**
+             * By
+             * Format: uuid
+             */
+            by: string;
+        };
         /** ThresholdIO */
         ThresholdIO: {
             /**
@@ -2326,6 +2628,16 @@ export interface components {
              */
             override: boolean;
             aldrete?: components["schemas"]["Aldrete"] | null;
+        };
+        /** TrendPoint */
+        TrendPoint: {
+            /**
+             * Taken At
+             * Format: date-time
+             */
+            taken_at: string;
+            /** Score */
+            score: number;
         };
         /** UserCreate */
         UserCreate: {
@@ -2391,6 +2703,50 @@ export interface components {
         VerifyIn: {
             /** Rate Ml Per H */
             rate_ml_per_h: number;
+        };
+        /** OutcomeOut */
+        app__clinical__schemas__OutcomeOut: {
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome: "ongoing" | "resolved" | "resolved_with_intervention" | "escalated";
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Note */
+            note: string | null;
+            /**
+             * By
+             * Format: uuid
+             */
+            by: string;
+        };
+        /** OutcomeOut */
+        app__courses__schemas__OutcomeOut: {
+            /**
+             * Scale
+             * @enum {string}
+             */
+            scale: "phq9" | "gad7" | "pcl5";
+            /** Baseline */
+            baseline: number;
+            /** Latest */
+            latest: number;
+            /** Change */
+            change: number;
+            /**
+             * Response
+             * @description PHQ-9: total dropped by at least 50 % (else null)
+             */
+            response: boolean | null;
+            /**
+             * Remission
+             * @description PHQ-9: latest total below 5 (else null)
+             */
+            remission: boolean | null;
         };
     };
     responses: never;
@@ -3674,6 +4030,178 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    clinical_record_api_sessions__session_id__clinical_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClinicalRecord"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    add_side_effect_api_sessions__session_id__side_effects_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SideEffectIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SideEffectOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    add_outcome_api_sessions__session_id__side_effects__side_effect_id__outcomes_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                side_effect_id: string;
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OutcomeIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SideEffectOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    add_prn_api_sessions__session_id__prn_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PrnIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrnOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    add_assessment_api_sessions__session_id__assessments_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssessmentIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssessmentOut"];
+                };
             };
             /** @description Validation Error */
             422: {
