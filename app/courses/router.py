@@ -2,6 +2,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header
+from fastapi.responses import Response
 
 from app.courses import patient_mode, service
 from app.courses.models import TreatmentCourse
@@ -20,7 +21,7 @@ from app.courses.schemas import (
     ScaleOut,
     scale_out,
 )
-from app.deps import AppSettings, Clinician, CurrentUser, Db
+from app.deps import AppSettings, Clinician, CurrentUser, Db, Exporter
 from app.errors import Unauthorized
 from app.patients.models import Patient
 from app.patients.service import get_patient
@@ -102,3 +103,35 @@ async def patient_submit(
     token: QuestionnaireToken, body: PatientSubmission, db: Db, settings: AppSettings
 ) -> PatientSubmitted:
     return await patient_mode.submit(db, token=token, data=body, settings=settings)
+
+
+async def _export(
+    course: TreatmentCourse, fmt: service.CourseFormat, db: Db, user: Exporter
+) -> Response:
+    file = await service.export_course(db, course=course, fmt=fmt, by=user)
+    return Response(
+        file.content,
+        media_type=file.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{file.filename}"'},
+    )
+
+
+# Exporter before the course: a role that may not export gets 403 without learning the id.
+@router.get("/exports/courses/{course_id:uuid}.csv", response_class=Response, tags=["exports"])
+async def course_csv(user: Exporter, course: ValidCourse, db: Db) -> Response:
+    """Scores of the course, one row per questionnaire response (items as columns)."""
+    return await _export(course, "csv", db, user)
+
+
+@router.get(
+    "/exports/courses/{course_id:uuid}.fhir.json", response_class=Response, tags=["exports"]
+)
+async def course_fhir(user: Exporter, course: ValidCourse, db: Db) -> Response:
+    """FHIR R4 Bundle: Patient, then a QuestionnaireResponse and its LOINC total per response."""
+    return await _export(course, "fhir", db, user)
+
+
+@router.get("/exports/courses/{course_id:uuid}.pdf", response_class=Response, tags=["exports"])
+async def course_pdf(user: Exporter, course: ValidCourse, db: Db) -> Response:
+    """The course report: outcome, trend per scale with the infusions marked, infusions, scores."""
+    return await _export(course, "pdf", db, user)

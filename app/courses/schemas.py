@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from app.alerts.schemas import AlertOut
 from app.courses.scales import SCALES, ScaleCode
+from app.patients.schemas import PatientBrief
 from app.protocols.rules import DEFAULT_PROTOCOL
 
 # Strict: `true` or "2" for an answer is a client bug, not a score.
@@ -101,8 +102,7 @@ class CourseSession(BaseModel):
 
 
 class CourseDetail(CourseOut):
-    patient_name: str
-    patient_mrn: str
+    patient: PatientBrief
     sessions: list[CourseSession]
     responses: list[ResponseOut]
     outcomes: list[OutcomeOut]

@@ -4,7 +4,9 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Literal
 
+import anyio
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,7 +15,9 @@ from app.alerts.schemas import AlertOut
 from app.alerts.service import raise_safety_alert
 from app.audit.service import record_audit
 from app.auth.models import User
+from app.courses.exports import course_bundle, course_csv
 from app.courses.models import QuestionnaireResponse, TreatmentCourse
+from app.courses.report import course_pdf
 from app.courses.scales import PHQ9, PHQ9_SELF_HARM_ITEM, SCALES, ScaleCode, outcome, score
 from app.courses.schemas import (
     BloodPressure,
@@ -27,7 +31,9 @@ from app.courses.schemas import (
 )
 from app.db import utcnow
 from app.errors import Invalid, NotFound
+from app.exports.service import MEDIA_TYPES, ExportFile, audit_export
 from app.patients.models import Patient
+from app.patients.schemas import PatientBrief
 from app.protocols.service import protocol_by_code
 from app.sessions.models import InfusionSession, Note
 from app.vitals.models import Reading
@@ -282,8 +288,7 @@ async def load_detail(db: AsyncSession, course: TreatmentCourse) -> CourseDetail
     responses = await course_responses(db, course.id)
     return CourseDetail(
         **CourseOut.model_validate(course).model_dump(),
-        patient_name=patient.full_name,
-        patient_mrn=patient.mrn,
+        patient=PatientBrief.model_validate(patient),
         sessions=await course_sessions(db, course.id),
         responses=responses,
         outcomes=outcomes_of(responses),
@@ -295,3 +300,32 @@ async def course_detail(db: AsyncSession, *, course: TreatmentCourse, by: User) 
     await record_audit(db, action="course.read", user=by, target_type="course", target_id=course.id)
     await db.commit()
     return detail
+
+
+CourseFormat = Literal["csv", "fhir", "pdf"]
+
+
+def render(detail: CourseDetail, fmt: CourseFormat, exported_at: datetime) -> bytes:
+    if fmt == "csv":
+        return course_csv(detail)
+    if fmt == "fhir":
+        return course_bundle(detail, exported_at)
+    return course_pdf(detail, exported_at)
+
+
+async def export_course(
+    db: AsyncSession, *, course: TreatmentCourse, fmt: CourseFormat, by: User
+) -> ExportFile:
+    detail = await load_detail(db, course)
+    await audit_export(
+        db,
+        by=by,
+        target_type="course",
+        target_id=course.id,
+        details={"format": fmt, "course_id": str(course.id), "rows": len(detail.responses)},
+    )
+    # Audited and committed before rendering, as session exports are.
+    await db.commit()
+    content = await anyio.to_thread.run_sync(render, detail, fmt, utcnow())
+    media_type, ext = MEDIA_TYPES[fmt]
+    return ExportFile(content, media_type, f"course-{course.id}.{ext}")
