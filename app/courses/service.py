@@ -15,6 +15,7 @@ from app.alerts.schemas import AlertOut
 from app.alerts.service import raise_safety_alert
 from app.audit.service import record_audit
 from app.auth.models import User
+from app.clinical.models import SideEffect
 from app.courses.exports import course_bundle, course_csv
 from app.courses.models import QuestionnaireResponse, TreatmentCourse
 from app.courses.report import course_pdf
@@ -35,7 +36,7 @@ from app.exports.service import MEDIA_TYPES, ExportFile, audit_export
 from app.patients.models import Patient
 from app.patients.schemas import PatientBrief
 from app.protocols.service import protocol_by_code
-from app.sessions.models import InfusionSession, Note
+from app.sessions.models import InfusionSession
 from app.vitals.models import Reading
 from app.vitals.read import is_current
 
@@ -255,12 +256,12 @@ async def course_sessions(db: AsyncSession, course_id: uuid.UUID) -> list[Course
         ).all()
     )
     effects: dict[uuid.UUID, list[str]] = defaultdict(list)
-    for sid, text in await db.execute(
-        select(Note.session_id, Note.text)
-        .where(Note.session_id.in_(ids), Note.kind == "side_effect")
-        .order_by(Note.at)
+    for sid, kind, severity in await db.execute(
+        select(SideEffect.session_id, SideEffect.kind, SideEffect.severity)
+        .where(SideEffect.session_id.in_(ids))
+        .order_by(SideEffect.onset_at)
     ):
-        effects[sid].append(text)
+        effects[sid].append(f"{kind.replace('_', ' ')} ({severity})")
     return [
         CourseSession(
             id=s.id,

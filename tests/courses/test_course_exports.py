@@ -27,9 +27,10 @@ async def finished_course(staff):  # type: ignore[no-untyped-def]
             await staff.physician.post(
                 f"/api/alerts/{alert['id']}/acknowledge", json={"note": "Seen; safety plan made."}
             )
-        await staff.nurse.post(
-            f"/api/sessions/{sid}/notes", json={"kind": "side_effect", "text": "Nausea, settled"}
+        effect = await staff.nurse.post(
+            f"/api/sessions/{sid}/side-effects", json={"kind": "nausea", "severity": "mild"}
         )
+        assert effect.status_code == 201, effect.text
         await infuse_and_discharge(staff.nurse, sid, systolic=150 + n, diastolic=90)
     return c
 
@@ -89,5 +90,5 @@ async def test_pdf_report_renders(staff, finished_course):
     assert "Treatment course report" in text
     assert "21 to 8 (change -13); response yes, remission no" in text
     assert "Seen; safety plan made." in text
-    assert "Nausea, settled" in text
+    assert "nausea (mild)" in text
     assert "#1" in text and "#3" in text  # the infusions marked on the trend
