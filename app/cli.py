@@ -37,7 +37,9 @@ def serve(
         workers=workers,
         log_level=settings.log_level.lower(),
         log_config=None,
-        proxy_headers=True,
+        # X-Forwarded-For/-Proto only from the configured reverse proxies (Caddy, say).
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=",".join(settings.trusted_proxies) or None,
         access_log=False,
         # Compression costs CPU and ~50 KiB per socket for each client; events are small.
         ws_per_message_deflate=False,
@@ -226,6 +228,43 @@ def demo(
             sim.cancel()
 
     asyncio.run(run())
+
+
+audit = typer.Typer(help="The audit log: verify it, rotate its signing key.")
+cli.add_typer(audit, name="audit")
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Check the audit chain's signatures and that it still holds every anchored head."""
+    from app.audit.service import verify_log
+    from app.db import Database
+
+    settings = get_settings()
+
+    async def run() -> bool:
+        database = Database(settings.database_url)
+        try:
+            async with database.read_session() as db:
+                check = await verify_log(db, settings)
+        finally:
+            await database.dispose()
+        typer.echo(check.message)
+        return check.ok
+
+    if not asyncio.run(run()):
+        raise typer.Exit(1)
+
+
+@audit.command("rotate-key")
+def audit_rotate_key() -> None:
+    """Add a new signing key and make it current (restart the app to sign with it)."""
+    from app.audit.keys import rotate_keys
+
+    settings = get_settings()
+    typer.echo(
+        f"New audit key '{rotate_keys(settings.audit_key_file)}' in {settings.audit_key_file}."
+    )
 
 
 def main() -> None:

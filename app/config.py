@@ -27,11 +27,32 @@ class Settings(BaseSettings):
     # how late the other workers see a logout or a deactivation; the worker that made the
     # change forgets the login at once.
     login_cache_seconds: float = 2
+    # Off only for plain-HTTP development: in production a cookie never travels unencrypted.
     cookie_secure: bool = False
+    # /docs, /redoc and /openapi.json; off by default in production (a map for an attacker).
+    api_docs: bool = True
+    # Addresses (or CIDR ranges) of the reverse proxies whose X-Forwarded-For/-Proto are
+    # believed; none = the peer's own address is the client's.
+    trusted_proxies: list[str] = []
+    max_body_bytes: int = 1 << 20
     # Origins allowed to use the cookie (CSRF and websocket checks); empty = same host only.
     allowed_origins: list[str] = []
     login_max_failures: int = 5
     login_window_minutes: float = 15
+    # Failed sign-ins from one client address in the window, whatever the usernames.
+    login_max_failures_per_address: int = 30
+    # Admins must sign in with a one-time code (TOTP) once they have enrolled; with this on,
+    # an admin without one is told to enrol and may do nothing else.
+    mfa_required_for_admins: bool = False
+
+    # The audit chain's HMAC keys, outside the database (created on first use, mode 0600),
+    # and the append-only file its head is anchored in (keep both off the database's disk).
+    audit_key_file: Path = ROOT / "var" / "audit-keys.json"
+    # Unset: next to a SQLite database file, else var/audit-anchors.jsonl.
+    audit_anchor_file: Path | None = None
+    audit_anchor_seconds: float = 60
+    # Reads of a patient's record are audited once per user, session and this many minutes.
+    access_audit_minutes: float = 15
 
     # Alert timers (DESIGN §3).
     escalation_seconds: float = 60
@@ -48,7 +69,21 @@ class Settings(BaseSettings):
             raise ValueError("VIGIL_SECRET_KEY must be set to a private value in production")
         if self.env == "production" and len(self.secret_key.get_secret_value()) < 32:
             raise ValueError("VIGIL_SECRET_KEY must be at least 32 characters in production")
+        if self.env == "production":
+            # Production defaults that an explicit setting may still change.
+            if "cookie_secure" not in self.model_fields_set:
+                self.cookie_secure = True
+            if "api_docs" not in self.model_fields_set:
+                self.api_docs = False
         return self
+
+    @property
+    def anchor_path(self) -> Path:
+        if self.audit_anchor_file is not None:
+            return self.audit_anchor_file
+        if not self.is_postgres and "///" in self.database_url:
+            return Path(self.database_url.split("///", 1)[1] + ".audit-anchors.jsonl")
+        return ROOT / "var" / "audit-anchors.jsonl"
 
     @property
     def is_postgres(self) -> bool:

@@ -56,7 +56,11 @@ def origin_allowed(conn: HTTPConnection, settings: Settings) -> bool:
         return False
     if origin in settings.allowed_origins:
         return True
-    return urlsplit(origin).netloc == conn.headers.get("host")
+    parts = urlsplit(origin)
+    # Same scheme as this request (behind a trusted proxy, the one the browser used), so
+    # `ftp://host` or an `http://` page posting to the HTTPS app is refused.
+    own_scheme = {"ws": "http", "wss": "https"}.get(conn.url.scheme, conn.url.scheme)
+    return parts.scheme == own_scheme and parts.netloc == conn.headers.get("host")
 
 
 def credentials(conn: HTTPConnection, bearer: str | None) -> tuple[str | None, bool]:

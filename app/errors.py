@@ -3,8 +3,11 @@
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
+
+from app.validation import plain_errors
 
 
 class VigilError(Exception):
@@ -52,6 +55,11 @@ def install_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, VigilError)
         return JSONResponse({"detail": exc.detail}, exc.status_code, headers=exc.headers)
 
+    async def refused_values(_request: Request, exc: Exception) -> JSONResponse:
+        # FastAPI's own handler repeats the input (a password, or a NaN JSON cannot write).
+        assert isinstance(exc, RequestValidationError)
+        return JSONResponse({"detail": plain_errors(exc.errors())}, 422)
+
     async def database_down(_request: Request, exc: Exception) -> JSONResponse:
         sqlstate = str(getattr(getattr(exc, "orig", None), "sqlstate", None) or "")
         connection_lost = (
@@ -79,5 +87,6 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     app.add_exception_handler(VigilError, vigil_error)
+    app.add_exception_handler(RequestValidationError, refused_values)
     app.add_exception_handler(DBAPIError, database_down)
     app.add_exception_handler(OSError, database_down)

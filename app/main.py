@@ -12,7 +12,10 @@ from fastapi.staticfiles import StaticFiles
 from app import health, metrics
 from app.alerts.router import router as alerts_router
 from app.alerts.timers import AlertTimers
+from app.audit.anchor import Anchorer
+from app.audit.keys import load_keys
 from app.audit.router import router as audit_router
+from app.audit.service import use_keys
 from app.auth.logins import Logins
 from app.auth.router import router as auth_router
 from app.clinical.router import router as clinical_router
@@ -62,6 +65,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         database = Database(settings.database_url)
         app.state.database = database
         app.state.logins = Logins(database, settings)
+        use_keys(load_keys(settings.audit_key_file))
+        anchorer = Anchorer(database, settings.anchor_path, settings.audit_anchor_seconds)
+        app.state.anchorer = anchorer
         try:
             async with (
                 running_bus(
@@ -77,11 +83,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 writer = ReadingWriter(writes, settings)
                 app.state.readings = writer
                 tasks.start_soon(writer.run)
+                tasks.start_soon(anchorer.run)
                 try:
                     yield
                 finally:
                     tasks.cancel_scope.cancel()
                     await timers.stop()
+                    with anyio.CancelScope(shield=True):
+                        await anchorer.anchor_quietly()
         finally:
             await database.dispose()
 
@@ -93,12 +102,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Vigil exports Prometheus metrics and JSON logs of its own; FastAPI's OpenTelemetry
         # hooks would only look for providers that are not there, on every request.
         telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
+        # `app.openapi()` still builds the schema in-process (the frontend's generated types).
+        docs_url="/docs" if settings.api_docs else None,
+        redoc_url="/redoc" if settings.api_docs else None,
+        openapi_url="/openapi.json" if settings.api_docs else None,
     )
     # The app's own settings, read per request from state: a dependency override would make
     # FastAPI rebuild every dependency graph on every request (measured: ~4 ms a request).
     app.state.settings = settings
     install_error_handlers(app)
-    app.add_middleware(RequestContext)
+    app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)
     # Routes are matched in order: the readings' first, as they take most of the requests.
     for router in (
         vitals_router,

@@ -109,6 +109,8 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         database_url=database_url,
         frontend_dist=tmp_path / "no-frontend",
         timer_interval_seconds=0.2,
+        audit_key_file=tmp_path / "audit-keys.json",
+        audit_anchor_file=tmp_path / "audit-anchors.jsonl",
     )
 
 

@@ -103,7 +103,11 @@ def _unique(rules: list[AlertRuleIn]) -> list[AlertRuleIn]:
     return rules
 
 
-class ClinicRulesIn(RootModel[list[AlertRuleIn]]):
+# More than any rule set holds (one per rule code); a bound, so a body cannot be a million.
+RuleList = Annotated[list[AlertRuleIn], Field(max_length=200)]
+
+
+class ClinicRulesIn(RootModel[RuleList]):
     """The whole clinic set, every rule code once: what GET returned, with the edits."""
 
     @model_validator(mode="after")
@@ -120,7 +124,7 @@ class ClinicRulesIn(RootModel[list[AlertRuleIn]]):
         return self
 
 
-class PatientRulesIn(RootModel[list[AlertRuleIn]]):
+class PatientRulesIn(RootModel[RuleList]):
     """The patient's overrides, replacing any before; [] returns them to the clinic rules."""
 
     @model_validator(mode="after")

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from app.audit import service
-from app.deps import Admin, Db
+from app.deps import Admin, AppSettings, Db
 
 router = APIRouter(prefix="/api/audit", tags=["audit"])
 
@@ -29,6 +29,8 @@ class ChainOut(BaseModel):
     checked: int
     first_bad_id: int | None
     message: str
+    anchored_id: int | None
+    anchored_at: datetime | None
 
 
 @router.get("")
@@ -48,8 +50,6 @@ async def list_audit(
 
 
 @router.get("/verify")
-async def verify(db: Db, _admin: Admin) -> ChainOut:
-    check = await service.verify_chain(db)
-    return ChainOut(
-        ok=check.ok, checked=check.checked, first_bad_id=check.first_bad_id, message=check.message
-    )
+async def verify(db: Db, _admin: Admin, settings: AppSettings) -> ChainOut:
+    check = await service.verify_log(db, settings)
+    return ChainOut(**vars(check))

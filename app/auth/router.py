@@ -1,11 +1,19 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import APIRouter, Form, Request, Response
 
 from app.auth import service
-from app.auth.schemas import LoginIn, LoginOut, TokenOut, UserCreate, UserOut, UserUpdate
+from app.auth.schemas import (
+    LoginIn,
+    LoginOut,
+    TokenForm,
+    TokenOut,
+    UserCreate,
+    UserOut,
+    UserUpdate,
+)
+from app.context import client_addr_var
 from app.deps import COOKIE_NAME, Admin, AppSettings, CurrentUser, Db, Token, get_logins
 
 router = APIRouter(prefix="/api", tags=["auth"])
@@ -13,10 +21,9 @@ router = APIRouter(prefix="/api", tags=["auth"])
 
 @router.post("/auth/token")
 async def token(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    form: Annotated[TokenForm, Form()],
     db: Db,
     settings: AppSettings,
-    request: Request,
 ) -> TokenOut:
     user = await service.authenticate(
         db, username=form.username, password=form.password, settings=settings
@@ -26,7 +33,7 @@ async def token(
         user=user,
         kind="bearer",
         settings=settings,
-        client_addr=request.client.host if request.client else None,
+        client_addr=client_addr_var.get(),
     )
     return TokenOut(access_token=access, expires_in=int(settings.session_max_hours * 3600))
 
@@ -44,7 +51,7 @@ async def login(
         user=user,
         kind="cookie",
         settings=settings,
-        client_addr=request.client.host if request.client else None,
+        client_addr=client_addr_var.get(),
     )
     response.set_cookie(
         COOKIE_NAME,

@@ -16,9 +16,10 @@ from app.audit.service import record_audit
 from app.auth.models import LoginSession, User
 from app.auth.schemas import UserCreate, UserUpdate
 from app.config import Settings
+from app.context import client_addr_var
 from app.db import utcnow
 from app.errors import Conflict, NotFound, TooManyRequests, Unauthorized
-from app.events import record_event
+from app.events import record_event, take_journal_lock
 
 _hasher = PasswordHash.recommended()
 # Verified when the username is unknown, so a miss costs the same time as a wrong password.
@@ -63,6 +64,12 @@ async def update_user(db: AsyncSession, *, user_id: uuid.UUID, data: UserUpdate,
     if user is None:
         raise NotFound("No user with that id.")
     changed = data.model_dump(exclude_none=True)
+    if (
+        user.role == "admin"
+        and user.active
+        and (data.active is False or data.role not in (None, "admin"))
+    ):
+        await _keep_an_admin(db, user)
     if "password" in changed:
         user.password_hash = hash_password(changed["password"])
         changed["password"] = "(changed)"  # noqa: S105
@@ -77,6 +84,19 @@ async def update_user(db: AsyncSession, *, user_id: uuid.UUID, data: UserUpdate,
     )
     await db.commit()
     return user
+
+
+async def _keep_an_admin(db: AsyncSession, leaving: User) -> None:
+    """Nobody could manage users again (or sign in as admin to fix it) without one."""
+    # Two admins demoting each other at once must not both pass the count.
+    await take_journal_lock(db)
+    others = await db.scalar(
+        select(func.count())
+        .select_from(User)
+        .where(User.role == "admin", User.active.is_(True), User.id != leaving.id)
+    )
+    if not others:
+        raise Conflict("This is the last active admin. Make another user an admin first.")
 
 
 async def list_users(db: AsyncSession) -> list[User]:
@@ -107,22 +127,74 @@ async def _recent_failures(db: AsyncSession, username: str, settings: Settings) 
     return list(rows.all())
 
 
+async def _address_failures(
+    db: AsyncSession, client_addr: str | None, settings: Settings
+) -> list[datetime]:
+    """Failed sign-ins from one address in the window, whichever usernames they tried: one
+    guess per username slips under the per-username limit. A success does not reset it."""
+    if client_addr is None:
+        return []
+    since = utcnow() - timedelta(minutes=settings.login_window_minutes)
+    rows = await db.scalars(
+        select(AuditEvent.at)
+        .where(
+            AuditEvent.client_addr == client_addr,
+            AuditEvent.action == "auth.login",
+            AuditEvent.outcome == "failure",
+            AuditEvent.at > since,
+        )
+        .order_by(AuditEvent.at.desc())
+        .limit(settings.login_max_failures_per_address)
+    )
+    return sorted(rows.all())
+
+
+async def _throttle(
+    db: AsyncSession,
+    username: str,
+    settings: Settings,
+    failures: list[datetime],
+    limit: int,
+    who: str,
+) -> None:
+    if len(failures) < limit:
+        return
+    window = timedelta(minutes=settings.login_window_minutes)
+    retry = max(1, math.ceil((failures[0] + window - utcnow()).total_seconds()))
+    await record_audit(
+        db,
+        action="auth.login",
+        user=None,
+        username=username,
+        outcome="throttled",
+        details={"by": who},
+    )
+    await db.commit()
+    raise TooManyRequests(
+        f"Too many failed sign-ins {who}. Try again in {math.ceil(retry / 60)} min.",
+        headers={"Retry-After": str(retry)},
+    )
+
+
 async def authenticate(
     db: AsyncSession, *, username: str, password: str, settings: Settings
 ) -> User:
-    failures = await _recent_failures(db, username, settings)
-    if len(failures) >= settings.login_max_failures:
-        window = timedelta(minutes=settings.login_window_minutes)
-        retry = max(1, math.ceil((failures[0] + window - utcnow()).total_seconds()))
-        await record_audit(
-            db, action="auth.login", user=None, username=username, outcome="throttled"
-        )
-        await db.commit()
-        raise TooManyRequests(
-            "Too many failed sign-ins for this username. "
-            f"Try again in {math.ceil(retry / 60)} min.",
-            headers={"Retry-After": str(retry)},
-        )
+    await _throttle(
+        db,
+        username,
+        settings,
+        await _recent_failures(db, username, settings),
+        settings.login_max_failures,
+        "for this username",
+    )
+    await _throttle(
+        db,
+        username,
+        settings,
+        await _address_failures(db, client_addr_var.get(), settings),
+        settings.login_max_failures_per_address,
+        "from this address",
+    )
     user = await db.scalar(select(User).where(User.username == username))
     valid, new_hash = _hasher.verify_and_update(
         password, user.password_hash if user else _DUMMY_HASH

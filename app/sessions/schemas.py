@@ -1,6 +1,6 @@
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -88,7 +88,14 @@ class NoteIn(BaseModel):
 
     kind: Literal["note", "side_effect", "medication", "dose_change"]
     text: str = Field(min_length=1, max_length=4000)
-    details: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
+    details: dict[
+        Annotated[str, Field(max_length=64)],
+        Annotated[str, Field(max_length=500)]
+        | int
+        | Annotated[float, Field(allow_inf_nan=False)]
+        | bool
+        | None,
+    ] = Field(default_factory=dict, max_length=30)
 
 
 class NoteOut(BaseModel):

@@ -92,7 +92,7 @@ async def test_user_management(staff):
             "username": "dr.who",
             "display_name": "Dr Who",
             "role": "physician",
-            "password": "x" * 12,
+            "password": "a-long-unusual-passphrase",
         },
     )
     assert created.status_code == 201
@@ -103,7 +103,7 @@ async def test_user_management(staff):
             "username": "dr.who",
             "display_name": "Dr Who",
             "role": "physician",
-            "password": "x" * 12,
+            "password": "a-long-unusual-passphrase",
         },
     )
     assert dup.status_code == 409

@@ -54,16 +54,17 @@ async def test_fifty_concurrent_retries_store_one_reading_and_one_event(staff, a
 @pytest.mark.parametrize(
     ("field", "value", "words"),
     [
-        ("heart_rate", 301, "Heart rate must be between 0 and 300 /min"),
+        ("heart_rate", 301, "enter a whole number between 0 and 300 /min"),
         ("heart_rate", -1, "between 0 and 300"),
-        ("systolic", 301, "Systolic blood pressure must be between 0 and 300 mmHg"),
+        ("systolic", 301, "enter a whole number between 0 and 300 mmHg"),
         ("spo2", 101, "between 0 and 100 %"),
         ("respiratory_rate", 81, "between 0 and 80 /min"),
-        ("temperature_c", 50, "between 25 and 45 °C"),
+        ("temperature_c", 50, "enter a number between 25 and 45 °C"),
         ("sedation_rass", 5, "between -5 and 4"),
         ("dissociation_cadss6", 25, "between 0 and 24"),
         ("consciousness", "X", "'A', 'C', 'V', 'P' or 'U'"),
-        ("heart_rate", "fast", "valid integer"),
+        ("heart_rate", "fast", "enter a whole number between 0 and 300 /min"),
+        ("heart_rate", 72.5, "enter a whole number between 0 and 300 /min"),
     ],
 )
 async def test_impossible_values_are_refused_with_the_range(staff, field, value, words):
