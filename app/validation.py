@@ -8,7 +8,9 @@ type and the schema's own limits, never from the input, so it cannot fail to ren
 import json
 import math
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, get_args
+
+from pydantic_core.core_schema import ErrorType
 
 from app.vitals.codes import UNIT_TEXT, VITALS, range_message
 
@@ -16,6 +18,10 @@ from app.vitals.codes import UNIT_TEXT, VITALS, range_message
 _LOC_PART_MAX = 40
 _MAX_ERRORS = 20
 FALLBACK = "this value is not accepted"
+
+# Pydantic's own error types; any other type is a PydanticCustomError the app raised, whose
+# message was written for people.
+_BUILT_IN = frozenset(get_args(ErrorType))
 
 NOT_FINITE = "enter a finite number (NaN and Infinity are not numbers)"
 TOO_BIG = "a number in this request is too large"
@@ -49,7 +55,7 @@ def _own_message(ctx: Mapping[str, Any]) -> str:
     return text[:300] or FALLBACK
 
 
-def _words(kind: str, ctx: Mapping[str, Any], field: str | None) -> str:
+def _words(kind: str, ctx: Mapping[str, Any], field: str | None, msg: object) -> str:
     numeric = kind.startswith(("int_", "float_", "finite_", "greater_", "less_", "multiple_of"))
     if field in VITALS and (numeric or kind == "value_error"):
         own = _own_message(ctx) if kind == "value_error" else ""
@@ -103,6 +109,8 @@ def _words(kind: str, ctx: Mapping[str, Any], field: str | None) -> str:
         return "the request body is not valid JSON"
     if kind in ("value_error", "assertion_error"):
         return _own_message(ctx)
+    if kind not in _BUILT_IN and isinstance(msg, str) and msg:
+        return msg[:300]
     return FALLBACK
 
 
@@ -129,7 +137,7 @@ def plain_errors(errors: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
         try:
             loc = _loc(error.get("loc") or ())
             kind = str(error.get("type") or "value_error")
-            msg = _words(kind, error.get("ctx") or {}, _field(loc))
+            msg = _words(kind, error.get("ctx") or {}, _field(loc), error.get("msg"))
         except Exception:
             loc, kind, msg = ["request"], "value_error", FALLBACK
         out.append({"loc": loc, "msg": msg, "type": kind})

@@ -83,6 +83,9 @@ class VigilServer:
             "VIGIL_DATABASE_URL": database_url,
             "VIGIL_FRONTEND_DIST": str(workdir / "no-frontend"),
             "VIGIL_LOG_LEVEL": "WARNING",
+            # Every client here is 127.0.0.1, and the fuzzer fails sign-ins on purpose.
+            "VIGIL_LOGIN_MAX_FAILURES_PER_ADDRESS": "100000",
+            "VIGIL_AUDIT_ANCHOR_FILE": str(workdir / "audit-anchors.jsonl"),
             **env,
         }
         self.proc: subprocess.Popen[bytes] | None = None
