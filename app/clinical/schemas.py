@@ -1,5 +1,6 @@
 import uuid
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -80,7 +81,9 @@ class AssessmentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     scale: Scale
-    items: dict[str, int] | None = Field(default=None, description="CADSS-6: the six items, 0–4")
+    items: dict[Annotated[str, Field(max_length=32)], int] | None = Field(
+        default=None, max_length=12, description="CADSS-6: the six items, 0–4"
+    )
     score: int | None = Field(default=None, ge=-5, le=24, description="MOASS/RASS: the score")
     taken_at: AwareDatetime | None = ClinicalTime
 

@@ -9,7 +9,7 @@ about 40 minutes after and before the patient leaves, at least 2 hours' observat
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -42,7 +42,9 @@ class ProtocolRules(BaseModel):
     fixed_doses_mg: list[float] = Field(default_factory=list, max_length=8)
     mg_per_device: float | None = Field(default=None, gt=0, le=1000)
     planned_minutes: int = Field(ge=1, le=240, description="dosing or infusion time, planned")
-    phase_labels: dict[PhaseName, str] = Field(default_factory=dict)
+    phase_labels: dict[PhaseName, Annotated[str, Field(max_length=64)]] = Field(
+        default_factory=dict, max_length=16
+    )
     infusion_check_seconds: float = Field(ge=1, le=7200)
     recovery_check_seconds: float = Field(ge=1, le=7200)
     min_recovery_minutes: float = Field(ge=0, le=1440)

@@ -1251,30 +1251,6 @@ export interface components {
             /** Diastolic */
             diastolic: number;
         };
-        /** Body_token_api_auth_token_post */
-        Body_token_api_auth_token_post: {
-            /** Grant Type */
-            grant_type?: string | null;
-            /** Username */
-            username: string;
-            /**
-             * Password
-             * Format: password
-             */
-            password: string;
-            /**
-             * Scope
-             * @default
-             */
-            scope: string;
-            /** Client Id */
-            client_id?: string | null;
-            /**
-             * Client Secret
-             * Format: password
-             */
-            client_secret?: string | null;
-        };
         /** CalculatorIn */
         CalculatorIn: {
             /** Weight Kg */
@@ -1305,6 +1281,10 @@ export interface components {
             first_bad_id: number | null;
             /** Message */
             message: string;
+            /** Anchored Id */
+            anchored_id: number | null;
+            /** Anchored At */
+            anchored_at: string | null;
         };
         /** Checklist */
         Checklist: {
@@ -1700,6 +1680,11 @@ export interface components {
             username: string;
             /** Password */
             password: string;
+            /**
+             * Otp
+             * @description TOTP or recovery code
+             */
+            otp?: string | null;
         };
         /** LoginOut */
         LoginOut: {
@@ -2657,6 +2642,23 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /**
+         * TokenForm
+         * @description OAuth2's password grant, form-encoded, with the same limits as the JSON sign-in.
+         */
+        TokenForm: {
+            /** Grant Type */
+            grant_type?: "password" | null;
+            /** Username */
+            username: string;
+            /** Password */
+            password: string;
+            /**
+             * Otp
+             * @description TOTP or recovery code
+             */
+            otp?: string | null;
+        };
         /** TokenOut */
         TokenOut: {
             /** Access Token */
@@ -2735,10 +2737,10 @@ export interface components {
             role?: ("nurse" | "physician" | "admin") | null;
             /** Active */
             active?: boolean | null;
-            /** Password */
-            password?: string | null;
             /** Display Name */
             display_name?: string | null;
+            /** Password */
+            password?: string | null;
         };
         /** ValidationError */
         ValidationError: {
@@ -3054,7 +3056,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/x-www-form-urlencoded": components["schemas"]["Body_token_api_auth_token_post"];
+                "application/x-www-form-urlencoded": components["schemas"]["TokenForm"];
             };
         };
         responses: {

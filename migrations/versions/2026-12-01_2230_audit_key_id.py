@@ -1,7 +1,7 @@
 """audit key id and client address index
 
 Revision ID: 3b7e9a1c5d20
-Revises: 8f1d2c4b6a93
+Revises: 16670b2afe7e
 Create Date: 2026-12-01 22:30:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "3b7e9a1c5d20"
-down_revision: str | None = "8f1d2c4b6a93"
+down_revision: str | None = "16670b2afe7e"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
