@@ -18,6 +18,7 @@ from app.audit.router import router as audit_router
 from app.audit.service import use_keys
 from app.auth.logins import Logins
 from app.auth.router import router as auth_router
+from app.client_config import router as client_config_router
 from app.clinical.router import router as clinical_router
 from app.config import Settings, get_settings
 from app.courses.router import router as courses_router
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         health.router,
         metrics.router,
         auth_router,
+        client_config_router,
         patients_router,
         sessions_router,
         protocols_router,

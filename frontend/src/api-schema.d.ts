@@ -226,6 +226,23 @@ export interface paths {
         patch: operations["update_user_api_users__user_id__patch"];
         trace?: never;
     };
+    "/api/client-config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Client Config */
+        get: operations["client_config_api_client_config_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/patients": {
         parameters: {
             query?: never;
@@ -1127,7 +1144,7 @@ export interface components {
              * Enabled
              * @default true
              */
-            enabled: boolean;
+            enabled?: boolean;
         };
         /**
          * AlertRuleOut
@@ -1155,7 +1172,7 @@ export interface components {
              * Enabled
              * @default true
              */
-            enabled: boolean;
+            enabled?: boolean;
         };
         /** AssessmentIn */
         AssessmentIn: {
@@ -1327,13 +1344,26 @@ export interface components {
              * @description after_dose: minutes after dosing
              * @default 0
              */
-            minutes: number;
+            minutes?: number;
             /**
              * Window Minutes
              * @description how far from the point a reading still counts
              * @default 10
              */
-            window_minutes: number;
+            window_minutes?: number;
+        };
+        /** ClientConfig */
+        ClientConfig: {
+            /**
+             * Idle Timeout Seconds
+             * @description Automatic logoff after this long without a request (sliding); the dashboard warns a minute before
+             */
+            idle_timeout_seconds: number;
+            /**
+             * Heartbeat Seconds
+             * @description The live stream pings at least this often; longer silence means a stale link
+             */
+            heartbeat_seconds: number;
         };
         /**
          * ClinicRulesIn
@@ -1368,7 +1398,7 @@ export interface components {
              * @description A protocol's code
              * @default iv-ketamine
              */
-            protocol: string;
+            protocol?: string;
             /**
              * Planned Sessions
              * @description Infusions planned, boosters apart
@@ -2064,7 +2094,7 @@ export interface components {
              * Active
              * @default true
              */
-            active: boolean;
+            active?: boolean;
             /**
              * Reason
              * @description Why the protocol changes
@@ -2402,7 +2432,7 @@ export interface components {
              * Protocol
              * @default iv-ketamine
              */
-            protocol: string;
+            protocol?: string;
             /**
              * Weight Kg
              * @description Measured today, in kg
@@ -2567,7 +2597,7 @@ export interface components {
              * @default ongoing
              * @enum {string}
              */
-            outcome: "ongoing" | "resolved" | "resolved_with_intervention" | "escalated";
+            outcome?: "ongoing" | "resolved" | "resolved_with_intervention" | "escalated";
             /** Note */
             note?: string | null;
         };
@@ -2668,7 +2698,7 @@ export interface components {
              * @default bearer
              * @constant
              */
-            token_type: "bearer";
+            token_type?: "bearer";
             /** Expires In */
             expires_in: number;
         };
@@ -2685,7 +2715,7 @@ export interface components {
              * Override
              * @default false
              */
-            override: boolean;
+            override?: boolean;
             aldrete?: components["schemas"]["Aldrete"] | null;
         };
         /** TrendPoint */
@@ -3235,6 +3265,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    client_config_api_client_config_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClientConfig"];
                 };
             };
         };

@@ -1,234 +1,60 @@
-// Typed fetch wrapper for the Vigil HTTP API (shared/design/API.md, docs/architecture.md "Wire shapes").
-// Every call is same-origin with the session cookie; a 401 anywhere means "logged out".
+// The Vigil HTTP API, typed from the contract: every shape below is generated from
+// frontend/openapi.json (`make api`), so a backend change that the dashboard does not follow
+// fails `npm run build`. Every call is same-origin with the session cookie; a 401 anywhere
+// means "logged out".
 
-export type Role = "nurse" | "physician" | "admin";
+import createClient from "openapi-fetch";
+import type { components, paths } from "./api-schema";
+
+type Schemas = components["schemas"];
+
 export type Id = string;
-
-export interface User {
-  id: Id | number;
-  username: string;
-  display_name: string;
-  role: Role;
-  active: boolean;
-}
-
-export interface Patient {
-  id: Id;
-  mrn: string;
-  full_name: string;
-  date_of_birth: string;
-  notes?: string | null;
-}
-
-export type Phase = "scheduled" | "pre_infusion" | "infusion" | "paused" | "recovery" | "discharged" | "aborted";
-
-export type Consciousness = "A" | "C" | "V" | "P" | "U";
-
-/** Body of PUT /api/sessions/{sid}/readings/{reading_id}. */
-export interface ReadingIn {
-  taken_at: string;
-  heart_rate: number;
-  systolic: number;
-  diastolic: number;
-  spo2: number;
-  respiratory_rate?: number | null;
-  temperature_c?: number | null;
-  on_oxygen?: boolean | null;
-  consciousness?: Consciousness | null;
-  sedation_rass?: number | null;
-  dissociation_cadss6?: number | null;
-  note?: string | null;
-}
-
-export interface Reading extends ReadingIn {
-  id: Id;
-  session_id: Id;
-  phase: Phase;
-  recorded_at: string;
-  recorded_by: unknown;
-  is_baseline: boolean;
-  amends: Id | null;
-  amend_reason?: string | null;
-  amended_by?: Id | null;
-  error_reason?: string | null;
-  status: "final" | "amended" | "entered_in_error";
-}
-
-export type Priority = "high" | "medium" | "low";
-export type AlertState = "active" | "acknowledged" | "resolved";
-
-export interface Alert {
-  id: Id;
-  session_id: Id;
-  rule: string;
-  kind?: "absolute" | "baseline" | "news2" | "overdue";
-  priority: Priority;
-  state: AlertState;
-  message: string;
-  value: number | null;
-  limit: number | null;
-  worst_value?: number | null;
-  count?: number;
-  raised_at: string;
-  updated_at?: string | null;
-  acknowledged_at: string | null;
-  acknowledged_by: unknown;
-  acknowledged_by_name?: string | null;
-  ack_note?: string | null;
-  resolved_at: string | null;
-  resolved_reason?: string | null;
-  escalated: boolean;
-}
-
-export interface News2 {
-  score: number;
-  partial: boolean;
-  missing: string[];
-  band: "low" | "low_medium" | "medium" | "high";
-  components: Record<string, number>;
-}
-
-export interface PatientRef {
-  id: Id;
-  mrn: string;
-  full_name: string;
-  date_of_birth: string;
-}
-
-/** List shape (GET /api/sessions, live payloads). */
-export interface Session {
-  id: Id;
-  patient: PatientRef;
-  location: string;
-  drug: string;
-  protocol: string;
-  weight_kg: number;
-  /** Weight-based protocols only; fixed-dose ones (Spravato) count devices instead. */
-  dose_mg_per_kg: number | null;
-  total_dose_mg: number;
-  devices: number | null;
-  planned_minutes: number;
-  phase: Phase;
-  phase_started_at: string;
-  created_at: string;
-  infusion_started_at: string | null;
-  infusion_ended_at: string | null;
-  latest_reading: Reading | null;
-  open_alerts: Alert[];
-  news2: News2 | null;
-  next_reading_due_at: string | null;
-  infusion: InfusionTile | null;
-}
-
-/** The pump log folded, as the session tile carries it (app/infusion/schemas.py). */
-export interface InfusionTile {
-  status: "not_started" | "running" | "paused" | "stopped";
-  verified: boolean;
-  planned_dose_mg: number;
-  rate_mg_per_kg_h: number;
-  rate_mg_per_h: number;
-  rate_ml_per_h: number;
-  delivered_mg: number;
-  running_seconds: number;
-  started_at: string | null;
-  stopped_at: string | null;
-  as_of: string | null;
-}
-
-/** Backend shape: {from_phase, to_phase, at, by, reason, override}; `phase`/`started_at` also accepted. */
-export interface PhaseHistoryEntry {
-  from_phase?: Phase | null;
-  to_phase?: Phase;
-  override?: boolean;
-  phase?: Phase;
-  started_at?: string;
-  at?: string;
-  ended_at?: string | null;
-  by?: unknown;
-  reason?: string | null;
-}
-
-export interface Checklist {
-  identity_checked?: boolean;
-  consent_signed?: boolean;
-  fasting_confirmed?: boolean;
-  escort_confirmed?: boolean;
-  [key: string]: unknown;
-}
-
-export interface DischargeCriterion {
-  key?: string;
-  name?: string;
-  label?: string;
-  met: boolean;
-  detail?: string | null;
-}
-
-export interface Discharge {
-  met: boolean;
-  criteria: DischargeCriterion[] | Record<string, boolean | DischargeCriterion>;
-}
-
-export interface SessionDetail extends Session {
-  phase_history: PhaseHistoryEntry[];
-  checklist: Checklist;
-  baseline: Reading | null;
-  discharge: Discharge | null;
-}
-
+export type User = Schemas["UserOut"];
+export type Role = User["role"];
+export type UserCreate = Schemas["UserCreate"];
+export type UserUpdate = Schemas["UserUpdate"];
+export type Patient = Schemas["PatientOut"];
+export type PatientCreate = Schemas["PatientIn"];
+export type PatientRef = Schemas["PatientBrief"];
+export type Session = Schemas["SessionRead"];
+export type SessionDetail = Schemas["SessionDetail"];
+export type SessionCreate = Schemas["SessionCreate"];
+export type Phase = Session["phase"];
+export type PhaseChange = Schemas["PhaseChangeOut"];
+export type Checklist = Schemas["Checklist"];
+export type ChecklistPatch = Schemas["ChecklistIn"];
+export type Discharge = Schemas["Discharge"];
+export type DischargeCriterion = Schemas["Criterion"];
+export type AldreteScores = Schemas["Aldrete"];
+export type TransitionIn = Schemas["TransitionIn"];
+export type ReadingIn = Schemas["ReadingIn"];
+export type Reading = Schemas["ReadingOut"];
+export type Consciousness = NonNullable<Reading["consciousness"]>;
 /** The PUT answer (201 first time, 200 on identical replay). */
-export interface ReadingAnswer {
-  reading: Reading;
-  alerts: Alert[];
-}
+export type ReadingAnswer = Schemas["ReadingAnswer"];
+export type Alert = Schemas["AlertOut"];
+export type Priority = Alert["priority"];
+export type AlertState = Alert["state"];
+export type News2 = Schemas["News2Out"];
+export type AlertRule = Schemas["AlertRuleOut"];
+export type Threshold = Schemas["ThresholdIO"];
+export type NoteKind = Schemas["NoteIn"]["kind"];
+export type Note = Schemas["NoteOut"];
+export type TimelineEvent = Schemas["TimelineItem"];
+export type AuditEntry = Schemas["AuditOut"];
+export type ChainCheck = Schemas["ChainOut"];
+export type ClientConfig = Schemas["ClientConfig"];
+/** The pump log folded, as the session tile carries it (app/infusion/schemas.py). */
+export type InfusionTile = Schemas["InfusionTile"];
+type ValidationItem = Schemas["ValidationError"];
 
-export interface AldreteScores {
-  activity: number;
-  respiration: number;
-  circulation: number;
-  consciousness: number;
-  oxygen_saturation: number;
-}
-
-export interface TransitionIn {
-  to: "infusion" | "paused" | "recovery" | "discharged" | "aborted";
-  reason?: string;
-  override?: boolean;
-  aldrete?: AldreteScores;
-}
-
-export interface SessionCreate {
-  patient_id: Id;
-  location: string;
-  protocol?: string;
-  weight_kg: number;
-  dose_mg_per_kg?: number;
-  dose_mg?: number;
-  planned_minutes?: number;
-  drug?: string;
-}
-
-export interface PatientCreate {
-  mrn: string;
-  full_name: string;
-  date_of_birth: string;
-  notes?: string;
-}
-
-export type NoteKind = "note" | "side_effect" | "medication" | "dose_change";
-
-/** One row of GET /api/sessions/{id}/timeline: the session's events (same payloads as live). */
-export interface TimelineEvent {
-  seq?: number;
-  event?: string;
-  type?: string;
-  at?: string;
-  created_at?: string;
-  occurred_at?: string;
-  actor?: unknown;
-  by?: unknown;
-  session_id?: Id;
-  data?: Record<string, unknown>;
+/** The `data` of a live event or a timeline row (docs/architecture.md "Wire shapes"): outside
+ * the OpenAPI document because it travels on the websocket and in the timeline as free JSON. */
+export interface EventData {
+  reading?: Reading;
+  session?: Session;
+  alert?: Alert;
+  note?: Note;
 }
 
 /** An error answer, carrying the server's `detail` as a message a person can read. */
@@ -243,29 +69,17 @@ export class ApiError extends Error {
   }
 }
 
-interface ValidationItem {
-  loc?: (string | number)[];
-  msg?: string;
-}
-
-/** FastAPI `detail` (string, validation list or object) → one readable sentence. */
+/** The server's `detail`: a sentence, or FastAPI's list of field errors. */
 export function detailMessage(detail: unknown, status?: number): string {
   if (typeof detail === "string" && detail.trim()) return detail;
   if (Array.isArray(detail) && detail.length) {
-    return detail
-      .map((d: ValidationItem | string) => {
-        if (typeof d === "string") return d;
+    return (detail as ValidationItem[])
+      .map((d) => {
         // drop "body"/"query"/"path" and bare list indexes: the message names the item
-        const loc = (d.loc ?? []).filter((p) => p !== "body" && p !== "query" && p !== "path" && typeof p !== "number");
-        const field = loc.length ? `${loc.join(".")}: ` : "";
-        return `${field}${d.msg ?? "invalid value"}`;
+        const loc = d.loc.filter((p) => p !== "body" && p !== "query" && p !== "path" && typeof p !== "number");
+        return `${loc.length ? `${loc.join(".")}: ` : ""}${d.msg}`;
       })
       .join("; ");
-  }
-  if (detail && typeof detail === "object") {
-    const o = detail as Record<string, unknown>;
-    if (typeof o.message === "string") return o.message;
-    if (typeof o.msg === "string") return o.msg;
   }
   if (status === 401) return "Please sign in.";
   if (status === 403) return "Your role may not do this.";
@@ -275,24 +89,25 @@ export function detailMessage(detail: unknown, status?: number): string {
   return status ? `Request failed (HTTP ${status}).` : "Request failed.";
 }
 
-/** Read an error body (JSON `detail` or text) into an ApiError. */
-export async function errorFromResponse(res: Response): Promise<ApiError> {
-  let detail: unknown = null;
-  try {
-    const text = await res.text();
-    try {
-      const body = JSON.parse(text) as { detail?: unknown };
-      detail = body && typeof body === "object" && "detail" in body ? body.detail : body;
-    } catch {
-      detail = text || null;
-    }
-  } catch {
-    detail = null;
-  }
+/** An error body (parsed JSON `{detail}`, or text) → ApiError. */
+function apiError(res: Response, body: unknown): ApiError {
+  const detail = body && typeof body === "object" && "detail" in body ? body.detail : body || null;
   let msg = detailMessage(detail, res.status);
   const retry = res.headers.get("Retry-After");
   if (res.status === 429 && retry) msg += ` (retry after ${retry} s)`;
   return new ApiError(res.status, msg, detail);
+}
+
+/** Read an error response into an ApiError (for callers with a raw Response: the outbox). */
+export async function errorFromResponse(res: Response): Promise<ApiError> {
+  const text = await res.text().catch(() => "");
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // a plain-text body is the message itself
+  }
+  return apiError(res, body);
 }
 
 type Listener = () => void;
@@ -326,76 +141,61 @@ export function onActivity(fn: Listener): () => void {
 export const appFetch: typeof fetch = async (input, init) => {
   const res = await fetch(input, { credentials: "same-origin", ...init });
   markActivity();
-  if (res.status === 401 && !String(input).includes("/api/auth/login")) notifyUnauthorized();
+  const url = input instanceof Request ? input.url : String(input);
+  if (res.status === 401 && !url.includes("/api/auth/login")) notifyUnauthorized();
   return res;
 };
 
-export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const init: RequestInit = { method, headers: { Accept: "application/json" } };
-  if (body !== undefined) {
-    init.body = JSON.stringify(body);
-    init.headers = { ...init.headers, "Content-Type": "application/json" };
-  }
-  const res = await appFetch(path, init);
-  if (!res.ok) throw await errorFromResponse(res);
-  if (res.status === 204) return undefined as T;
-  const text = await res.text();
-  return (text ? JSON.parse(text) : undefined) as T;
+const client = createClient<paths>({ fetch: (request) => appFetch(request), headers: { Accept: "application/json" } });
+
+/** The answer's body, or the server's error as an ApiError. */
+async function ok<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
+  const { data, error, response } = await call;
+  if (!response.ok) throw apiError(response, error);
+  return data as T;
 }
 
-function qs(params: Record<string, string | number | boolean | undefined | null>): string {
-  const p = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== "") p.set(k, String(v));
-  const s = p.toString();
-  return s ? `?${s}` : "";
+/** Query values a person left empty are not sent (the server would read "" as a value). */
+function filled<T extends Record<string, string | undefined>>(q: T): Partial<T> {
+  return Object.fromEntries(Object.entries(q).filter(([, v]) => v)) as Partial<T>;
 }
 
-/** Some list routes may answer `{items: [...]}`; accept both. */
-function list<T>(x: unknown): T[] {
-  if (Array.isArray(x)) return x as T[];
-  if (x && typeof x === "object") {
-    for (const k of ["items", "results", "events", "entries", "rules", "data"]) {
-      const v = (x as Record<string, unknown>)[k];
-      if (Array.isArray(v)) return v as T[];
-    }
-  }
-  return [];
-}
-
-const enc = encodeURIComponent;
+const sid = (session_id: Id) => ({ params: { path: { session_id } } });
 
 export const api = {
-  login: (username: string, password: string) => request<{ user: User }>("POST", "/api/auth/login", { username, password }),
-  logout: () => request<unknown>("POST", "/api/auth/logout"),
-  me: () => request<User>("GET", "/api/auth/me"),
+  login: (username: string, password: string) => ok(client.POST("/api/auth/login", { body: { username, password } })),
+  logout: () => ok(client.POST("/api/auth/logout")),
+  me: () => ok(client.GET("/api/auth/me")),
+  clientConfig: () => ok(client.GET("/api/client-config")),
 
-  users: async () => list<User>(await request<unknown>("GET", "/api/users")),
-  createUser: (u: { username: string; display_name: string; role: Role; password: string }) => request<User>("POST", "/api/users", u),
-  updateUser: (id: User["id"], patch: Partial<{ role: Role; active: boolean; password: string }>) =>
-    request<User>("PATCH", `/api/users/${enc(String(id))}`, patch),
+  users: () => ok(client.GET("/api/users")),
+  createUser: (body: UserCreate) => ok(client.POST("/api/users", { body })),
+  updateUser: (user_id: Id, body: UserUpdate) => ok(client.PATCH("/api/users/{user_id}", { params: { path: { user_id } }, body })),
 
-  patients: async (q: string) => list<Patient>(await request<unknown>("GET", `/api/patients${qs({ q })}`)),
-  createPatient: (p: PatientCreate) => request<Patient>("POST", "/api/patients", p),
+  patients: (q: string) => ok(client.GET("/api/patients", { params: { query: filled({ q }) } })),
+  createPatient: (body: PatientCreate) => ok(client.POST("/api/patients", { body })),
 
-  sessions: async (active?: boolean) => list<Session>(await request<unknown>("GET", `/api/sessions${qs({ active })}`)),
-  session: (id: Id) => request<SessionDetail>("GET", `/api/sessions/${enc(id)}`),
-  createSession: (s: SessionCreate) => request<Session>("POST", "/api/sessions", s),
-  patchChecklist: (id: Id, patch: Partial<Checklist>) => request<unknown>("PATCH", `/api/sessions/${enc(id)}/checklist`, patch),
-  transition: (id: Id, t: TransitionIn) => request<SessionDetail>("POST", `/api/sessions/${enc(id)}/transitions`, t),
-  addNote: (id: Id, kind: NoteKind, text: string) => request<unknown>("POST", `/api/sessions/${enc(id)}/notes`, { kind, text }),
-  timeline: async (id: Id) => list<TimelineEvent>(await request<unknown>("GET", `/api/sessions/${enc(id)}/timeline`)),
-  readings: async (id: Id) => list<Reading>(await request<unknown>("GET", `/api/sessions/${enc(id)}/readings`)),
+  sessions: (active?: boolean) => ok(client.GET("/api/sessions", { params: { query: { active } } })),
+  session: (id: Id) => ok(client.GET("/api/sessions/{session_id}", sid(id))),
+  createSession: (body: SessionCreate) => ok(client.POST("/api/sessions", { body })),
+  patchChecklist: (id: Id, body: ChecklistPatch) => ok(client.PATCH("/api/sessions/{session_id}/checklist", { ...sid(id), body })),
+  transition: (id: Id, body: TransitionIn) => ok(client.POST("/api/sessions/{session_id}/transitions", { ...sid(id), body })),
+  addNote: (id: Id, kind: NoteKind, text: string) =>
+    ok(client.POST("/api/sessions/{session_id}/notes", { ...sid(id), body: { kind, text } })),
+  timeline: (id: Id) => ok(client.GET("/api/sessions/{session_id}/timeline", sid(id))),
+  readings: (id: Id) => ok(client.GET("/api/sessions/{session_id}/readings", sid(id))),
 
-  alerts: async (state = "active") => list<Alert>(await request<unknown>("GET", `/api/alerts${qs({ state })}`)),
-  acknowledge: (id: Id, note?: string) => request<Alert>("POST", `/api/alerts/${enc(id)}/acknowledge`, note ? { note } : {}),
+  alerts: (state: AlertState | "open" = "active") => ok(client.GET("/api/alerts", { params: { query: { state } } })),
+  acknowledge: (alert_id: Id, note?: string) =>
+    ok(client.POST("/api/alerts/{alert_id}/acknowledge", { params: { path: { alert_id } }, body: note ? { note } : {} })),
 
-  alertRules: () => request<unknown>("GET", "/api/alert-rules"),
-  putAlertRules: (rules: unknown) => request<unknown>("PUT", "/api/alert-rules", rules),
-  patientAlertRules: (patientId: Id) => request<unknown>("GET", `/api/patients/${enc(patientId)}/alert-rules`),
+  alertRules: () => ok(client.GET("/api/alert-rules")),
+  putAlertRules: (body: AlertRule[]) => ok(client.PUT("/api/alert-rules", { body })),
+  patientAlertRules: (patient_id: Id) => ok(client.GET("/api/patients/{patient_id}/alert-rules", { params: { path: { patient_id } } })),
 
-  audit: async (f: { from?: string; to?: string; user?: string; action?: string }) =>
-    list<Record<string, unknown>>(await request<unknown>("GET", `/api/audit${qs(f)}`)),
-  auditVerify: () => request<Record<string, unknown>>("GET", "/api/audit/verify"),
+  audit: (f: { from?: string; to?: string; user?: string; action?: string }) =>
+    ok(client.GET("/api/audit", { params: { query: filled(f) } })),
+  auditVerify: () => ok(client.GET("/api/audit/verify")),
 };
 
 /** A local calendar-day range [from 00:00, day after `to` 00:00) as ISO datetimes (UTC). */
@@ -409,6 +209,10 @@ export function dayRange(fromDate: string, toDate: string): { from: string; to: 
   };
 }
 
+const enc = encodeURIComponent;
+const range = (from: string, to: string) => `?${new URLSearchParams({ from, to })}`;
+
+/** Download links (plain GETs the browser saves; the contract marks them as files). */
 export const exportLinks = {
   session: (id: Id) => ({
     csv: `/api/exports/sessions/${enc(id)}.csv`,
@@ -417,6 +221,6 @@ export const exportLinks = {
     pdf: `/api/exports/sessions/${enc(id)}.pdf`,
   }),
   /** from/to: ISO 8601 datetimes with offset (see dayRange). */
-  rangeCsv: (from: string, to: string) => `/api/exports/sessions.csv${qs({ from, to })}`,
-  rangeFhir: (from: string, to: string) => `/api/exports/sessions.fhir.ndjson${qs({ from, to })}`,
+  rangeCsv: (from: string, to: string) => `/api/exports/sessions.csv${range(from, to)}`,
+  rangeFhir: (from: string, to: string) => `/api/exports/sessions.fhir.ndjson${range(from, to)}`,
 };

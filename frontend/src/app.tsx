@@ -1,7 +1,19 @@
 // App shell: who is signed in, routing by hash and role, the shared services, idle warning.
 
 import { useEffect, useMemo, useState } from "preact/hooks";
-import { ApiError, api, appFetch, lastApiActivity, markActivity, notifyUnauthorized, onActivity, onUnauthorized, type User } from "./api";
+import {
+  ApiError,
+  api,
+  appFetch,
+  type ClientConfig,
+  lastApiActivity,
+  markActivity,
+  notifyUnauthorized,
+  onActivity,
+  onUnauthorized,
+  type User,
+} from "./api";
+import { fmtDuration } from "./format";
 import { LiveClient } from "./live";
 import { Outbox } from "./outbox";
 import { allowed, homeFor, parseRoute, type Route } from "./route";
@@ -13,9 +25,8 @@ import { Dashboard } from "./views/Dashboard";
 import { Login } from "./views/Login";
 import { NursePicker, NurseSession } from "./views/NurseEntry";
 import { SessionDetail } from "./views/SessionDetail";
+import { errText } from "./widgets";
 
-/** Server default idle timeout (VIGIL default 15 min, sliding on each request). */
-export const IDLE_MS = 15 * 60_000;
 const WARN_MS = 60_000;
 
 function useRoute(): Route {
@@ -28,19 +39,22 @@ function useRoute(): Route {
   return route;
 }
 
-function makeServices(user: User): Services {
-  const live = new LiveClient({ onUnauthorized: notifyUnauthorized });
+function makeServices(user: User, config: ClientConfig): Services {
+  // two missed pings and a little slack before the data on screen is called stale
+  const staleAfterMs = (2 * config.heartbeat_seconds + 5) * 1000;
+  const live = new LiveClient({ onUnauthorized: notifyUnauthorized, staleAfterMs });
   const store = new LiveStore(live, (id) => api.readings(id));
   const outbox = new Outbox({ fetch: appFetch, onUnauthorized: notifyUnauthorized });
   const sound = new AlarmSound();
-  return { user, live, store, outbox, sound };
+  return { user, config, live, store, outbox, sound };
 }
 
-function IdleWarning({ onExpired }: { onExpired: () => void }) {
+/** The server signs a login out after `idleMs` without a request (sliding); warn a minute before. */
+function IdleWarning({ idleMs, onExpired }: { idleMs: number; onExpired: () => void }) {
   const [last, setLast] = useState(lastApiActivity());
   const now = useNow(1000);
   useEffect(() => onActivity(() => setLast(lastApiActivity())), []);
-  const left = last + IDLE_MS - now;
+  const left = last + idleMs - now;
   useEffect(() => {
     if (left <= 0) onExpired();
   }, [left <= 0]);
@@ -113,9 +127,17 @@ function Page({ route, user }: { route: Route; user: User }) {
 
 export function App() {
   const [user, setUser] = useState<User | null | undefined>(undefined);
+  const [config, setConfig] = useState<ClientConfig | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const route = useRoute();
-  const services = useMemo(() => (user ? makeServices(user) : null), [user]);
+  const services = useMemo(() => (user && config ? makeServices(user, config) : null), [user, config]);
+
+  // the settings the dashboard follows (idle timeout, heartbeat), once signed in
+  useEffect(() => {
+    setConfig(null);
+    if (!user) return;
+    api.clientConfig().then(setConfig, (e) => setNotice(errText(e)));
+  }, [user]);
 
   // who am I (the cookie may still be valid)
   useEffect(() => {
@@ -186,7 +208,7 @@ export function App() {
     }
   }, [user, route]);
 
-  if (user === undefined) return <p class="loading">Loading…</p>;
+  if (user === undefined || (user && !services)) return <p class="loading">{notice ?? "Loading…"}</p>;
   if (user === null || !services)
     return (
       <Login
@@ -209,8 +231,9 @@ export function App() {
     <ServicesContext.Provider value={services}>
       <Nav user={user} route={route} onLogout={logout} />
       <IdleWarning
+        idleMs={services.config.idle_timeout_seconds * 1000}
         onExpired={() => {
-          setNotice("Signed out after 15 minutes without activity.");
+          setNotice(`Signed out after ${fmtDuration(services.config.idle_timeout_seconds * 1000)} without activity.`);
           setUser(null);
         }}
       />

@@ -4,8 +4,8 @@
 import { useEffect, useRef } from "preact/hooks";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
-import type { Alert, Reading } from "./api";
-import { fmtClock, PRIORITY, parseTime, phaseLabel } from "./format";
+import type { Alert, AlertRule, Reading, Threshold } from "./api";
+import { fmtClock, PRIORITY, parameterLabel, parseTime, phaseLabel, VITALS } from "./format";
 
 type Data = uPlot.AlignedData;
 
@@ -81,47 +81,21 @@ export interface LimitLine {
   label: string;
 }
 
-/** Clinic default high limits (DESIGN.md §3), drawn for orientation. */
-export const DEFAULT_LIMITS: LimitLine[] = [
-  { scale: "vital", value: 180, label: "SBP high 180" },
-  { scale: "vital", value: 90, label: "SBP low 90" },
-  { scale: "vital", value: 110, label: "DBP high 110" },
-  { scale: "vital", value: 130, label: "HR high 130" },
-  { scale: "vital", value: 40, label: "HR low 40" },
-  { scale: "spo2", value: 90, label: "SpO₂ low 90" },
-];
+const OP_LABEL: Record<Threshold["op"], string> = { ">": ">", ">=": "≥", "<": "<", "<=": "≤" };
+const CHARTED = new Set<string>(["systolic", "diastolic", "heart_rate", "spo2", "respiratory_rate"]);
 
-const PARAM_LABEL: Record<string, string> = {
-  systolic: "SBP",
-  diastolic: "DBP",
-  heart_rate: "HR",
-  spo2: "SpO₂",
-  respiratory_rate: "RR",
-};
-const OP_LABEL: Record<string, string> = { ">": ">", ">=": "≥", "<": "<", "<=": "≤" };
-
-interface RuleLike {
-  code?: string;
-  kind?: string;
-  parameter?: string;
-  enabled?: boolean;
-  high?: { op?: string; value?: number } | null;
-}
-
-/** High limit lines from the alert rules (GET /api/alert-rules, patient overrides merged by code). */
-export function limitsFromRules(clinic: unknown, patient: unknown = []): LimitLine[] {
-  const byCode = new Map<string, RuleLike>();
-  for (const list of [clinic, patient])
-    if (Array.isArray(list)) for (const r of list as RuleLike[]) byCode.set(String(r.code ?? byCode.size), r);
+/** High limit lines from the server's alert rules: the clinic's, with the patient's overrides
+ * (GET /api/patients/{id}/alert-rules) replacing rules of the same code. */
+export function limitsFromRules(clinic: AlertRule[], patient: AlertRule[] = []): LimitLine[] {
+  const byCode = new Map(clinic.map((r) => [r.code, r]));
+  for (const r of patient) byCode.set(r.code, r);
   const out: LimitLine[] = [];
   for (const r of byCode.values()) {
-    if (r.kind !== "absolute" || r.enabled === false || !r.high || typeof r.high.value !== "number") continue;
-    const p = PARAM_LABEL[r.parameter ?? ""];
-    if (!p) continue;
+    if (r.kind !== "absolute" || r.enabled === false || !r.high || !CHARTED.has(r.parameter)) continue;
     out.push({
       scale: r.parameter === "spo2" ? "spo2" : "vital",
       value: r.high.value,
-      label: `${p} ${OP_LABEL[r.high.op ?? ""] ?? r.high.op ?? ""} ${r.high.value}`,
+      label: `${parameterLabel(r.parameter)} ${OP_LABEL[r.high.op]} ${r.high.value}`,
     });
   }
   return out;
@@ -136,13 +110,20 @@ const BAND_FILL: Record<string, string> = {
 
 const PRIO_STROKE: Record<string, string> = { high: "#b00020", medium: "#8a5a00", low: "#1f4e99" };
 
+const series = (key: "heart_rate" | "systolic" | "diastolic" | "spo2" | "respiratory_rate", stroke: string, dash?: number[]) => ({
+  key,
+  label: `${VITALS[key].short} ${VITALS[key].unit}`,
+  stroke,
+  scale: key === "spo2" ? "spo2" : "vital",
+  dash,
+});
 export const SERIES = [
-  { key: "heart_rate", label: "HR /min", stroke: "#0b5394", scale: "vital", dash: undefined },
-  { key: "systolic", label: "SBP mmHg", stroke: "#6a1b9a", scale: "vital", dash: undefined },
-  { key: "diastolic", label: "DBP mmHg", stroke: "#6a1b9a", scale: "vital", dash: [8, 4] },
-  { key: "spo2", label: "SpO₂ %", stroke: "#00695c", scale: "spo2", dash: undefined },
-  { key: "respiratory_rate", label: "RR /min", stroke: "#b34700", scale: "vital", dash: [2, 3] },
-] as const;
+  series("heart_rate", "#0b5394"),
+  series("systolic", "#6a1b9a"),
+  series("diastolic", "#6a1b9a", [8, 4]),
+  series("spo2", "#00695c"),
+  series("respiratory_rate", "#b34700", [2, 3]),
+];
 
 export interface SessionChartProps {
   readings: Reading[];
@@ -152,7 +133,8 @@ export interface SessionChartProps {
   range: [number, number]; // ms
   /** Replay position (ms): data after it is hidden and a cursor line drawn. */
   until: number | null;
-  limits?: LimitLine[];
+  /** From the server's alert rules (limitsFromRules); none drawn until they have loaded. */
+  limits: LimitLine[];
 }
 
 export function SessionChart(props: SessionChartProps) {
@@ -163,10 +145,7 @@ export function SessionChart(props: SessionChartProps) {
   const height = 360;
 
   const visible = props.readings.filter((r) => props.until === null || (parseTime(r.taken_at) ?? 0) <= props.until);
-  const data: Data = [
-    visible.map((r) => (parseTime(r.taken_at) ?? 0) / 1000),
-    ...SERIES.map((s) => visible.map((r) => (r[s.key] as number | null | undefined) ?? null)),
-  ];
+  const data: Data = [visible.map((r) => (parseTime(r.taken_at) ?? 0) / 1000), ...SERIES.map((s) => visible.map((r) => r[s.key]))];
 
   useEffect(() => {
     const el = ref.current;
@@ -186,8 +165,8 @@ export function SessionChart(props: SessionChartProps) {
           values: (_u, splits, _i, _space, incr) =>
             splits.map((v) => (incr < 60 ? new Date(v * 1000).toLocaleTimeString([], { hour12: false }) : fmtClock(v * 1000))),
         },
-        { scale: "vital", label: "mmHg, /min" },
-        { scale: "spo2", side: 1, label: "SpO₂ %", grid: { show: false } },
+        { scale: "vital", label: `${VITALS.systolic.unit}, ${VITALS.heart_rate.unit}` },
+        { scale: "spo2", side: 1, label: `${VITALS.spo2.short} ${VITALS.spo2.unit}`, grid: { show: false } },
       ],
       series: [
         { label: "Time" },
@@ -255,7 +234,7 @@ export function SessionChart(props: SessionChartProps) {
               used.push(ty);
               ctx.fillText(label, bbox.left + bbox.width - w - 4 * dpr, ty);
             };
-            for (const l of p.limits ?? DEFAULT_LIMITS) hline(l.scale, l.value, "#b00020", [2, 4], l.label);
+            for (const l of p.limits) hline(l.scale, l.value, "#b00020", [2, 4], l.label);
             const b = p.baseline;
             if (b) {
               hline("vital", b.systolic, "#444", [10, 5], `baseline SBP ${b.systolic}`);
@@ -302,7 +281,7 @@ export function SessionChart(props: SessionChartProps) {
 
   useEffect(() => {
     plot.current?.setData(data);
-  }, [props.readings, props.until, props.range[0], props.range[1], props.bands, props.alerts, props.baseline]);
+  }, [props.readings, props.until, props.range[0], props.range[1], props.bands, props.alerts, props.baseline, props.limits]);
 
   useResize(ref.current, plot, height);
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Alert, Reading } from "./api";
 import { detailMessage } from "./api";
+import { makeAlert } from "./fixtures";
 import {
   alertLabel,
   checkEntry,
@@ -18,22 +19,7 @@ import {
 const NOW = Date.parse("2026-03-01T10:00:00Z");
 
 function alert(p: Partial<Alert>): Alert {
-  return {
-    id: "a",
-    session_id: "s1",
-    rule: "sbp_high",
-    priority: "medium",
-    state: "active",
-    message: "SBP 186 ≥ 180 (baseline 128)",
-    value: 186,
-    limit: 180,
-    raised_at: "2026-03-01T09:50:00Z",
-    acknowledged_at: null,
-    acknowledged_by: null,
-    resolved_at: null,
-    escalated: false,
-    ...p,
-  };
+  return makeAlert("a", { priority: "medium", raised_at: "2026-03-01T09:50:00Z", ...p });
 }
 
 describe("vital formatting", () => {

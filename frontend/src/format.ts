@@ -14,17 +14,41 @@ export function fmtBP(sys: number | null | undefined, dia: number | null | undef
   return `${Math.round(sys)}/${Math.round(dia)}`;
 }
 
-export type VitalKey = "hr" | "bp" | "spo2" | "rr" | "temp" | "rass" | "cadss";
+/** The one table of vital labels and units, keyed by the contract's field names (the server's
+ * own is app/vitals/codes.py). `short` labels tiles, charts and limits; `name` labels forms. */
+export const VITALS = {
+  heart_rate: { short: "HR", name: "Heart rate", unit: "/min" },
+  systolic: { short: "SBP", name: "Systolic BP", unit: "mmHg" },
+  diastolic: { short: "DBP", name: "Diastolic BP", unit: "mmHg" },
+  spo2: { short: "SpO₂", name: "SpO₂", unit: "%" },
+  respiratory_rate: { short: "RR", name: "Respiratory rate", unit: "/min" },
+  temperature_c: { short: "Temp", name: "Temperature", unit: "°C" },
+  sedation_rass: { short: "RASS", name: "Sedation", unit: "" },
+  dissociation_cadss6: { short: "CADSS-6", name: "Dissociation", unit: "" },
+} as const satisfies Record<string, { short: string; name: string; unit: string }>;
+export type VitalField = keyof typeof VITALS;
 
-export const VITAL_LABELS: Record<VitalKey, { label: string; unit: string }> = {
-  hr: { label: "HR", unit: "/min" },
-  bp: { label: "BP", unit: "mmHg" },
-  spo2: { label: "SpO₂", unit: "%" },
-  rr: { label: "RR", unit: "/min" },
-  temp: { label: "Temp", unit: "°C" },
-  rass: { label: "RASS", unit: "" },
-  cadss: { label: "CADSS-6", unit: "" },
+/** A parameter named by an alert rule ("systolic") in words; unknown names as they are. */
+export function parameterLabel(parameter: string): string {
+  return parameter in VITALS ? VITALS[parameter as VitalField].short : parameter.replace(/_/g, " ");
+}
+
+/** What a tile shows: one vital, or BP as systolic/diastolic. */
+export type VitalKey = "hr" | "bp" | "spo2" | "rr" | "temp" | "rass" | "cadss";
+const TILE_FIELD: Record<Exclude<VitalKey, "bp">, VitalField> = {
+  hr: "heart_rate",
+  spo2: "spo2",
+  rr: "respiratory_rate",
+  temp: "temperature_c",
+  rass: "sedation_rass",
+  cadss: "dissociation_cadss6",
 };
+
+export function vitalLabel(key: VitalKey): { key: VitalKey; label: string; unit: string } {
+  if (key === "bp") return { key, label: "BP", unit: VITALS.systolic.unit };
+  const v = VITALS[TILE_FIELD[key]];
+  return { key, label: v.short, unit: v.unit };
+}
 
 /** The displayed value of one vital from a reading ("—" when missing). */
 export function fmtVital(r: Partial<Reading> | null | undefined, key: VitalKey): string {
@@ -101,7 +125,6 @@ export function fmtDue(due: string | null | undefined, now = Date.now()): { text
 }
 
 export const PHASE_LABELS: Record<Phase, string> = {
-  scheduled: "Scheduled",
   pre_infusion: "Pre-infusion",
   infusion: "Infusion",
   paused: "Paused",
@@ -114,7 +137,7 @@ export function phaseLabel(p: string): string {
   return (PHASE_LABELS as Record<string, string>)[p] ?? p;
 }
 
-export const ACTIVE_PHASES: Phase[] = ["scheduled", "pre_infusion", "infusion", "paused", "recovery"];
+export const ACTIVE_PHASES: Phase[] = ["pre_infusion", "infusion", "paused", "recovery"];
 export function isActivePhase(p: string): boolean {
   return (ACTIVE_PHASES as string[]).includes(p);
 }
@@ -134,7 +157,7 @@ export function priorityRank(p: string): number {
 
 /** "!!! HIGH — SBP 186 ≥ 180 (baseline 128)", with state when not active. */
 export function alertLabel(a: Pick<Alert, "priority" | "message" | "state" | "escalated">): string {
-  const p = PRIORITY[a.priority] ?? { icon: "?", label: String(a.priority).toUpperCase() };
+  const p = PRIORITY[a.priority];
   const parts = [`${p.icon} ${p.label}`];
   if (a.escalated && a.state === "active") parts.push("ESCALATED");
   if (a.state === "acknowledged") parts.push("acknowledged");
@@ -178,7 +201,7 @@ export function news2Title(n: News2 | null | undefined): string {
 }
 
 export function patientLine(s: Pick<Session, "patient" | "location">): string {
-  return `${s.location} · ${s.patient?.full_name ?? "Unknown patient"}`;
+  return `${s.location} · ${s.patient.full_name}`;
 }
 
 // ---------------------------------------------------------------- entry checks
@@ -195,14 +218,14 @@ export interface FieldCheck {
 
 /** Plausible (not normal) ranges, mirroring the server's 422 rules. */
 export const PLAUSIBLE: Record<EntryField, { min: number; max: number; integer: boolean; label: string }> = {
-  hr: { min: 0, max: 300, integer: true, label: "Heart rate" },
-  sbp: { min: 0, max: 300, integer: true, label: "Systolic" },
-  dbp: { min: 0, max: 300, integer: true, label: "Diastolic" },
-  spo2: { min: 0, max: 100, integer: true, label: "SpO₂" },
-  rr: { min: 0, max: 80, integer: true, label: "Respiratory rate" },
-  temp: { min: 25, max: 45, integer: false, label: "Temperature" },
-  rass: { min: -5, max: 4, integer: true, label: "RASS" },
-  cadss: { min: 0, max: 24, integer: true, label: "CADSS-6" },
+  hr: { min: 0, max: 300, integer: true, label: VITALS.heart_rate.name },
+  sbp: { min: 0, max: 300, integer: true, label: VITALS.systolic.name },
+  dbp: { min: 0, max: 300, integer: true, label: VITALS.diastolic.name },
+  spo2: { min: 0, max: 100, integer: true, label: VITALS.spo2.name },
+  rr: { min: 0, max: 80, integer: true, label: VITALS.respiratory_rate.name },
+  temp: { min: 25, max: 45, integer: false, label: VITALS.temperature_c.name },
+  rass: { min: -5, max: 4, integer: true, label: VITALS.sedation_rass.short },
+  cadss: { min: 0, max: 24, integer: true, label: VITALS.dissociation_cadss6.short },
 };
 
 /** Soft "outside normal" bands (the medium alert limits of the clinic defaults). */

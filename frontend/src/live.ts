@@ -4,7 +4,7 @@
 // jitter, resuming with ?since=<last seq>; a connection silent for longer than the heartbeat
 // allows is "stale" and is replaced. Close code 1008 = not authenticated → logged out.
 
-import type { Alert, Session } from "./api";
+import type { Alert, EventData, Session } from "./api";
 
 export interface SnapshotMessage {
   type: "snapshot";
@@ -16,7 +16,7 @@ export interface EventMessage {
   seq: number;
   event: string;
   session_id?: string | null;
-  data: Record<string, unknown>;
+  data: EventData;
 }
 export interface PingMessage {
   type: "ping";
@@ -28,6 +28,12 @@ export interface ResumedMessage {
   seq: number;
 }
 export type LiveMessage = SnapshotMessage | EventMessage;
+
+/** Whether an event is about this session (by its session_id or the rows it carries). */
+export function concernsSession(m: EventMessage, sessionId: string): boolean {
+  const { session, reading, alert } = m.data;
+  return m.session_id === sessionId || session?.id === sessionId || reading?.session_id === sessionId || alert?.session_id === sessionId;
+}
 
 /** connecting: no live socket yet (or reconnecting); live: messages flowing; stale: nothing
  * heard for too long (data on screen may be out of date); closed: stopped or logged out. */
@@ -59,7 +65,7 @@ export interface LiveOptions {
   /** Base URL of the websocket, default ws(s)://<host>/api/live. */
   url?: string;
   WebSocket?: SocketCtor;
-  /** Heartbeat is 15 s: silence longer than this means the connection is stale. */
+  /** Silence longer than this means the connection is stale (the app derives it from the server's heartbeat). */
   staleAfterMs?: number;
   baseDelayMs?: number;
   maxDelayMs?: number;

@@ -2,7 +2,7 @@
 
 import { createContext } from "preact";
 import { useContext, useEffect, useState } from "preact/hooks";
-import type { User } from "./api";
+import type { ClientConfig, User } from "./api";
 import type { LiveClient, LiveStatus } from "./live";
 import type { Outbox, OutboxState } from "./outbox";
 import type { AlarmSound } from "./sound";
@@ -10,6 +10,8 @@ import type { LiveData, LiveStore } from "./store";
 
 export interface Services {
   user: User;
+  /** The server's settings the dashboard follows (GET /api/client-config). */
+  config: ClientConfig;
   live: LiveClient;
   store: LiveStore;
   outbox: Outbox;

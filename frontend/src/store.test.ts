@@ -1,67 +1,15 @@
 import { describe, expect, it } from "vitest";
-import type { Alert, Reading, Session } from "./api";
+import type { Alert, EventData } from "./api";
+import { makeAlert, makeReading, makeSession } from "./fixtures";
 import type { LiveMessage } from "./live";
 import { currentReadings, emptyData, LiveStore, reduce } from "./store";
 
-const reading = (id: string, at: string, extra: Partial<Reading> = {}): Reading => ({
-  id,
-  session_id: "s1",
-  phase: "infusion",
-  taken_at: at,
-  recorded_at: at,
-  recorded_by: null,
-  is_baseline: false,
-  amends: null,
-  status: "final",
-  heart_rate: 80,
-  systolic: 120,
-  diastolic: 80,
-  spo2: 98,
-  ...extra,
-});
+const reading = makeReading;
+const session = makeSession;
+const alert = (id: string, extra: Partial<Alert> = {}) =>
+  makeAlert(id, { raised_at: "2026-03-01T09:10:00Z", updated_at: "2026-03-01T09:10:00Z", ...extra });
 
-const session = (id: string, extra: Partial<Session> = {}): Session => ({
-  id,
-  patient: { id: "p1", mrn: "M1", full_name: "Ada Lovelace", date_of_birth: "1980-01-01" },
-  location: "Chair 1",
-  drug: "ketamine",
-  weight_kg: 70,
-  protocol: "iv-ketamine",
-  dose_mg_per_kg: 0.5,
-  devices: null,
-  infusion: null,
-  total_dose_mg: 35,
-  planned_minutes: 40,
-  phase: "infusion",
-  phase_started_at: "2026-03-01T09:00:00Z",
-  created_at: "2026-03-01T08:50:00Z",
-  infusion_started_at: "2026-03-01T09:00:00Z",
-  infusion_ended_at: null,
-  latest_reading: null,
-  open_alerts: [],
-  news2: null,
-  next_reading_due_at: null,
-  ...extra,
-});
-
-const alert = (id: string, extra: Partial<Alert> = {}): Alert => ({
-  id,
-  session_id: "s1",
-  rule: "sbp_high",
-  priority: "high",
-  state: "active",
-  message: "SBP 186 ≥ 180",
-  value: 186,
-  limit: 180,
-  raised_at: "2026-03-01T09:10:00Z",
-  acknowledged_at: null,
-  acknowledged_by: null,
-  resolved_at: null,
-  escalated: false,
-  ...extra,
-});
-
-const ev = (seq: number, event: string, data: Record<string, unknown>): LiveMessage => ({
+const ev = (seq: number, event: string, data: EventData): LiveMessage => ({
   type: "event",
   seq,
   event,

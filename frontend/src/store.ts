@@ -40,13 +40,12 @@ function upsertSession(d: LiveData, s: Session): LiveData {
   let alerts = d.alerts;
   if (isActivePhase(s.phase)) sessions[s.id] = s;
   else delete sessions[s.id];
-  if (Array.isArray(s.open_alerts) && s.open_alerts.length) {
+  if (s.open_alerts.length) {
     alerts = { ...alerts };
     for (const a of s.open_alerts) {
       const have = alerts[a.id];
       // never let an older copy overwrite a newer one
-      if (!have || (parseTime(a.updated_at ?? a.raised_at) ?? 0) >= (parseTime(have.updated_at ?? have.raised_at) ?? 0))
-        if (a.state !== "resolved") alerts[a.id] = a;
+      if (!have || (parseTime(a.updated_at) ?? 0) >= (parseTime(have.updated_at) ?? 0)) if (a.state !== "resolved") alerts[a.id] = a;
     }
   }
   return { ...d, sessions, alerts };
@@ -64,23 +63,20 @@ export function reduce(d: LiveData, m: LiveMessage): LiveData {
   if (m.type === "snapshot") {
     const next: LiveData = { seq: m.seq, sessions: {}, alerts: {}, readings: d.readings };
     let out = next;
-    for (const s of m.data.sessions ?? []) out = upsertSession(out, s);
-    for (const a of m.data.alerts ?? []) out = upsertAlert(out, a);
+    for (const s of m.data.sessions) out = upsertSession(out, s);
+    for (const a of m.data.alerts) out = upsertAlert(out, a);
     // keep the readings we already hold, and add each session's latest
     const readings = { ...out.readings };
     for (const s of Object.values(out.sessions)) if (s.latest_reading) readings[s.id] = mergeReadings(readings[s.id], [s.latest_reading]);
     return { ...out, readings };
   }
   let out: LiveData = { ...d, seq: m.seq };
-  const data = m.data ?? {};
-  const session = data.session as Session | undefined;
-  const reading = data.reading as Reading | undefined;
-  const alert = data.alert as Alert | undefined;
-  if (reading?.session_id) {
+  const { session, reading, alert } = m.data;
+  if (reading) {
     out = { ...out, readings: { ...out.readings, [reading.session_id]: mergeReadings(out.readings[reading.session_id], [reading]) } };
   }
-  if (session?.id) out = upsertSession(out, session);
-  if (alert?.id) out = upsertAlert(out, alert);
+  if (session) out = upsertSession(out, session);
+  if (alert) out = upsertAlert(out, alert);
   return out;
 }
 

@@ -1,40 +1,34 @@
 import { describe, expect, it } from "vitest";
-import type { Alert, TimelineEvent } from "./api";
+import type { Alert, EventData, PhaseChange, TimelineEvent } from "./api";
 import { dayRange } from "./api";
 import { limitsFromRules } from "./charts";
+import { makeAlert, makeReading, makeRule, makeSession } from "./fixtures";
 import { allowed, homeFor, parseRoute } from "./route";
 import { alertHistory, alertsOpenAt, describeEvent, dischargeRows, phaseAt, phaseBands } from "./timeline";
-import { rowsToRules, rulesToRows } from "./views/Admin";
+import { fromDraft, toDraft } from "./views/admin/AlertRules";
+import { chainText } from "./views/admin/Audit";
 
 const T = (hhmm: string) => Date.parse(`2026-03-01T${hhmm}:00Z`);
 
-const alert = (id: string, p: Partial<Alert>): Alert => ({
-  id,
-  session_id: "s1",
-  rule: "sbp_high",
-  priority: "high",
-  state: "active",
-  message: "SBP 186 ≥ 180 (baseline 128)",
-  value: 186,
-  limit: 180,
-  raised_at: "2026-03-01T10:10:00Z",
-  acknowledged_at: null,
-  acknowledged_by: null,
-  resolved_at: null,
-  escalated: false,
-  ...p,
+const alert = (id: string, p: Partial<Alert>): Alert => makeAlert(id, p);
+const change = (from_phase: string | null, to_phase: string, at: string, reason: string | null = null, override = false): PhaseChange => ({
+  from_phase,
+  to_phase,
+  at,
+  by: "u-nurse",
+  reason,
+  override,
 });
+const event = (seq: number, type: string, at: string, data: EventData): TimelineEvent => ({ seq, type, at, data: { ...data } });
 
 describe("phase bands and replay state", () => {
   const s = {
-    phase: "recovery" as const,
-    phase_started_at: "2026-03-01T10:40:00Z",
     phase_history: [
-      { phase: "infusion" as const, started_at: "2026-03-01T10:00:00Z" },
-      { phase: "pre_infusion" as const, started_at: "2026-03-01T09:45:00Z" },
-      { phase: "paused" as const, at: "2026-03-01T10:20:00Z" },
-      { from_phase: "paused" as const, to_phase: "infusion" as const, at: "2026-03-01T10:25:00Z", reason: null, override: false },
-      { from_phase: "infusion" as const, to_phase: "recovery" as const, at: "2026-03-01T10:40:00Z", reason: null, override: false },
+      change("pre_infusion", "infusion", "2026-03-01T10:00:00Z"),
+      change(null, "pre_infusion", "2026-03-01T09:45:00Z"),
+      change("infusion", "paused", "2026-03-01T10:20:00Z"),
+      change("paused", "infusion", "2026-03-01T10:25:00Z"),
+      change("infusion", "recovery", "2026-03-01T10:40:00Z"),
     ],
   };
   it("builds ordered bands ending at the next phase or the end", () => {
@@ -52,13 +46,13 @@ describe("phase bands and replay state", () => {
 
   it("knows which alerts were open at a moment, using their latest state", () => {
     const events: TimelineEvent[] = [
-      { seq: 1, event: "alert.raised", data: { alert: alert("a1", {}) } },
-      {
-        seq: 2,
-        event: "alert.acknowledged",
-        data: { alert: alert("a1", { state: "acknowledged", acknowledged_at: "2026-03-01T10:12:00Z" }) },
-      },
-      { seq: 3, event: "alert.resolved", data: { alert: alert("a1", { state: "resolved", resolved_at: "2026-03-01T10:30:00Z" }) } },
+      event(1, "alert.raised", "2026-03-01T10:10:00Z", { alert: alert("a1", {}) }),
+      event(2, "alert.acknowledged", "2026-03-01T10:12:00Z", {
+        alert: alert("a1", { state: "acknowledged", acknowledged_at: "2026-03-01T10:12:00Z" }),
+      }),
+      event(3, "alert.resolved", "2026-03-01T10:30:00Z", {
+        alert: alert("a1", { state: "resolved", resolved_at: "2026-03-01T10:30:00Z" }),
+      }),
     ];
     const all = alertHistory(events, [alert("a2", { raised_at: "2026-03-01T10:35:00Z", priority: "medium" })]);
     expect(all.map((a) => a.id).sort()).toEqual(["a1", "a2"]);
@@ -70,106 +64,86 @@ describe("phase bands and replay state", () => {
 });
 
 describe("timeline rows", () => {
-  it("describes phase changes, notes and alerts in words", () => {
-    expect(
-      describeEvent(
-        { seq: 5, event: "session.phase_changed", data: { session: { phase: "infusion" }, reason: "BP ok after recheck", override: true } },
-        0,
-      ).text,
-    ).toBe("Phase → Infusion — reason: BP ok after recheck (physician override)");
-    const hist = [
-      {
-        from_phase: "pre_infusion" as const,
-        to_phase: "infusion" as const,
-        at: "2026-03-01T10:00:00.400Z",
-        reason: "BP 150/95 rechecked",
-        override: true,
-      },
-    ];
-    expect(
-      describeEvent(
-        { seq: 8, type: "session.phase_changed", at: "2026-03-01T10:00:00Z", data: { session: { phase: "infusion" } } },
-        0,
-        hist,
-      ).text,
-    ).toBe("Phase → Infusion — reason: BP 150/95 rechecked (physician override)");
-    expect(
-      describeEvent(
-        {
-          seq: 6,
-          event: "session.note_added",
-          actor: { display_name: "Nurse Joy" },
-          data: { note: { kind: "side_effect", text: "Nausea" } },
-        },
-        0,
-      ).text,
-    ).toBe("Side effect: Nausea — Nurse Joy");
+  it("describes phase changes, notes, readings and alerts in words", () => {
+    const hist = [change("pre_infusion", "infusion", "2026-03-01T10:00:00.400Z", "BP 150/95 rechecked", true)];
+    const infusion = makeSession("s1", { phase: "infusion" });
+    expect(describeEvent(event(8, "session.phase_changed", "2026-03-01T10:00:00Z", { session: infusion }), hist).text).toBe(
+      "Phase → Infusion — reason: BP 150/95 rechecked (physician override)",
+    );
+    // a change the history does not know (older than 5 s apart) has no reason to show
+    expect(describeEvent(event(9, "session.phase_changed", "2026-03-01T10:09:00Z", { session: infusion }), hist).text).toBe(
+      "Phase → Infusion",
+    );
+    const note = { id: "n1", session_id: "s1", kind: "side_effect", text: "Nausea", details: {}, at: "2026-03-01T10:05:00Z", by: "u1" };
+    expect(describeEvent(event(6, "session.note_added", note.at, { note })).text).toBe("Side effect: Nausea");
     const ack = describeEvent(
-      {
-        seq: 7,
-        event: "alert.acknowledged",
-        data: { alert: alert("a1", { state: "acknowledged", acknowledged_by: { display_name: "Dr Grey" } }) },
-      },
-      0,
+      event(7, "alert.acknowledged", "2026-03-01T10:12:00Z", {
+        alert: alert("a1", { state: "acknowledged", ack_note: "rechecked, cuff loose" }),
+      }),
     );
     expect(ack.kind).toBe("ack");
-    expect(ack.text).toBe("Alert acknowledged !!! HIGH: SBP 186 ≥ 180 (baseline 128) — Dr Grey");
+    expect(ack.text).toBe("Alert acknowledged !!! HIGH: SBP 186 ≥ 180 (baseline 128) — “rechecked, cuff loose”");
+    const wrong = makeReading("r1", "2026-03-01T10:01:00Z", { status: "entered_in_error", error_reason: "wrong patient" });
+    expect(
+      describeEvent(event(10, "reading.entered_in_error", "2026-03-01T10:03:00Z", { reading: wrong, session: infusion })).text,
+    ).toMatch(/marked entered in error — reason: wrong patient$/);
+    expect(
+      describeEvent(event(11, "reading.created", "2026-03-01T10:01:00Z", { reading: makeReading("r2", "2026-03-01T10:01:00Z") })).text,
+    ).toMatch(/^Reading taken \d\d:\d\d: HR 80, BP 120\/80, SpO₂ 98%$/);
   });
 });
 
 describe("discharge criteria", () => {
-  it("accepts a list or a map", () => {
-    expect(dischargeRows({ met: false, criteria: [{ key: "aldrete", met: false, detail: "8 < 9" }] })).toEqual([
-      { key: "aldrete", label: "Modified Aldrete ≥ 9", met: false, detail: "8 < 9" },
-    ]);
-    expect(dischargeRows({ met: true, criteria: { escort_confirmed: true, bp_within_baseline: { met: true, detail: "+8 %" } } })).toEqual([
-      { key: "escort_confirmed", label: "Escort confirmed", met: true, detail: "" },
-      { key: "bp_within_baseline", label: "BP within ±20 % of baseline", met: true, detail: "+8 %" },
+  it("labels the server's criteria, protocol ones by their code", () => {
+    expect(
+      dischargeRows({
+        met: false,
+        criteria: [
+          { name: "aldrete", met: false, detail: "modified Aldrete 8 (needs ≥ 9)" },
+          { name: "bp_at_40_min", met: true, detail: "taken 10:40" },
+        ],
+      }),
+    ).toEqual([
+      { key: "aldrete", label: "Modified Aldrete ≥ 9", met: false, detail: "modified Aldrete 8 (needs ≥ 9)" },
+      { key: "bp_at_40_min", label: "bp at 40 min", met: true, detail: "taken 10:40" },
     ]);
     expect(dischargeRows(null)).toEqual([]);
   });
 });
 
-describe("alert rules table round trip", () => {
-  it("keeps the server's shape when saving", () => {
-    const list = [{ rule: "sbp_high", medium: 160, high: 180 }];
-    expect(rowsToRules(rulesToRows(list).rows, rulesToRows(list).shape)).toEqual(list);
-    const wrapped = { version: 3, rules: list };
-    const w = rulesToRows(wrapped);
-    expect(w.rows).toEqual(list);
-    expect(rowsToRules(w.rows, w.shape)).toEqual(wrapped);
-    const map = { sbp_high: { medium: 160, high: 180 } };
-    const m = rulesToRows(map);
-    expect(m.rows).toEqual([{ rule: "sbp_high", medium: 160, high: 180 }]);
-    expect(rowsToRules(m.rows, m.shape)).toEqual(map);
+describe("alert rules editor", () => {
+  it("keeps the rule as the server sent it, with the typed limits", () => {
+    const rule = makeRule("sbp_high", { medium: { op: ">", value: 160 }, high: { op: ">=", value: 180 } });
+    const d = toDraft(rule);
+    expect(fromDraft(d)).toEqual(rule);
+    expect(fromDraft({ ...d, medium: { op: ">", text: "" }, high: { op: ">=", text: "182,5" } })).toEqual({
+      ...rule,
+      medium: null,
+      high: { op: ">=", value: 182.5 },
+    });
+    expect(fromDraft({ ...d, high: { op: ">=", text: "18O" } })).toBe("sbp_high high limit: enter a number, or leave it empty for none");
+    // a priority without a threshold offers the other's comparison
+    expect(toDraft(makeRule("spo2_low", { parameter: "spo2", high: { op: "<=", value: 90 } })).medium).toEqual({ op: "<=", text: "" });
+  });
+
+  it("says whether the audit chain holds", () => {
+    expect(chainText({ ok: true, checked: 12, first_bad_id: null, message: "ok" })).toBe("✔ Hash chain intact (12 entries)");
+    expect(chainText({ ok: false, checked: 12, first_bad_id: 7, message: "hash mismatch" })).toBe(
+      "✘ Hash chain BROKEN at entry 7 — hash mismatch",
+    );
   });
 });
 
 describe("limit lines from the alert rules", () => {
   it("draws enabled absolute high limits, patient overrides winning", () => {
     const clinic = [
-      {
-        code: "sbp_high",
-        kind: "absolute",
-        parameter: "systolic",
-        medium: { op: ">", value: 160 },
-        high: { op: ">=", value: 180 },
-        enabled: true,
-      },
-      {
-        code: "spo2_low",
-        kind: "absolute",
-        parameter: "spo2",
-        medium: { op: "<=", value: 93 },
-        high: { op: "<=", value: 90 },
-        enabled: true,
-      },
-      { code: "sbp_rise", kind: "baseline", parameter: "systolic", medium: { op: ">=", value: 40 }, high: null, enabled: true },
-      { code: "hr_low", kind: "absolute", parameter: "heart_rate", medium: null, high: { op: "<=", value: 40 }, enabled: false },
+      makeRule("sbp_high", { medium: { op: ">", value: 160 }, high: { op: ">=", value: 180 } }),
+      makeRule("spo2_low", { parameter: "spo2", medium: { op: "<=", value: 93 }, high: { op: "<=", value: 90 } }),
+      makeRule("sbp_rise", { kind: "baseline", medium: { op: ">=", value: 40 } }),
+      makeRule("hr_low", { parameter: "heart_rate", high: { op: "<=", value: 40 }, enabled: false }),
+      makeRule("temp_high", { parameter: "temperature_c", high: { op: ">=", value: 39 } }),
     ];
-    const patient = [
-      { code: "sbp_high", kind: "absolute", parameter: "systolic", medium: null, high: { op: ">=", value: 190 }, enabled: true },
-    ];
+    const patient = [makeRule("sbp_high", { high: { op: ">=", value: 190 } })];
     expect(limitsFromRules(clinic, patient)).toEqual([
       { scale: "vital", value: 190, label: "SBP ≥ 190" },
       { scale: "spo2", value: 90, label: "SpO₂ ≤ 90" },

@@ -1,6 +1,6 @@
 // Session history helpers: timeline rows, phase bands, state at a point in time (for replay).
 
-import type { Alert, Discharge, DischargeCriterion, PhaseHistoryEntry, Reading, SessionDetail, TimelineEvent } from "./api";
+import type { Alert, Discharge, EventData, PhaseChange, Reading, SessionDetail, TimelineEvent } from "./api";
 import { fmtBP, fmtClock, PRIORITY, parseTime, phaseLabel } from "./format";
 
 export interface TimelineRow {
@@ -12,25 +12,13 @@ export interface TimelineRow {
   cls: string;
 }
 
-function who(x: unknown): string {
-  if (!x) return "";
-  // a bare user id says nothing to a person: leave it out
-  if (typeof x === "string") return /^[0-9a-f]{8}-[0-9a-f]{4}-/i.test(x) ? "" : x;
-  if (typeof x === "object") {
-    const o = x as Record<string, unknown>;
-    return String(o.display_name ?? o.username ?? o.name ?? "");
-  }
-  return String(x);
-}
-
-export function eventName(e: TimelineEvent): string {
-  return e.event ?? e.type ?? "event";
+/** What the event carries (docs/architecture.md "Wire shapes"). */
+function payload(e: TimelineEvent): EventData {
+  return e.data as EventData;
 }
 
 export function eventTime(e: TimelineEvent): number | null {
-  const d = (e.data ?? {}) as Record<string, unknown>;
-  const r = d.reading as Reading | undefined;
-  return parseTime(e.at ?? e.created_at ?? e.occurred_at ?? r?.recorded_at ?? null);
+  return parseTime(e.at);
 }
 
 function readingText(r: Reading): string {
@@ -45,36 +33,30 @@ function readingText(r: Reading): string {
 }
 
 /** One readable line per event, whatever its kind. */
-export function describeEvent(e: TimelineEvent, i: number, history: PhaseHistoryEntry[] = []): TimelineRow {
-  const name = eventName(e);
-  const d = (e.data ?? {}) as Record<string, unknown>;
+export function describeEvent(e: TimelineEvent, history: PhaseChange[] = []): TimelineRow {
+  const name = e.type;
+  const { reading, alert, session, note } = payload(e);
   const at = eventTime(e);
-  const key = String(e.seq ?? `${name}-${i}`);
-  const by = who(e.actor ?? e.by);
-  const byText = by ? ` — ${by}` : "";
-  const reading = d.reading as Reading | undefined;
-  const alert = d.alert as Alert | undefined;
-  const session = d.session as SessionDetail | undefined;
-  const note = d.note as Record<string, unknown> | undefined;
-  if (name.startsWith("reading.") && reading) {
+  const key = String(e.seq);
+  if (reading) {
     const base = reading.is_baseline ? " (baseline)" : "";
-    if (reading.status === "entered_in_error" || name.includes("error"))
+    if (name === "reading.entered_in_error")
       return {
         key,
         at,
         kind: "amendment",
         icon: "✘",
         cls: "ev-amend",
-        text: `Reading of ${fmtClock(reading.taken_at)} marked entered in error${reading.error_reason ? ` — reason: ${reading.error_reason}` : ""}${byText}`,
+        text: `Reading of ${fmtClock(reading.taken_at)} marked entered in error${reading.error_reason ? ` — reason: ${reading.error_reason}` : ""}`,
       };
-    if (name === "reading.amended" || reading.amends)
+    if (name === "reading.amended")
       return {
         key,
         at,
         kind: "amendment",
         icon: "✎",
         cls: "ev-amend",
-        text: `Amended reading${base}: ${readingText(reading)}${reading.amend_reason ? ` — reason: ${reading.amend_reason}` : ""}${byText}`,
+        text: `Amended reading${base}: ${readingText(reading)}${reading.amend_reason ? ` — reason: ${reading.amend_reason}` : ""}`,
       };
     return {
       key,
@@ -82,12 +64,11 @@ export function describeEvent(e: TimelineEvent, i: number, history: PhaseHistory
       kind: "reading",
       icon: "♥",
       cls: "ev-reading",
-      text: `Reading${base} taken ${fmtClock(reading.taken_at)}: ${readingText(reading)}${reading.note ? ` — “${reading.note}”` : ""}${byText}`,
+      text: `Reading${base} taken ${fmtClock(reading.taken_at)}: ${readingText(reading)}${reading.note ? ` — “${reading.note}”` : ""}`,
     };
   }
-  if (name.startsWith("alert.") && alert) {
+  if (alert) {
     const p = PRIORITY[alert.priority];
-    const label = `${p?.icon ?? "!"} ${p?.label ?? alert.priority}`;
     const verb: Record<string, string> = {
       "alert.raised": "Alert raised",
       "alert.updated": "Alert updated",
@@ -95,48 +76,35 @@ export function describeEvent(e: TimelineEvent, i: number, history: PhaseHistory
       "alert.resolved": "Alert resolved",
       "alert.escalated": "Alert ESCALATED",
     };
-    const ackBy = name === "alert.acknowledged" ? who(alert.acknowledged_by_name ?? alert.acknowledged_by) || by : by;
-    const ackNote = name === "alert.acknowledged" && alert.ack_note ? ` — “${alert.ack_note}”` : "";
+    const acked = name === "alert.acknowledged";
     return {
       key,
       at,
-      kind: name === "alert.acknowledged" ? "ack" : "alert",
-      icon: name === "alert.acknowledged" ? "✓" : "⚠",
+      kind: acked ? "ack" : "alert",
+      icon: acked ? "✓" : "⚠",
       cls: `ev-alert prio-${alert.priority}`,
-      text: `${verb[name] ?? name} ${label}: ${alert.message}${ackBy ? ` — ${ackBy}` : ""}${ackNote}`,
+      text: `${verb[name] ?? name} ${p.icon} ${p.label}: ${alert.message}${acked && alert.ack_note ? ` — “${alert.ack_note}”` : ""}`,
     };
   }
-  if (name.startsWith("session.") && name !== "session.note_added") {
-    if (name === "session.created") return { key, at, kind: "phase", icon: "+", cls: "ev-phase", text: `Session created${byText}` };
-    const to = String(session?.phase ?? d.to ?? "?");
+  if (note) {
+    const label = { side_effect: "Side effect", medication: "Medication", dose_change: "Dose/rate change" }[note.kind] ?? "Note";
+    const icon = note.kind === "side_effect" ? "☹" : note.kind === "medication" ? "℞" : "✎";
+    return { key, at, kind: "note", icon, cls: "ev-note", text: `${label}: ${note.text}` };
+  }
+  if (name === "session.created") return { key, at, kind: "phase", icon: "+", cls: "ev-phase", text: "Session created" };
+  if (session && name === "session.phase_changed") {
     // the phase_history entry of this change carries reason and override
-    const h = history.find(
-      (x) => (x.to_phase ?? x.phase) === to && at !== null && Math.abs((parseTime(x.at ?? x.started_at ?? null) ?? 0) - at) < 5_000,
-    );
-    const reason = (d.reason as string | undefined) ?? h?.reason ?? undefined;
-    const override = Boolean(d.override ?? h?.override);
+    const h = history.find((x) => x.to_phase === session.phase && at !== null && Math.abs((parseTime(x.at) ?? 0) - at) < 5_000);
     return {
       key,
       at,
       kind: "phase",
       icon: "➜",
       cls: "ev-phase",
-      text: `Phase → ${phaseLabel(to)}${reason ? ` — reason: ${reason}` : ""}${override ? " (physician override)" : ""}${byText}`,
+      text: `Phase → ${phaseLabel(session.phase)}${h?.reason ? ` — reason: ${h.reason}` : ""}${h?.override ? " (physician override)" : ""}`,
     };
   }
-  if (name === "session.note_added" || note) {
-    const kind = String(note?.kind ?? "note");
-    const label = { side_effect: "Side effect", medication: "Medication", dose_change: "Dose/rate change" }[kind] ?? "Note";
-    return {
-      key,
-      at,
-      kind: "note",
-      icon: kind === "side_effect" ? "☹" : kind === "medication" ? "℞" : "✎",
-      cls: "ev-note",
-      text: `${label}: ${String(note?.text ?? "")}${byText}`,
-    };
-  }
-  return { key, at, kind: "other", icon: "•", cls: "ev-other", text: `${name}${byText}` };
+  return { key, at, kind: "other", icon: "•", cls: "ev-other", text: name };
 }
 
 export interface Band {
@@ -145,22 +113,14 @@ export interface Band {
   to: number;
 }
 
-/** Phase bands from phase_history (`started_at`/`at`, optional `ended_at`). */
-export function phaseBands(s: Pick<SessionDetail, "phase_history" | "phase" | "phase_started_at">, end: number): Band[] {
-  const hist = (s.phase_history ?? [])
-    .map((h) => ({
-      phase: (h.to_phase ?? h.phase) as string,
-      at: parseTime(h.at ?? h.started_at ?? null),
-      ended: parseTime(h.ended_at ?? null),
-    }))
-    .filter((h): h is { phase: string; at: number; ended: number | null } => h.at !== null && !!h.phase)
+/** Phase bands from phase_history: each phase lasts until the next change, the last until `end`. */
+export function phaseBands(s: Pick<SessionDetail, "phase_history">, end: number): Band[] {
+  const hist = s.phase_history
+    .map((h) => ({ phase: h.to_phase, at: parseTime(h.at) }))
+    .filter((h): h is { phase: string; at: number } => h.at !== null)
     .sort((a, b) => a.at - b.at);
-  if (!hist.length && s.phase_started_at) {
-    const at = parseTime(s.phase_started_at);
-    if (at !== null) hist.push({ phase: s.phase, at, ended: null });
-  }
   return hist
-    .map((h, i) => ({ phase: h.phase, from: h.at, to: h.ended ?? hist[i + 1]?.at ?? end }))
+    .map((h, i) => ({ phase: h.phase, from: h.at, to: hist[i + 1]?.at ?? end }))
     .filter((b) => b.phase !== "discharged" && b.phase !== "aborted" && b.to > b.from);
 }
 
@@ -173,8 +133,8 @@ export function phaseAt(bands: Band[], t: number): string | null {
 export function alertHistory(events: TimelineEvent[], open: Alert[] = []): Alert[] {
   const m = new Map<string, Alert>();
   for (const e of events) {
-    const a = (e.data as { alert?: Alert } | undefined)?.alert;
-    if (a?.id) m.set(a.id, { ...m.get(a.id), ...a });
+    const a = payload(e).alert;
+    if (a) m.set(a.id, a);
   }
   for (const a of open) if (!m.has(a.id)) m.set(a.id, a);
   return [...m.values()];
@@ -210,24 +170,15 @@ const CRITERIA_LABELS: Record<string, string> = {
   no_high_alert: "No active high alert",
   escort: "Escort confirmed",
   recovery_time: "Minimum recovery time",
-  bp_within_baseline: "BP within ±20 % of baseline",
-  no_active_high_alert: "No active high alert",
-  escort_confirmed: "Escort confirmed",
-  min_recovery_time: "Minimum recovery time",
 };
 
-/** `discharge.criteria` as a list or a map → rows. */
-export function dischargeRows(d: Discharge | null | undefined): CriterionRow[] {
-  if (!d?.criteria) return [];
-  const label = (k: string) => CRITERIA_LABELS[k] ?? k.replace(/_/g, " ");
-  if (Array.isArray(d.criteria))
-    return d.criteria.map((c: DischargeCriterion, i) => {
-      const k = c.key ?? c.name ?? String(i);
-      return { key: k, label: c.label ?? label(k), met: !!c.met, detail: c.detail ?? "" };
-    });
-  return Object.entries(d.criteria).map(([k, v]) =>
-    typeof v === "boolean"
-      ? { key: k, label: label(k), met: v, detail: "" }
-      : { key: k, label: v.label ?? label(k), met: !!v.met, detail: v.detail ?? "" },
-  );
+/** The server's discharge criteria as rows; a protocol's own criteria are named by their code. */
+export function dischargeRows(d: Discharge | null): CriterionRow[] {
+  if (!d) return [];
+  return d.criteria.map((c) => ({
+    key: c.name,
+    label: CRITERIA_LABELS[c.name] ?? c.name.replace(/_/g, " "),
+    met: c.met,
+    detail: c.detail,
+  }));
 }

@@ -99,8 +99,8 @@ export function errText(e: unknown): string {
 export function PriorityBadge({ a }: { a: Pick<Alert, "priority"> }) {
   const p = PRIORITY[a.priority];
   return (
-    <span class={`prio-badge prio-${a.priority}`} role="img" aria-label={p?.aria}>
-      <span aria-hidden="true">{p?.icon}</span> {p?.label}
+    <span class={`prio-badge prio-${a.priority}`} role="img" aria-label={p.aria}>
+      <span aria-hidden="true">{p.icon}</span> {p.label}
     </span>
   );
 }
@@ -148,13 +148,12 @@ export function AlertRow({
       <div class="alert-meta">
         {session ? (
           <a href={`#/sessions/${session.id}`}>
-            {session.location} · {session.patient?.full_name}
+            {session.location} · {session.patient.full_name}
           </a>
         ) : (
           <a href={`#/sessions/${alert.session_id}`}>session</a>
         )}{" "}
-        · raised {fmtClock(alert.raised_at)} ({timeSince(alert.raised_at, now)})
-        {alert.count && alert.count > 1 ? ` · ${alert.count} breaches` : ""}
+        · raised {fmtClock(alert.raised_at)} ({timeSince(alert.raised_at, now)}){alert.count > 1 ? ` · ${alert.count} breaches` : ""}
       </div>
       <span class="sr-only">{alertLabel(alert)}</span>
       {canAck && alert.state === "active" && (

@@ -27,6 +27,7 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/metrics"): {"admin"},
     ("GET", "/api/auth/me"): ALL,
     ("POST", "/api/auth/logout"): ALL,
+    ("GET", "/api/client-config"): ALL,
     ("GET", "/api/users"): {"admin"},
     ("POST", "/api/users"): {"admin"},
     ("PATCH", "/api/users/{user_id}"): {"admin"},

@@ -14,6 +14,7 @@ import {
   sortAlerts,
   timeSince,
   type VitalKey,
+  vitalLabel,
   worstAlert,
 } from "../format";
 import { canEnter, useLiveData, useLiveStatus, useNow, useServices } from "../services";
@@ -22,12 +23,7 @@ import { currentReadings } from "../store";
 import { AlertRow, LiveIndicator, PriorityBadge } from "../widgets";
 import { InfusionCell } from "./InfusionCell";
 
-const TILE_VITALS: { key: VitalKey; label: string; unit: string }[] = [
-  { key: "hr", label: "HR", unit: "/min" },
-  { key: "bp", label: "BP", unit: "mmHg" },
-  { key: "spo2", label: "SpO₂", unit: "%" },
-  { key: "rr", label: "RR", unit: "/min" },
-];
+const TILE_VITALS = (["hr", "bp", "spo2", "rr"] as const).map(vitalLabel);
 
 const SPARK_POINTS = 24;
 
@@ -38,12 +34,12 @@ function sparkFor(key: VitalKey, readings: Reading[]) {
     return {
       xs,
       series: [
-        { values: rs.map((r) => r.systolic ?? null), stroke: "#6a1b9a" },
-        { values: rs.map((r) => r.diastolic ?? null), stroke: "#6a1b9a", dash: [4, 3] },
+        { values: rs.map((r) => r.systolic), stroke: "#6a1b9a" },
+        { values: rs.map((r) => r.diastolic), stroke: "#6a1b9a", dash: [4, 3] },
       ],
     };
-  const field = { hr: "heart_rate", spo2: "spo2", rr: "respiratory_rate" }[key as "hr" | "spo2" | "rr"] as keyof Reading;
-  return { xs, series: [{ values: rs.map((r) => (r[field] as number | null | undefined) ?? null), stroke: "#0b5394" }] };
+  const field = ({ hr: "heart_rate", spo2: "spo2", rr: "respiratory_rate" } as const)[key as "hr" | "spo2" | "rr"];
+  return { xs, series: [{ values: rs.map((r) => r[field]), stroke: "#0b5394" }] };
 }
 
 function Tile({ s, readings, alerts, now }: { s: Session; readings: Reading[]; alerts: Alert[]; now: number }) {
@@ -62,7 +58,7 @@ function Tile({ s, readings, alerts, now }: { s: Session; readings: Reading[]; a
       <header class="tile-head">
         <h3 id={`tile-h-${s.id}`}>
           <a href={`#/sessions/${s.id}`}>
-            <span class="loc">{s.location}</span> <span class="pt">{s.patient?.full_name}</span>
+            <span class="loc">{s.location}</span> <span class="pt">{s.patient.full_name}</span>
           </a>
         </h3>
         <div class="phase" data-testid="phase">

@@ -14,8 +14,10 @@ import {
   sortAlerts,
   timeSince,
   type VitalKey,
+  vitalLabel,
   worstAlert,
 } from "../format";
+import { concernsSession } from "../live";
 import { useLiveData, useLiveStatus, useNow, useOutboxState, useServices } from "../services";
 import { AlertRow, ErrorBox, errText, LiveIndicator, OutboxStatus, PriorityBadge } from "../widgets";
 import { SessionForm } from "./NewSession";
@@ -53,7 +55,7 @@ export function NursePicker() {
             <li key={s.id}>
               <a class="chair" href={`#/nurse/${s.id}`} data-testid={`chair-${s.id}`}>
                 <span class="loc">{s.location}</span>
-                <span class="pt">{s.patient?.full_name}</span>
+                <span class="pt">{s.patient.full_name}</span>
                 <span class={`phase-badge phase-${s.phase}`}>{phaseLabel(s.phase)}</span>
                 <span class={due.overdue ? "overdue" : ""}>
                   {due.overdue && "⚠ "}
@@ -78,15 +80,6 @@ export function NursePicker() {
 }
 
 const COMPARE: VitalKey[] = ["hr", "bp", "spo2", "rr", "temp", "rass", "cadss"];
-const COMPARE_LABEL: Record<VitalKey, string> = {
-  hr: "HR",
-  bp: "BP",
-  spo2: "SpO₂",
-  rr: "RR",
-  temp: "Temp",
-  rass: "RASS",
-  cadss: "CADSS-6",
-};
 
 export function NurseSession({ id }: { id: string }) {
   const { outbox, live, user, store } = useServices();
@@ -113,11 +106,7 @@ export function NurseSession({ id }: { id: string }) {
     setLastLocal(null);
     void load();
     const unsub = live.subscribe((m) => {
-      const d = m.data as Record<string, { id?: string; session_id?: string } | undefined>;
-      const mine =
-        m.type === "snapshot" ||
-        (m.type === "event" && (m.session_id === id || d.session?.id === id || d.reading?.session_id === id || d.alert?.session_id === id));
-      if (!mine) return;
+      if (m.type === "event" && !concernsSession(m, id)) return;
       if (debounce.current) clearTimeout(debounce.current);
       debounce.current = setTimeout(() => void load(), 300);
     });
@@ -168,7 +157,7 @@ export function NurseSession({ id }: { id: string }) {
       <div class="toolbar">
         <a href="#/nurse">← Chairs</a>
         <h1>
-          {session.location} · {session.patient?.full_name}
+          {session.location} · {session.patient.full_name}
         </h1>
         <span class={`phase-badge phase-${session.phase}`}>{phaseLabel(session.phase)}</span>
         {phaseStart !== null && <span>for {fmtDuration(now - phaseStart)}</span>}
@@ -223,7 +212,7 @@ export function NurseSession({ id }: { id: string }) {
               <dl class="compare">
                 {COMPARE.map((k) => (
                   <div key={k}>
-                    <dt>{COMPARE_LABEL[k]}</dt>
+                    <dt>{vitalLabel(k).label}</dt>
                     <dd data-testid={`last-${k}`}>{fmtVital(last, k)}</dd>
                   </div>
                 ))}
@@ -261,9 +250,7 @@ export function NurseSession({ id }: { id: string }) {
             )}
           </section>
           <PhaseActions session={session} isPhysician={isPhysician} onChanged={(s) => setSession(s)} />
-          {(session.phase === "pre_infusion" || session.phase === "scheduled") && (
-            <ChecklistPanel session={session} onChanged={() => void load()} />
-          )}
+          {session.phase === "pre_infusion" && <ChecklistPanel session={session} onChanged={() => void load()} />}
           {active && <NotesPanel sessionId={session.id} onAdded={() => void load()} />}
         </div>
       </div>

@@ -2,18 +2,18 @@
 
 import { useRef, useState } from "preact/hooks";
 import type { Consciousness, ReadingIn } from "../api";
-import { checkEntry, type EntryField, type EntryValues, fmtClock, PLAUSIBLE, parseEntry } from "../format";
+import { checkEntry, type EntryField, type EntryValues, fmtClock, PLAUSIBLE, parseEntry, VITALS } from "../format";
 
 const FIELDS: { id: EntryField; label: string; unit: string; required?: boolean; mode: "numeric" | "decimal" | "text" }[] = [
-  { id: "hr", label: "Heart rate", unit: "/min", required: true, mode: "numeric" },
-  { id: "sbp", label: "Systolic BP", unit: "mmHg", required: true, mode: "numeric" },
-  { id: "dbp", label: "Diastolic BP", unit: "mmHg", required: true, mode: "numeric" },
-  { id: "spo2", label: "SpO₂", unit: "%", required: true, mode: "numeric" },
-  { id: "rr", label: "Respiratory rate", unit: "/min", mode: "numeric" },
-  { id: "temp", label: "Temperature", unit: "°C", mode: "decimal" },
+  { id: "hr", label: VITALS.heart_rate.name, unit: VITALS.heart_rate.unit, required: true, mode: "numeric" },
+  { id: "sbp", label: VITALS.systolic.name, unit: VITALS.systolic.unit, required: true, mode: "numeric" },
+  { id: "dbp", label: VITALS.diastolic.name, unit: VITALS.diastolic.unit, required: true, mode: "numeric" },
+  { id: "spo2", label: VITALS.spo2.name, unit: VITALS.spo2.unit, required: true, mode: "numeric" },
+  { id: "rr", label: VITALS.respiratory_rate.name, unit: VITALS.respiratory_rate.unit, mode: "numeric" },
+  { id: "temp", label: VITALS.temperature_c.name, unit: VITALS.temperature_c.unit, mode: "decimal" },
   // RASS is negative as often as not: a numeric keypad has no minus sign on many tablets
-  { id: "rass", label: "Sedation (RASS −5…+4)", unit: "", mode: "text" },
-  { id: "cadss", label: "Dissociation (CADSS-6 0…24)", unit: "", mode: "numeric" },
+  { id: "rass", label: `${VITALS.sedation_rass.name} (RASS −5…+4)`, unit: "", mode: "text" },
+  { id: "cadss", label: `${VITALS.dissociation_cadss6.name} (CADSS-6 0…24)`, unit: "", mode: "numeric" },
 ];
 
 export function toReadingBody(v: EntryValues, extra: { consciousness: string; onOxygen: boolean; note: string }, takenAt: Date): ReadingIn {

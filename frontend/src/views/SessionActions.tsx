@@ -171,7 +171,7 @@ export function PhaseActions({
   );
 }
 
-const CHECKLIST: { key: keyof ChecklistT & string; label: string }[] = [
+const CHECKLIST: { key: keyof ChecklistT; label: string }[] = [
   { key: "identity_checked", label: "Identity checked (two identifiers)" },
   { key: "consent_signed", label: "Consent signed" },
   { key: "fasting_confirmed", label: "Fasting confirmed" },
@@ -179,10 +179,10 @@ const CHECKLIST: { key: keyof ChecklistT & string; label: string }[] = [
 ];
 
 export function ChecklistPanel({ session, onChanged }: { session: SessionDetail; onChanged: () => void }) {
-  const [local, setLocal] = useState<Record<string, boolean>>({});
+  const [local, setLocal] = useState<Partial<ChecklistT>>({});
   const [error, setError] = useState<string | null>(null);
-  const value = (k: string) => (k in local ? local[k] : !!session.checklist?.[k]);
-  const toggle = async (k: string, v: boolean) => {
+  const value = (k: keyof ChecklistT) => local[k] ?? session.checklist[k];
+  const toggle = async (k: keyof ChecklistT, v: boolean) => {
     setLocal((l) => ({ ...l, [k]: v }));
     setError(null);
     try {

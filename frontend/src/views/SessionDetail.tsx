@@ -3,7 +3,7 @@
 
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api, exportLinks, type Reading, type SessionDetail as SessionT, type TimelineEvent } from "../api";
-import { DEFAULT_LIMITS, type LimitLine, limitsFromRules, SessionChart } from "../charts";
+import { type LimitLine, limitsFromRules, SessionChart } from "../charts";
 import {
   fmtClock,
   fmtDateTime,
@@ -15,32 +15,15 @@ import {
   parseTime,
   phaseLabel,
   sortAlerts,
-  type VitalKey,
+  vitalLabel,
 } from "../format";
+import { concernsSession } from "../live";
 import { canEnter, canExport, useLiveStatus, useNow, useServices } from "../services";
 import { currentReadings, mergeReadings } from "../store";
 import { alertHistory, alertsOpenAt, describeEvent, dischargeRows, eventTime, phaseAt, phaseBands, readingAt } from "../timeline";
 import { AlertRow, ErrorBox, errText, LiveIndicator } from "../widgets";
 
-const VITALS: { key: VitalKey; label: string; unit: string }[] = [
-  { key: "hr", label: "HR", unit: "/min" },
-  { key: "bp", label: "BP", unit: "mmHg" },
-  { key: "spo2", label: "SpO₂", unit: "%" },
-  { key: "rr", label: "RR", unit: "/min" },
-  { key: "temp", label: "Temp", unit: "°C" },
-  { key: "rass", label: "RASS", unit: "" },
-  { key: "cadss", label: "CADSS-6", unit: "" },
-];
-
-function belongs(id: string, m: { session_id?: string | null; data: Record<string, unknown> }): boolean {
-  if (m.session_id === id) return true;
-  const d = m.data ?? {};
-  return (
-    (d.session as { id?: string } | undefined)?.id === id ||
-    (d.reading as { session_id?: string } | undefined)?.session_id === id ||
-    (d.alert as { session_id?: string } | undefined)?.session_id === id
-  );
-}
+const VITALS = (["hr", "bp", "spo2", "rr", "temp", "rass", "cadss"] as const).map(vitalLabel);
 
 export function SessionDetail({ id }: { id: string }) {
   const { live, user, store } = useServices();
@@ -52,18 +35,17 @@ export function SessionDetail({ id }: { id: string }) {
   const [error, setError] = useState<string | null>(null);
   const [until, setUntil] = useState<number | null>(null);
   const refetch = useRef<ReturnType<typeof setTimeout> | null>(null);
-  const [limits, setLimits] = useState<LimitLine[]>(DEFAULT_LIMITS);
-  const patientId = session?.patient?.id;
+  const [limits, setLimits] = useState<LimitLine[]>([]);
+  const patientId = session?.patient.id;
 
   useEffect(() => {
     if (!patientId) return;
     let cancelled = false;
-    Promise.all([api.alertRules(), api.patientAlertRules(patientId).catch(() => [])]).then(
+    Promise.all([api.alertRules(), api.patientAlertRules(patientId)]).then(
       ([clinic, patient]) => {
-        const l = limitsFromRules(clinic, patient);
-        if (!cancelled && l.length) setLimits(l);
+        if (!cancelled) setLimits(limitsFromRules(clinic, patient));
       },
-      () => undefined, // keep the defaults
+      (e) => setError(`Alert limits could not be loaded: ${errText(e)}`),
     );
     return () => {
       cancelled = true;
@@ -93,8 +75,8 @@ export function SessionDetail({ id }: { id: string }) {
         void load(true); // after a reconnect: catch up
         return;
       }
-      if (!belongs(id, m)) return;
-      const r = m.data.reading as Reading | undefined;
+      if (!concernsSession(m, id)) return;
+      const r = m.data.reading;
       if (r) setReadings((old) => mergeReadings(old, [r]));
       if (refetch.current) clearTimeout(refetch.current);
       refetch.current = setTimeout(() => void load(false), 300);
@@ -125,8 +107,8 @@ export function SessionDetail({ id }: { id: string }) {
   const shownReading = replaying ? readingAt(current, t) : (session?.latest_reading ?? current[current.length - 1] ?? null);
   const shownAlerts = replaying ? sortAlerts(alertsOpenAt(allAlerts, t)) : sortAlerts(allAlerts.filter((a) => a.state !== "resolved"));
   const shownPhase = replaying ? phaseAt(bands, t) : session?.phase;
-  const rows = useMemo(() => events.map((e, i) => describeEvent(e, i, session?.phase_history ?? [])), [events, session]);
-  const criteria = dischargeRows(session?.discharge);
+  const rows = useMemo(() => events.map((e) => describeEvent(e, session?.phase_history ?? [])), [events, session]);
+  const criteria = dischargeRows(session?.discharge ?? null);
 
   if (!session)
     return (
@@ -145,9 +127,9 @@ export function SessionDetail({ id }: { id: string }) {
       <div class="toolbar">
         <a href="#/dashboard">← Dashboard</a>
         <h1>
-          {session.location} · {session.patient?.full_name}{" "}
+          {session.location} · {session.patient.full_name}{" "}
           <span class="muted">
-            MRN {session.patient?.mrn} · born {session.patient?.date_of_birth}
+            MRN {session.patient.mrn} · born {session.patient.date_of_birth}
           </span>
         </h1>
         <LiveIndicator status={status} />
@@ -280,10 +262,9 @@ export function SessionDetail({ id }: { id: string }) {
 
           <h2>Checklist</h2>
           <ul class="criteria">
-            {Object.entries(session.checklist ?? {}).map(([k, v]) => (
+            {Object.entries(session.checklist).map(([k, v]) => (
               <li key={k} class={v ? "met" : "unmet"}>
-                <span aria-hidden="true">{v ? "✔" : "✘"}</span> {k.replace(/_/g, " ")}:{" "}
-                {typeof v === "boolean" ? (v ? "yes" : "no") : String(v)}
+                <span aria-hidden="true">{v ? "✔" : "✘"}</span> {k.replace(/_/g, " ")}: {v ? "yes" : "no"}
               </li>
             ))}
           </ul>

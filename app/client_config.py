@@ -1,0 +1,26 @@
+"""GET /api/client-config: the server settings the dashboard must follow, so it never guesses them."""
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from app.deps import AppSettings, CurrentUser
+
+router = APIRouter(prefix="/api", tags=["client config"])
+
+
+class ClientConfig(BaseModel):
+    idle_timeout_seconds: float = Field(
+        description="Automatic logoff after this long without a request (sliding); "
+        "the dashboard warns a minute before"
+    )
+    heartbeat_seconds: float = Field(
+        description="The live stream pings at least this often; longer silence means a stale link"
+    )
+
+
+@router.get("/client-config")
+async def client_config(settings: AppSettings, _user: CurrentUser) -> ClientConfig:
+    return ClientConfig(
+        idle_timeout_seconds=settings.idle_timeout_minutes * 60,
+        heartbeat_seconds=settings.heartbeat_seconds,
+    )
