@@ -87,7 +87,7 @@ export function Audit() {
               <th scope="col">Action</th>
               <th scope="col">Target</th>
               <th scope="col">Outcome</th>
-              <th scope="col">From</th>
+              <th scope="col">Address</th>
               <th scope="col">Details</th>
             </tr>
           </thead>

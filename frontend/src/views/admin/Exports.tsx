@@ -68,6 +68,7 @@ export function Exports() {
           })}
         </tbody>
       </table>
+      {sessions.length === 0 && <p class="muted">No sessions yet.</p>}
     </section>
   );
 }
