@@ -1,4 +1,4 @@
-"""GET /api/client-config: the server settings the dashboard must follow, so it never guesses them."""
+"""GET /api/client-config: the server settings the dashboard follows, so it never guesses them."""
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field

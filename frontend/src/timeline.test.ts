@@ -127,8 +127,12 @@ describe("alert rules editor", () => {
   });
 
   it("says whether the audit chain holds", () => {
-    expect(chainText({ ok: true, checked: 12, first_bad_id: null, message: "ok" })).toBe("✔ Hash chain intact (12 entries)");
-    expect(chainText({ ok: false, checked: 12, first_bad_id: 7, message: "hash mismatch" })).toBe(
+    const chain = { ok: true, checked: 12, first_bad_id: null, message: "ok", anchored_id: null, anchored_at: null };
+    expect(chainText(chain)).toBe("✔ Hash chain intact (12 entries)");
+    expect(chainText({ ...chain, anchored_id: 10, anchored_at: "2026-03-01T10:00:00Z" })).toMatch(
+      /^✔ Hash chain intact \(12 entries; anchored up to entry 10 at 2026-03-01 \d\d:00\)$/,
+    );
+    expect(chainText({ ...chain, ok: false, first_bad_id: 7, message: "hash mismatch" })).toBe(
       "✘ Hash chain BROKEN at entry 7 — hash mismatch",
     );
   });

@@ -6,7 +6,8 @@ import { fmtDateTime } from "../../format";
 import { ErrorBox, errText } from "../../widgets";
 
 export function chainText(c: ChainCheck): string {
-  if (c.ok) return `✔ Hash chain intact (${c.checked} entries)`;
+  const anchored = c.anchored_id !== null ? `; anchored up to entry ${c.anchored_id} at ${fmtDateTime(c.anchored_at)}` : "";
+  if (c.ok) return `✔ Hash chain intact (${c.checked} entries${anchored})`;
   return `✘ Hash chain BROKEN${c.first_bad_id !== null ? ` at entry ${c.first_bad_id}` : ""} — ${c.message}`;
 }
 
