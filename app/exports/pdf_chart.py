@@ -4,6 +4,7 @@ Phase bands behind, one line per vital (each with its own dash pattern and marke
 reads in black and white), alert markers on top, numbered like the alerts table.
 """
 
+import math
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -45,12 +46,17 @@ def _span(record: SessionRecord) -> tuple[datetime, datetime]:
     return start, max(end, start + timedelta(minutes=10))
 
 
+MAX_TICKS = 10
+
+
 def _tick_minutes(span: timedelta) -> int:
+    """At most MAX_TICKS ticks, whatever the data: a reading dated centuries away (amended
+    before amendments were checked, say) must not make a tick per eight hours of them."""
     minutes = span.total_seconds() / 60
-    for step in (5, 10, 15, 30, 60, 120, 240):
-        if minutes / step <= 10:
+    for step in (5, 10, 15, 30, 60, 120, 240, 480):
+        if minutes / step <= MAX_TICKS:
             return step
-    return 480
+    return 1440 * math.ceil(minutes / MAX_TICKS / 1440)
 
 
 def _marker(kind: str, x: float, y: float, colour: colors.Color) -> Polygon | Rect:
@@ -144,7 +150,7 @@ def vitals_chart(record: SessionRecord, width: float, height: float = 230) -> Dr
                 String(
                     x,
                     bottom - 11,
-                    tick.strftime("%H:%M"),
+                    tick.strftime("%H:%M" if step < timedelta(days=1) else "%d %b %Y"),
                     fontName=FONT,
                     fontSize=6.5,
                     textAnchor="middle",
