@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from app import health, metrics
 from app.alerts.router import router as alerts_router
 from app.alerts.timers import AlertTimers
+from app.audit.access import AccessLog
 from app.audit.anchor import Anchorer
 from app.audit.keys import load_keys
 from app.audit.router import router as audit_router
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         use_keys(load_keys(settings.audit_key_file))
         anchorer = Anchorer(database, settings.anchor_path, settings.audit_anchor_seconds)
         app.state.anchorer = anchorer
+        app.state.access = AccessLog(database, settings.access_audit_minutes)
         try:
             async with (
                 running_bus(

@@ -5,10 +5,12 @@ import itertools
 import logging
 import secrets
 import time
+from urllib.parse import parse_qsl
 
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.audit.access import records_read
 from app.context import client_addr_var, request_id_var, user_id_var
 from app.metrics import LATENCY, REQUESTS
 from app.validation import check_json_numbers
@@ -71,6 +73,17 @@ def _content_length(scope: Scope) -> int | None:
 
 def _refusal(status: int, msg: str) -> JSONResponse:
     return JSONResponse({"detail": [{"loc": ["body"], "msg": msg, "type": "value_error"}]}, status)
+
+
+async def _audit_read(scope: Scope, route: str) -> None:
+    user_id = user_id_var.get()
+    access = getattr(getattr(scope.get("app"), "state", None), "access", None)
+    if user_id is None or access is None:
+        return
+    query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+    records = records_read(route, scope.get("path_params") or {}, query)
+    if records:
+        await access.saw(user_id, records, view=route)
 
 
 class RequestContext:
@@ -157,6 +170,8 @@ class RequestContext:
         finally:
             # The route template, never the raw path: ids only, no query string.
             route = getattr(scope.get("route"), "path", "unmatched")
+            if status == 200 and scope.get("method") == "GET":
+                await _audit_read(scope, route)
             method = scope.get("method", "WS")
             elapsed = time.perf_counter() - started
             REQUESTS.labels(method, route, str(status)).inc()

@@ -224,6 +224,10 @@ class LiveConnection:
         }
         await self._send(dumps({"type": "snapshot", "seq": seq, "data": data}))
         self.last = seq
+        access = getattr(self.websocket.app.state, "access", None)
+        if access is not None:
+            records = [("session", str(s.id)) for s in sessions]
+            await access.saw(self.login.user_id, records, view="live snapshot")
 
     async def _replay(self, bus: Bus) -> None:
         """Events after `self.last`: from the bus's memory once it holds all of them, from the

@@ -2,8 +2,13 @@
 
 import json
 
+import anyio
 import pytest
+from sqlalchemy import select
 
+from app.audit.access import ACTION
+from app.audit.models import AuditEvent
+from app.db import Database
 from tests.live.conftest import (
     StartLive,
     closed_with,
@@ -116,3 +121,30 @@ async def test_idle_login_times_out_on_the_socket_too(start_live: StartLive) -> 
     assert (await receive(ws))["type"] == "snapshot"
     code, _reason, _ = await closed_with(ws)
     assert code == POLICY
+
+
+async def test_finding_the_live_snapshot_is_an_audited_read(start_live: StartLive) -> None:
+    live = await start_live()
+    nurse = await live.client("nurse")
+    sid = await new_session(nurse)
+    ws = await live.stream("nurse")
+    assert (await receive(ws))["type"] == "snapshot"
+
+    async def audited() -> list[tuple[str, str, str]]:
+        database = Database(live.database_url)
+        try:
+            async with database.session() as db:
+                rows = await db.execute(
+                    select(AuditEvent.username, AuditEvent.target_id, AuditEvent.details).where(
+                        AuditEvent.action == ACTION
+                    )
+                )
+                return [(r[0], r[1], r[2]["view"]) for r in rows.all()]
+        finally:
+            await database.dispose()
+
+    for _ in range(50):
+        if await audited():
+            break
+        await anyio.sleep(0.1)
+    assert await audited() == [("nurse", sid, "live snapshot")]
