@@ -3,6 +3,7 @@
 The ranges reject only the impossible; dangerous but possible values are accepted and alerted on.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
@@ -15,15 +16,18 @@ class Vital:
     display: str
     low: float
     high: float
+    # Below this a value is possible but implausible for a conscious patient (a probe off, a
+    # typo): the nurse confirms it explicitly and it is never chosen as baseline on its own.
+    confirm_below: float | None = None
 
 
 VITALS: dict[str, Vital] = {
     v.field: v
     for v in (
-        Vital("heart_rate", "HR", "/min", "8867-4", "Heart rate", 0, 300),
-        Vital("systolic", "SBP", "mm[Hg]", "8480-6", "Systolic blood pressure", 0, 300),
+        Vital("heart_rate", "HR", "/min", "8867-4", "Heart rate", 0, 300, 30),
+        Vital("systolic", "SBP", "mm[Hg]", "8480-6", "Systolic blood pressure", 0, 300, 70),
         Vital("diastolic", "DBP", "mm[Hg]", "8462-4", "Diastolic blood pressure", 0, 300),
-        Vital("spo2", "SpO2", "%", "59408-5", "Oxygen saturation by pulse oximetry", 0, 100),
+        Vital("spo2", "SpO2", "%", "59408-5", "Oxygen saturation by pulse oximetry", 0, 100, 70),
         Vital("respiratory_rate", "RR", "/min", "9279-1", "Respiratory rate", 0, 80),
         Vital("temperature_c", "Temp", "Cel", "8310-5", "Body temperature", 25, 45),
         Vital("sedation_rass", "RASS", "{score}", None, "Richmond Agitation-Sedation Scale", -5, 4),
@@ -40,3 +44,13 @@ def range_message(field: str) -> str:
     v = VITALS[field]
     unit = UNIT_TEXT[v.unit]
     return f"{v.display} must be between {v.low:g} and {v.high:g}{' ' + unit if unit else ''}"
+
+
+def implausible(values: Mapping[str, object]) -> list[str]:
+    """The fields whose value is below its `confirm_below` (DESIGN §2)."""
+    out = []
+    for v in VITALS.values():
+        x = values.get(v.field)
+        if v.confirm_below is not None and isinstance(x, int | float) and x < v.confirm_below:
+            out.append(v.field)
+    return out

@@ -41,6 +41,7 @@ from app.sessions.models import InfusionSession
 from app.sessions.phases import ACTIVE
 from app.sessions.views import OPEN_ALERTS_OF, session_tile
 from app.vitals import read
+from app.vitals.codes import implausible
 from app.vitals.models import Reading
 from app.vitals.schemas import ReadingIn
 from app.vitals.service import (
@@ -150,7 +151,7 @@ async def judge(
         **item.data.model_dump(),
     }
     reading = Reading(**row)
-    if s.phase == "pre_infusion" and s.baseline_reading_id is None:
+    if s.phase == "pre_infusion" and s.baseline_reading_id is None and not implausible(row):
         s.baseline_reading_id = reading.id
         state.baselines[reading.id] = reading
     if read.is_later(reading, state.latest.get(s.id)):

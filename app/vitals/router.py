@@ -6,9 +6,16 @@ from pydantic import BaseModel
 from app.alerts.schemas import AlertOut
 from app.deps import AppSettings, Clinician, Db
 from app.sessions.router import ValidSession
-from app.vitals import read, service
+from app.vitals import baseline, discards, read, service
 from app.vitals.ingest import ReadingWriter
-from app.vitals.schemas import EnteredInError, ReadingAmend, ReadingIn, ReadingOut
+from app.vitals.schemas import (
+    BaselineChoice,
+    EnteredInError,
+    OutboxDiscard,
+    ReadingAmend,
+    ReadingIn,
+    ReadingOut,
+)
 
 router = APIRouter(prefix="/api/sessions/{session_id}/readings", tags=["readings"])
 
@@ -82,3 +89,24 @@ async def entered_in_error(
     return await service.mark_entered_in_error(
         db, session=s, reading_id=reading_id, data=body, by=user, settings=settings
     )
+
+
+@router.post("/{reading_id}/baseline")
+async def choose_baseline(
+    user: Clinician,
+    s: ValidSession,
+    reading_id: uuid.UUID,
+    body: BaselineChoice,
+    db: Db,
+    settings: AppSettings,
+) -> ReadingOut:
+    return await baseline.choose_baseline(
+        db, session=s, reading_id=reading_id, data=body, by=user, settings=settings
+    )
+
+
+@router.post("/{reading_id}/discarded", status_code=204)
+async def discarded(
+    user: Clinician, s: ValidSession, reading_id: uuid.UUID, body: OutboxDiscard, db: Db
+) -> None:
+    await discards.record_discard(db, session=s, reading_id=reading_id, data=body, by=user)

@@ -1,4 +1,5 @@
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -8,9 +9,12 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     ValidationInfo,
     field_validator,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from app.vitals.codes import VITALS, range_message
 
@@ -28,14 +32,32 @@ def _in_range(field: str) -> AfterValidator:
     return AfterValidator(check)
 
 
-HeartRate = Annotated[int, _in_range("heart_rate")]
-Systolic = Annotated[int, _in_range("systolic")]
-Diastolic = Annotated[int, _in_range("diastolic")]
-SpO2 = Annotated[int, _in_range("spo2")]
-RespRate = Annotated[int, _in_range("respiratory_rate")]
-Temperature = Annotated[float, _in_range("temperature_c")]
-Rass = Annotated[int, _in_range("sedation_rass")]
-Cadss = Annotated[int, _in_range("dissociation_cadss6")]
+@dataclass(frozen=True)
+class _Contract:
+    """Writes a vital's range (and where confirmation starts) into the OpenAPI schema, so the
+    tablet checks the same limits before sending; the check itself stays `_in_range`'s."""
+
+    field: str
+
+    def __get_pydantic_json_schema__(
+        self, core: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core)
+        vital = VITALS[self.field]
+        schema.update(minimum=vital.low, maximum=vital.high)
+        if vital.confirm_below is not None:
+            schema["x-confirm-below"] = vital.confirm_below
+        return schema
+
+
+HeartRate = Annotated[int, _in_range("heart_rate"), _Contract("heart_rate")]
+Systolic = Annotated[int, _in_range("systolic"), _Contract("systolic")]
+Diastolic = Annotated[int, _in_range("diastolic"), _Contract("diastolic")]
+SpO2 = Annotated[int, _in_range("spo2"), _Contract("spo2")]
+RespRate = Annotated[int, _in_range("respiratory_rate"), _Contract("respiratory_rate")]
+Temperature = Annotated[float, _in_range("temperature_c"), _Contract("temperature_c")]
+Rass = Annotated[int, _in_range("sedation_rass"), _Contract("sedation_rass")]
+Cadss = Annotated[int, _in_range("dissociation_cadss6"), _Contract("dissociation_cadss6")]
 Acvpu = Literal["A", "C", "V", "P", "U"]
 
 
@@ -125,3 +147,22 @@ class ReadingOut(BaseModel):
     amended_by: uuid.UUID | None = Field(description="The reading that corrects this one")
     status: ReadingStatus
     error_reason: str | None
+
+
+class BaselineChoice(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=3, max_length=2000)
+    confirm_value: bool = Field(
+        default=False, description="The nurse confirms a value implausible for a conscious patient"
+    )
+
+
+class OutboxDiscard(BaseModel):
+    """A reading the server refused, which the nurse discards from her tablet instead of fixing."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=3, max_length=2000)
+    refused_with: int = Field(ge=400, le=499, description="The HTTP status the server answered")
+    refusal: str = Field(max_length=2000, description="The server's message, as shown")

@@ -22,6 +22,7 @@ from app.sessions.models import InfusionSession
 from app.sessions.phases import ACTIVE
 from app.sessions.views import session_read
 from app.vitals import read
+from app.vitals.codes import implausible
 from app.vitals.models import Reading, ReadingError
 from app.vitals.schemas import EnteredInError, ReadingAmend, ReadingIn, ReadingOut, _check_bp
 
@@ -146,12 +147,12 @@ async def _correctable(db: AsyncSession, s: InfusionSession, reading_id: uuid.UU
 
 
 async def _next_baseline(db: AsyncSession, s: InfusionSession) -> uuid.UUID | None:
-    return await db.scalar(
-        select(Reading.id)
+    candidates = await db.scalars(
+        select(Reading)
         .where(Reading.session_id == s.id, Reading.phase == "pre_infusion", read.is_current())
         .order_by(Reading.taken_at)
-        .limit(1)
     )
+    return next((r.id for r in candidates if not implausible(vars(r))), None)
 
 
 async def amend_reading(
@@ -193,8 +194,10 @@ async def amend_reading(
     )
     db.add(new)
     await db.flush()
-    if session.baseline_reading_id == old.id:
+    if session.baseline_reading_id == old.id and not implausible(vars(new)):
         session.baseline_reading_id = new.id
+    elif session.baseline_reading_id in (old.id, None) and session.phase == "pre_infusion":
+        session.baseline_reading_id = await _next_baseline(db, session)
     await alerts.retract_reading(db, reading=old, reason=f"corrected ({data.reason})")
     raised: list[Alert] = []
     if latest is not None and latest.id == old.id:

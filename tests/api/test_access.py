@@ -47,6 +47,8 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("PUT", "/api/sessions/{session_id}/readings/{reading_id}"): CLINICIANS,
     ("POST", "/api/sessions/{session_id}/readings/{reading_id}/amend"): CLINICIANS,
     ("POST", "/api/sessions/{session_id}/readings/{reading_id}/entered-in-error"): CLINICIANS,
+    ("POST", "/api/sessions/{session_id}/readings/{reading_id}/baseline"): CLINICIANS,
+    ("POST", "/api/sessions/{session_id}/readings/{reading_id}/discarded"): CLINICIANS,
     ("GET", "/api/alerts"): ALL,
     ("POST", "/api/alerts/{alert_id}/acknowledge"): CLINICIANS,
     ("GET", "/api/alert-rules"): ALL,
