@@ -72,6 +72,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/sessions/{session_id}/readings/{reading_id}/baseline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Choose Baseline */
+        post: operations["choose_baseline_api_sessions__session_id__readings__reading_id__baseline_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sessions/{session_id}/readings/{reading_id}/discarded": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Discarded */
+        post: operations["discarded_api_sessions__session_id__readings__reading_id__discarded_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -1261,6 +1295,17 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /** BaselineChoice */
+        BaselineChoice: {
+            /** Reason */
+            reason: string;
+            /**
+             * Confirm Value
+             * @description The nurse confirms a value implausible for a conscious patient
+             * @default false
+             */
+            confirm_value: boolean;
+        };
         /** BloodPressure */
         BloodPressure: {
             /** Systolic */
@@ -1839,6 +1884,24 @@ export interface components {
             verified_by: string | null;
             /** Verified At */
             verified_at: string | null;
+        };
+        /**
+         * OutboxDiscard
+         * @description A reading the server refused, which the nurse discards from her tablet instead of fixing.
+         */
+        OutboxDiscard: {
+            /** Reason */
+            reason: string;
+            /**
+             * Refused With
+             * @description The HTTP status the server answered
+             */
+            refused_with: number;
+            /**
+             * Refusal
+             * @description The server's message, as shown
+             */
+            refusal: string;
         };
         /** OutcomeIn */
         OutcomeIn: {
@@ -2998,6 +3061,76 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ReadingOut"];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    choose_baseline_api_sessions__session_id__readings__reading_id__baseline_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reading_id: string;
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BaselineChoice"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadingOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    discarded_api_sessions__session_id__readings__reading_id__discarded_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reading_id: string;
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OutboxDiscard"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {
