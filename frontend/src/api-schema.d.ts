@@ -1304,7 +1304,7 @@ export interface components {
              * @description The nurse confirms a value implausible for a conscious patient
              * @default false
              */
-            confirm_value: boolean;
+            confirm_value?: boolean;
         };
         /** BloodPressure */
         BloodPressure: {
