@@ -285,6 +285,6 @@ export function SessionChart(props: SessionChartProps) {
 
   useResize(ref.current, plot, height);
 
-  const desc = `Vital signs chart with ${visible.length} readings; phases: ${props.bands.map((b) => phaseLabel(b.phase)).join(", ") || "none"}; ${props.alerts.length} alerts marked.`;
+  const desc = `Vital signs chart with ${visible.length} readings; phases: ${props.bands.map((b) => phaseLabel(b.phase)).join(", ") || "none"}; ${props.alerts.length} alerts marked; limit lines: ${props.limits.map((l) => l.label).join(", ") || "none"}.`;
   return <div class="session-chart" ref={ref} role="img" aria-label={desc} />;
 }
