@@ -20,7 +20,9 @@ TARGET = Path(__file__).resolve().parents[1] / "frontend" / "openapi.json"
 
 
 def contract() -> str:
-    schema = create_app(Settings()).openapi()
+    # Development settings whatever the shell says: production refuses the built-in secret key,
+    # and the document must not depend on the machine that writes it.
+    schema = create_app(Settings(env="development")).openapi()
     return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
 
 
