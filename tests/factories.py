@@ -108,6 +108,7 @@ def export_reading(**overrides: Any) -> ExportReading:
         "id": uuid.uuid4(),
         "session_id": uuid.uuid4(),
         "patient_id": uuid.uuid4(),
+        "mrn": "MRN-100001",
         "taken_at": now,
         "recorded_at": now,
         "recorded_by": uuid.uuid4(),

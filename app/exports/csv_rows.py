@@ -15,6 +15,7 @@ from app.exports.schemas import ExportReading
 
 COLUMNS = (
     "session_id",
+    "mrn",
     "reading_id",
     "taken_at",
     "recorded_at",
@@ -105,3 +106,20 @@ def rows_chunk(rows: Iterable[Row], *, header: bool) -> bytes:
 
 def csv_chunk(readings: Iterable[ExportReading], *, header: bool) -> bytes:
     return rows_chunk(map(_reading_values, readings), header=header)
+
+
+def rows_chunk_of(
+    columns: Sequence[str], free_text: frozenset[str], rows: Iterable[Sequence[object]]
+) -> bytes:
+    """A whole small file of other columns (the session's events), free text defused."""
+    texts = [i for i, name in enumerate(columns) if name in free_text]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        cells = list(row)
+        for i in texts:
+            if isinstance(cells[i], str):
+                cells[i] = defused(cells[i])  # type: ignore[arg-type]
+        writer.writerow(cells)
+    return buffer.getvalue().encode()

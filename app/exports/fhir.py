@@ -12,17 +12,14 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from fhir.resources.R4B.auditevent import AuditEvent as FhirAuditEvent
-from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.detectedissue import DetectedIssue
 from fhir.resources.R4B.encounter import Encounter
-from fhir.resources.R4B.medicationadministration import MedicationAdministration
 from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.patient import Patient
-from fhir.resources.R4B.resource import Resource
 
 from app.alerts.rules import DEFAULT_RULES
 from app.audit.models import AuditEvent
-from app.exports.schemas import ExportAlert, ExportReading, SessionRecord
+from app.exports.schemas import ExportAlert, ExportReading
 from app.patients.schemas import PatientBrief
 from app.sessions.schemas import SessionDetail
 from app.vitals.codes import BP_PANEL_LOINC, SPO2_ALT_LOINC, UNIT_TEXT, VITALS, WEIGHT_LOINC
@@ -126,48 +123,12 @@ def encounter(s: SessionDetail, ref: Ref) -> Encounter:
             "id": str(s.id),
             "status": ENCOUNTER_STATUS.get(s.phase, "in-progress"),
             "class": _coding(ACT_CODE, "AMB", "ambulatory"),
-            "type": [{"text": f"IV {s.drug} infusion session"}],
+            "type": [
+                {"text": f"{s.drug} session ({s.protocol_rules.route}, protocol {s.protocol})"}
+            ],
             "subject": ref("Patient", s.patient.id),
             "period": period,
             "location": [{"location": {"display": s.location}}],
-        }
-    )
-
-
-def medication_status(s: SessionDetail) -> str:
-    if s.phase == "aborted":
-        return "stopped"
-    if s.infusion_ended_at is not None:
-        return "completed"
-    return "in-progress"
-
-
-def medication_administration(s: SessionDetail, ref: Ref) -> MedicationAdministration | None:
-    """The infusion itself; none when it never started (nothing was administered)."""
-    if s.infusion_started_at is None:
-        return None
-    period = {"start": s.infusion_started_at.isoformat()}
-    if s.infusion_ended_at is not None:
-        period["end"] = s.infusion_ended_at.isoformat()
-    medication: dict[str, Any] = {"text": s.drug}
-    if s.drug.lower() == "ketamine":
-        medication["coding"] = [_coding(RXNORM, KETAMINE_RXNORM, "ketamine")]
-    return MedicationAdministration.model_validate(
-        {
-            "id": str(uuid.uuid5(s.id, "medication")),
-            "status": medication_status(s),
-            "medicationCodeableConcept": medication,
-            "subject": ref("Patient", s.patient.id),
-            "context": ref("Encounter", s.id),
-            "effectivePeriod": period,
-            "dosage": {
-                "text": (
-                    f"{s.dose_mg_per_kg:g} mg/kg × {s.weight_kg:g} kg = {s.total_dose_mg:g} mg IV "
-                    f"over {s.planned_minutes} min (planned)"
-                ),
-                "route": {"coding": [_coding(SNOMED, *IV_ROUTE)], "text": "IV"},
-                "dose": _quantity(s.total_dose_mg, "mg"),
-            },
         }
     )
 
@@ -190,8 +151,9 @@ def weight_observation(s: SessionDetail, ref: Ref) -> Observation:
 
 
 def observation_status(r: ExportReading) -> str:
-    """See docs/exports.md: a correction is `amended`; the reading it corrects stays `final`."""
-    if r.status == "entered_in_error":
+    """See docs/exports.md: a correction is `amended`; the reading it supersedes is withdrawn
+    (`entered-in-error`), so no current consumer takes its values as the patient's."""
+    if r.status in ("entered_in_error", "amended"):
         return "entered-in-error"
     if r.amends is not None:
         return "amended"
@@ -354,38 +316,6 @@ def alert_issue(
     if raised_by is not None and key in [*observation_keys(raised_by), "news2"]:
         body["implicated"] = [ref("Observation", observation_id(raised_by.id, str(key)))]
     return DetectedIssue.model_validate(body)
-
-
-def session_bundle(record: SessionRecord) -> Bundle:
-    """A collection Bundle: Patient, Encounter, infusion, weight, readings, NEWS2, alerts."""
-    s, ref = record.session, bundle_ref
-    by_id = {r.id: r for r in record.readings}
-    resources: list[Resource] = [patient(s.patient), encounter(s, ref)]
-    if (infusion := medication_administration(s, ref)) is not None:
-        resources.append(infusion)
-    resources.append(weight_observation(s, ref))
-    for r in record.readings:
-        original = by_id.get(r.amends) if r.amends else None
-        keys = observation_keys(original) if original else None
-        resources.extend(reading_observations(r, ref, original_keys=keys))
-    for a in record.alerts:
-        resources.append(
-            alert_issue(
-                a,
-                ref,
-                patient_id=s.patient.id,
-                raised_by=by_id.get(a.first_reading_id) if a.first_reading_id else None,
-                acknowledged_by=record.staff_name(a.acknowledged_by) or None,
-            )
-        )
-    return Bundle.model_validate(
-        {
-            "id": str(uuid.uuid5(s.id, "bundle")),
-            "type": "collection",
-            "timestamp": record.exported_at.isoformat(),
-            "entry": [{"fullUrl": f"urn:uuid:{res.id}", "resource": res} for res in resources],
-        }
-    )
 
 
 def readings_ndjson(readings: Iterable[ExportReading]) -> bytes:

@@ -4,17 +4,9 @@ and sign-off. Pure: a SessionRecord in, PDF bytes out.
 
 import io
 from collections.abc import Callable
-from datetime import datetime
-from pathlib import Path
-from xml.sax.saxutils import escape
 
-import reportlab
-from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
@@ -26,68 +18,20 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from app.exports.pdf_chart import BOLD, FONT, vitals_chart
+from app.exports.pdf_chart import FONT, vitals_chart
+from app.exports.pdf_parts import (
+    BODY,
+    HEADING,
+    STATUS_TEXT,
+    TITLE,
+    cell,
+    clock,
+    fields,
+    grid,
+    stamp,
+)
+from app.exports.pdf_record import clinical_part, dose_fields, infusion_part
 from app.exports.schemas import ExportReading, SessionRecord
-
-# Bitstream Vera ships with reportlab and, unlike the built-in Helvetica, has ≥ and ≤ (alert
-# messages use them) and embeds, so the text can be searched and extracted.
-_FONTS = Path(reportlab.__file__).parent / "fonts"
-pdfmetrics.registerFont(TTFont(FONT, str(_FONTS / "Vera.ttf")))
-pdfmetrics.registerFont(TTFont(BOLD, str(_FONTS / "VeraBd.ttf")))
-
-BODY = ParagraphStyle("body", fontName=FONT, fontSize=8.5, leading=11)
-SMALL = ParagraphStyle("small", parent=BODY, fontSize=7, leading=8.5)
-TITLE = ParagraphStyle("title", parent=BODY, fontName=BOLD, fontSize=15, leading=19)
-HEADING = ParagraphStyle(
-    "heading", parent=BODY, fontName=BOLD, fontSize=10.5, leading=14, spaceBefore=8, spaceAfter=3
-)
-GRID = TableStyle(
-    [
-        ("FONT", (0, 0), (-1, -1), FONT, 7),
-        ("FONT", (0, 0), (-1, 0), BOLD, 7),
-        ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.92, 0.92, 0.92)),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("TOPPADDING", (0, 0), (-1, -1), 1.5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
-        ("LEFTPADDING", (0, 0), (-1, -1), 2),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 2),
-    ]
-)
-STATUS_TEXT = {"final": "", "amended": "corrected later", "entered_in_error": "ENTERED IN ERROR"}
-
-
-def _p(text: object, style: ParagraphStyle = SMALL) -> Paragraph:
-    return Paragraph(escape("" if text is None else str(text)), style)
-
-
-def _time(moment: datetime | None) -> str:
-    return moment.strftime("%H:%M") if moment else "—"
-
-
-def _stamp(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "—"
-
-
-def _fields(rows: list[tuple[str, object]]) -> Table:
-    table = Table([[_p(k, BODY), _p(v, BODY)] for k, v in rows], colWidths=[38 * mm, None])
-    table.setStyle(
-        TableStyle(
-            [
-                ("FONT", (0, 0), (0, -1), BOLD, 8.5),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("TOPPADDING", (0, 0), (-1, -1), 0.5),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 0.5),
-            ]
-        )
-    )
-    return table
-
-
-def _grid(header: list[str], rows: list[list[Paragraph]], widths: list[float | None]) -> Table:
-    table = Table([[_p(h) for h in header], *rows], colWidths=widths, repeatRows=1)
-    table.setStyle(GRID)
-    return table
 
 
 def _reading_row(r: ExportReading) -> list[Paragraph]:
@@ -99,7 +43,7 @@ def _reading_row(r: ExportReading) -> list[Paragraph]:
         status += f": {r.error_reason}"
     news2 = f"{r.news2.score}{'*' if r.news2.partial else ''}"
     values = [
-        _time(r.taken_at),
+        clock(r.taken_at),
         r.phase.replace("_", "-"),
         r.heart_rate,
         bp,
@@ -108,12 +52,13 @@ def _reading_row(r: ExportReading) -> list[Paragraph]:
         r.temperature_c,
         r.consciousness,
         r.sedation_rass,
+        r.dissociation_cadss6,
         news2,
         ", ".join(r.alerts),
         r.recorded_by_username,
         status,
     ]
-    return [_p("" if v is None else v) for v in values]
+    return [cell("" if v is None else v) for v in values]
 
 
 def _header(record: SessionRecord) -> list[Flowable]:
@@ -121,7 +66,7 @@ def _header(record: SessionRecord) -> list[Flowable]:
     staff = ", ".join(f"{p.display_name} ({p.role})" for p in record.staff)
     return [
         Paragraph("Infusion session report", TITLE),
-        _fields(
+        fields(
             [
                 ("Patient", s.patient.full_name),
                 ("MRN", s.patient.mrn),
@@ -134,28 +79,23 @@ def _header(record: SessionRecord) -> list[Flowable]:
             ]
         ),
         Paragraph("Dose and times (UTC)", HEADING),
-        _fields(
+        fields(
             [
-                ("Drug", f"{s.drug}, IV"),
-                (
-                    "Dose",
-                    f"{s.dose_mg_per_kg:g} mg/kg × {s.weight_kg:g} kg = {s.total_dose_mg:g} mg",
-                ),
-                ("Planned duration", f"{s.planned_minutes} min"),
-                ("Session opened", _stamp(s.created_at)),
-                ("Infusion started", _stamp(s.infusion_started_at)),
-                ("Infusion stopped", _stamp(s.infusion_ended_at)),
+                *dose_fields(record),
+                ("Session opened", stamp(s.created_at)),
+                ("Infusion started", stamp(s.infusion_started_at)),
+                ("Infusion stopped", stamp(s.infusion_ended_at)),
             ]
         ),
-        _grid(
+        grid(
             ["Time", "Phase", "By", "Reason", "Override"],
             [
                 [
-                    _p(_time(p.at)),
-                    _p(p.to_phase.replace("_", "-")),
-                    _p(record.staff_name(p.by)),
-                    _p(p.reason or ""),
-                    _p("yes" if p.override else ""),
+                    cell(clock(p.at)),
+                    cell(p.to_phase.replace("_", "-")),
+                    cell(record.staff_name(p.by)),
+                    cell(p.reason or ""),
+                    cell("yes" if p.override else ""),
                 ]
                 for p in s.phase_history
             ],
@@ -166,28 +106,28 @@ def _header(record: SessionRecord) -> list[Flowable]:
 
 def _alerts(record: SessionRecord) -> list[Flowable]:
     if not record.alerts:
-        return [_p("No alerts were raised.", BODY)]
+        return [cell("No alerts were raised.", BODY)]
     rows = []
     for number, a in enumerate(record.alerts, start=1):
         ack = "—"
         if a.acknowledged_at:
-            ack = f"{_time(a.acknowledged_at)} {record.staff_name(a.acknowledged_by)}"
+            ack = f"{clock(a.acknowledged_at)} {record.staff_name(a.acknowledged_by)}"
             ack += f": {a.ack_note}" if a.ack_note else ""
-        resolved = f"{_time(a.resolved_at)} {a.resolved_reason or ''}" if a.resolved_at else "—"
+        resolved = f"{clock(a.resolved_at)} {a.resolved_reason or ''}" if a.resolved_at else "—"
         rows.append(
             [
-                _p(number),
-                _p(_time(a.raised_at)),
-                _p(a.priority),
-                _p(a.message),
-                _p(a.state),
-                _p(ack),
-                _p(resolved),
+                cell(number),
+                cell(clock(a.raised_at)),
+                cell(a.priority),
+                cell(a.message),
+                cell(a.state),
+                cell(ack),
+                cell(resolved),
             ]
         )
     widths = [7 * mm, 12 * mm, 14 * mm, None, 20 * mm, 36 * mm, 36 * mm]
     return [
-        _grid(
+        grid(
             ["#", "Raised", "Priority", "Message", "State", "Acknowledged", "Resolved"],
             rows,
             widths,
@@ -200,17 +140,17 @@ def _discharge(record: SessionRecord) -> list[Flowable]:
     flow: list[Flowable] = []
     if s.aldrete is not None:
         items = s.aldrete.model_dump()
-        rows = [[_p(k.replace("_", " ")), _p(v)] for k, v in items.items()]
-        rows.append([_p("Total (≥ 9 to discharge)"), _p(s.aldrete.total)])
-        flow.append(_grid(["Modified Aldrete item", "Score"], rows, [60 * mm, 20 * mm]))
+        rows = [[cell(k.replace("_", " ")), cell(v)] for k, v in items.items()]
+        rows.append([cell("Total (≥ 9 to discharge)"), cell(s.aldrete.total)])
+        flow.append(grid(["Modified Aldrete item", "Score"], rows, [60 * mm, 20 * mm]))
     else:
-        flow.append(_p("Modified Aldrete score: not recorded.", BODY))
+        flow.append(cell("Modified Aldrete score: not recorded.", BODY))
     flow.append(Spacer(1, 4))
     flow.append(
-        _grid(
+        grid(
             ["Discharge criterion", "Met", "Detail"],
             [
-                [_p(c.name.replace("_", " ")), _p("yes" if c.met else "NO"), _p(c.detail)]
+                [cell(c.name.replace("_", " ")), cell("yes" if c.met else "NO"), cell(c.detail)]
                 for c in s.discharge.criteria
             ],
             [45 * mm, 12 * mm, None],
@@ -223,10 +163,10 @@ def _sign_off() -> list[Flowable]:
     line = "_" * 34
     rows = [
         [
-            _p(role, BODY),
-            _p(f"Name {line}", BODY),
-            _p("Signature " + "_" * 22, BODY),
-            _p("Date ________", BODY),
+            cell(role, BODY),
+            cell(f"Name {line}", BODY),
+            cell("Signature " + "_" * 22, BODY),
+            cell("Date ________", BODY),
         ]
         for role in ("Nurse", "Physician")
     ]
@@ -241,7 +181,7 @@ def _footer(record: SessionRecord) -> Callable[[Canvas, BaseDocTemplate], None]:
         canvas.setFont(FONT, 7)
         text = (
             f"{record.session.patient.full_name} · MRN {record.session.patient.mrn} · "
-            f"exported {_stamp(record.exported_at)} · page {doc.page}"
+            f"exported {stamp(record.exported_at)} · page {doc.page}"
         )
         canvas.drawString(15 * mm, 8 * mm, text)
         canvas.restoreState()
@@ -268,7 +208,7 @@ def session_pdf(record: SessionRecord) -> bytes:
         Paragraph("Vitals", HEADING),
         vitals_chart(record, doc.width),
         Paragraph("Readings (all entries, corrections kept; * NEWS2 partial)", HEADING),
-        _grid(
+        grid(
             [
                 "Time",
                 "Phase",
@@ -279,6 +219,7 @@ def session_pdf(record: SessionRecord) -> bytes:
                 "Temp",
                 "ACVPU",
                 "RASS",
+                "CADSS",
                 "NEWS2",
                 "Alerts",
                 "By",
@@ -295,22 +236,25 @@ def session_pdf(record: SessionRecord) -> bytes:
                 9 * mm,
                 10 * mm,
                 9 * mm,
+                9 * mm,
                 11 * mm,
-                24 * mm,
+                20 * mm,
                 16 * mm,
                 None,
             ],
         ),
+        *infusion_part(record),
+        *clinical_part(record),
         Paragraph("Alerts", HEADING),
         *_alerts(record),
     ]
     if notes:
         story.append(Paragraph("Notes and clinical events", HEADING))
         story.append(
-            _grid(
+            grid(
                 ["Time", "Kind", "Text"],
                 [
-                    [_p(_time(n.at)), _p(_note(n.data, "kind")), _p(_note(n.data, "text"))]
+                    [cell(clock(n.at)), cell(_note(n.data, "kind")), cell(_note(n.data, "text"))]
                     for n in notes
                 ],
                 [16 * mm, 24 * mm, None],

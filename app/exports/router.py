@@ -44,6 +44,14 @@ async def session_csv(
     return await _session(session_id, "csv", db, user, settings)
 
 
+@router.get("/sessions/{session_id:uuid}.events.csv", response_class=Response)
+async def session_events_csv(
+    session_id: uuid.UUID, db: Db, user: Exporter, settings: AppSettings
+) -> Response:
+    """Everything else the session recorded, one row per event of every kind, in time order."""
+    return await _session(session_id, "events_csv", db, user, settings)
+
+
 @router.get("/sessions/{session_id:uuid}.json", response_class=Response)
 async def session_json(
     session_id: uuid.UUID, db: Db, user: Exporter, settings: AppSettings

@@ -7,10 +7,12 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from app.alerts.schemas import AlertOut
+from app.clinical.schemas import ClinicalRecord
+from app.infusion.schemas import InfusionRecord
 from app.sessions.schemas import News2Out, SessionDetail, TimelineItem
 from app.vitals.schemas import ReadingOut
 
-SessionFormat = Literal["csv", "json", "fhir", "pdf"]
+SessionFormat = Literal["csv", "events_csv", "json", "fhir", "pdf"]
 RangeFormat = Literal["csv", "fhir"]
 
 
@@ -27,6 +29,7 @@ class ExportReading(ReadingOut):
     """A reading with what a record needs beside it, so the builders stay pure."""
 
     patient_id: uuid.UUID
+    mrn: str
     recorded_by_username: str
     alerts: list[str] = Field(description="Alerts this reading raised, as rule:priority")
     news2: News2Out
@@ -38,11 +41,14 @@ class ExportAlert(AlertOut):
 
 
 class SessionRecord(BaseModel):
-    """The whole session record: detail, every reading (all statuses), timeline and alerts."""
+    """The whole session record: detail, every reading (all statuses), the infusion record, side
+    effects, PRN medicines and assessments, timeline and alerts."""
 
     exported_at: datetime
     session: SessionDetail
     readings: list[ExportReading]
+    infusion: InfusionRecord
+    clinical: ClinicalRecord
     timeline: list[TimelineItem]
     alerts: list[ExportAlert]
     staff: list[StaffBrief]

@@ -37,6 +37,7 @@ from app.alerts.models import Alert
 from app.audit.models import AuditEvent
 from app.audit.service import record_audit
 from app.auth.models import User
+from app.clinical.service import clinical_record
 from app.config import Settings
 from app.db import Database, UTCDateTime, utcnow
 from app.exports import csv_rows
@@ -49,6 +50,8 @@ from app.exports.schemas import (
     SessionRecord,
     StaffBrief,
 )
+from app.infusion.service import infusion_record
+from app.patients.models import Patient
 from app.sessions.models import InfusionSession
 from app.sessions.service import get_session, timeline
 from app.sessions.views import news2_of, session_detail
@@ -65,7 +68,7 @@ CSV_BATCH = 10_000
 CSV_PART = 300
 CLI_USERNAME = "cli"
 
-ReadingRow = Row[Reading, str, uuid.UUID, uuid.UUID | None]
+ReadingRow = Row[Reading, str, uuid.UUID, uuid.UUID | None, str]
 _Ts = TypeVarTuple("_Ts")
 _K = TypeVar("_K")
 
@@ -79,6 +82,7 @@ class ExportFile:
 
 MEDIA_TYPES: dict[str, tuple[str, str]] = {
     "csv": ("text/csv; charset=utf-8", "csv"),
+    "events_csv": ("text/csv; charset=utf-8", "events.csv"),
     "json": ("application/json", "json"),
     "fhir": ("application/fhir+json", "fhir.json"),
     "pdf": ("application/pdf", "pdf"),
@@ -100,10 +104,17 @@ async def audit_export(
     )
 
 
-_READING_ROWS: Select[Reading, str, uuid.UUID, uuid.UUID | None] = (
-    select(Reading, User.username, InfusionSession.patient_id, InfusionSession.baseline_reading_id)
+_READING_ROWS: Select[Reading, str, uuid.UUID, uuid.UUID | None, str] = (
+    select(
+        Reading,
+        User.username,
+        InfusionSession.patient_id,
+        InfusionSession.baseline_reading_id,
+        Patient.mrn,
+    )
     .join(User, User.id == Reading.recorded_by)
     .join(InfusionSession, InfusionSession.id == Reading.session_id)
+    .join(Patient, Patient.id == InfusionSession.patient_id)
 )
 
 # Statements used per page are built once, with bound parameters: on a slow CPU building and
@@ -114,6 +125,7 @@ _amendment = Reading.__table__.alias("amendment").c
 _error = ReadingError.__table__.c
 _session = InfusionSession.__table__.c
 _user = User.__table__.c
+_patient = Patient.__table__.c
 _alert = Alert.__table__.c
 
 
@@ -157,12 +169,15 @@ async def enrich(db: AsyncSession, rows: Sequence[ReadingRow]) -> list[ExportRea
                 **dict(out),
                 "is_baseline": reading.id == baseline_id,
                 "patient_id": patient_id,
+                "mrn": mrn,
                 "recorded_by_username": username,
                 "alerts": raised.get(reading.id, []),
                 "news2": news2_of(reading),
             }
         )
-        for (reading, username, patient_id, baseline_id), out in zip(rows, described, strict=True)
+        for (reading, username, patient_id, baseline_id, mrn), out in zip(
+            rows, described, strict=True
+        )
     ]
 
 
@@ -181,14 +196,26 @@ async def session_record(
         select(Alert).where(Alert.session_id == s.id).order_by(Alert.raised_at)
     )
     alert_out = [ExportAlert.model_validate(a) for a in alerts.all()]
+    infusion = await infusion_record(db, s=s)
+    clinical = await clinical_record(db, session_id=s.id)
     people = {s.created_by, *(r.recorded_by for r in readings)}
     people |= {p.by for p in detail.phase_history}
     people |= {a.acknowledged_by for a in alert_out if a.acknowledged_by}
+    people |= {e.by for e in infusion.events}
+    if infusion.order:
+        people.add(infusion.order.prepared_by)
+        if infusion.order.verified_by:
+            people.add(infusion.order.verified_by)
+    people |= {e.by for e in clinical.side_effects} | {p.by for p in clinical.prn}
+    people |= {o.by for e in clinical.side_effects for o in e.outcomes}
+    people |= {a.by for a in clinical.assessments}
     staff = await db.scalars(select(User).where(User.id.in_(people)).order_by(User.username))
     return SessionRecord(
         exported_at=utcnow(),
         session=detail,
         readings=readings,
+        infusion=infusion,
+        clinical=clinical,
         timeline=await timeline(db, s=s),
         alerts=alert_out,
         staff=[StaffBrief.model_validate(u) for u in staff.all()],
@@ -199,14 +226,16 @@ def render(record: SessionRecord, fmt: SessionFormat) -> ExportFile:
     """Pure: the file for one session record."""
     # fhir (the R4B models) and pdf (reportlab) are imported where they are used: loading them
     # would add ~0.8 s and ~15 MB to every `vigil export` of a CSV range.
-    from app.exports import fhir, pdf
+    from app.exports import events_csv, fhir_session, pdf
 
     if fmt == "csv":
         content = csv_rows.csv_chunk(record.readings, header=True)
+    elif fmt == "events_csv":
+        content = events_csv.events_csv(record)
     elif fmt == "json":
         content = record.model_dump_json(indent=2).encode()
     elif fmt == "fhir":
-        content = fhir.session_bundle(record).model_dump_json(indent=2).encode()
+        content = fhir_session.session_bundle(record).model_dump_json(indent=2).encode()
     else:
         content = pdf.session_pdf(record)
     media_type, suffix = MEDIA_TYPES[fmt]
@@ -472,6 +501,7 @@ _CSV_SELECTED = {
     "amends": type_coerce(_reading.amends, _UuidText()),
     "error_reason": _error.reason,
     "recorded_by": _user.username,
+    "mrn": _patient.mrn,
 }
 _CSV_ROWS = select(
     *(
@@ -481,6 +511,7 @@ _CSV_ROWS = select(
 ).select_from(
     Reading.__table__.join(User.__table__, _user.id == _reading.recorded_by)
     .join(InfusionSession.__table__, _session.id == _reading.session_id)
+    .join(Patient.__table__, _patient.id == _session.patient_id)
     .outerjoin(ReadingError.__table__, _error.reading_id == _reading.id)
 )
 _CSV_PAGES = _keyset(_CSV_ROWS)

@@ -951,6 +951,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/exports/sessions/{session_id}.events.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Session Events Csv
+         * @description Everything else the session recorded, one row per event of every kind, in time order.
+         */
+        get: operations["session_events_csv_api_exports_sessions__session_id__events_csv_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/exports/sessions/{session_id}.json": {
         parameters: {
             query?: never;
@@ -4781,6 +4801,35 @@ export interface operations {
         };
     };
     session_csv_api_exports_sessions__session_id__csv_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    session_events_csv_api_exports_sessions__session_id__events_csv_get: {
         parameters: {
             query?: never;
             header?: never;

@@ -79,6 +79,7 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/exports/courses/{course_id}.pdf"): EXPORTERS,
     ("GET", "/api/exports/sessions/{session_id}.csv"): EXPORTERS,
     ("GET", "/api/exports/sessions/{session_id}.json"): EXPORTERS,
+    ("GET", "/api/exports/sessions/{session_id}.events.csv"): EXPORTERS,
     ("GET", "/api/exports/sessions/{session_id}.fhir.json"): EXPORTERS,
     ("GET", "/api/exports/sessions/{session_id}.pdf"): EXPORTERS,
     ("GET", "/api/exports/sessions.csv"): EXPORTERS,

@@ -21,7 +21,7 @@ from tests.factories import export_reading
 pytestmark = pytest.mark.anyio
 
 HEADER = (
-    b"session_id,reading_id,taken_at,recorded_at,phase,heart_rate,systolic,diastolic,spo2,"
+    b"session_id,mrn,reading_id,taken_at,recorded_at,phase,heart_rate,systolic,diastolic,spo2,"
     b"respiratory_rate,temperature_c,on_oxygen,consciousness,sedation_rass,dissociation_cadss6,"
     b"note,is_baseline,status,amends,amend_reason,error_reason,recorded_by,alerts\r\n"
 )
@@ -62,12 +62,12 @@ def test_cells_byte_for_byte():
     )
     plain = reading(on_oxygen=True, temperature_c=37.0, note="-", amend_reason="\tx")
     assert csv_rows.csv_chunk([full, plain], header=True) == HEADER + (
-        b"00000000-0000-0000-0000-000000000002,00000000-0000-0000-0000-000000000001,"
+        b"00000000-0000-0000-0000-000000000002,MRN-100001,00000000-0000-0000-0000-000000000001,"
         b"2025-03-04T06:06:07.890123+01:00,2025-03-04T05:06:09+00:00,infusion,80,120,80,97,"
         b'14,36.6,false,A,-1,0,"\'=HYPERLINK(""x""), then ""quoted""",true,amended,'
         b"00000000-0000-0000-0000-000000000005,'+1 typed as 11,\"'@probe\nfell off\",ada,"
         b"sbp_high:high;hr_high:medium\r\n"
-        b"00000000-0000-0000-0000-000000000002,00000000-0000-0000-0000-000000000001,"
+        b"00000000-0000-0000-0000-000000000002,MRN-100001,00000000-0000-0000-0000-000000000001,"
         b"2025-03-04T05:06:07.890123+00:00,2025-03-04T05:06:09+00:00,infusion,80,120,80,97,"
         b",37.0,true,,,,'-,false,final,,'\tx,,nurse,\r\n"
     )
@@ -110,6 +110,7 @@ async def test_range_rows_are_the_session_rows(app, staff, story):
     assert by_id[r["baseline"]]["note"] == '\'=HYPERLINK("x")'
     assert by_id[r["baseline"]]["taken_at"].endswith("+00:00")
     assert by_id[r["baseline"]]["on_oxygen"] == ""
+    assert {row["mrn"] for row in rows} == {"EXP-4711"}
 
 
 async def test_range_across_sessions_and_pages(app, staff, story, monkeypatch):

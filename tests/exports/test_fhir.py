@@ -83,7 +83,9 @@ async def test_session_bundle(staff, story):
     assert encounter["period"]["start"] < encounter["period"]["end"]
     (infusion,) = by_type["MedicationAdministration"]
     assert infusion["status"] == "completed"
-    assert infusion["dosage"]["dose"] == {"value": 40.0, "unit": "mg", "system": UCUM, "code": "mg"}
+    # This story kept no pump log: the planned 40 mg is never exported as given.
+    assert "dose" not in infusion["dosage"]
+    assert "the dose given is not known" in infusion["dosage"]["text"]
     assert infusion["dosage"]["route"]["coding"][0]["code"] == "47625008"
     assert infusion["effectivePeriod"]["start"] < infusion["effectivePeriod"]["end"]
 
@@ -103,7 +105,8 @@ async def test_session_bundle(staff, story):
         return str(fhir.observation_id(uuid.UUID(r[name]), key))
 
     assert status[of("baseline", "heart_rate")] == "final"
-    assert status[of("typo", "heart_rate")] == "final"
+    # Superseded by its correction: withdrawn, never `final`.
+    assert status[of("typo", "heart_rate")] == "entered-in-error"
     assert status[of("correction", "heart_rate")] == "amended"
     assert status[of("probe_off", "spo2")] == "entered-in-error"
     correction = next(o for o in observations if o["id"] == of("correction", "heart_rate"))
@@ -124,7 +127,11 @@ async def test_session_bundle(staff, story):
     rass = next(o for o in observations if o["id"] == of("normal", "sedation_rass"))
     assert rass["valueInteger"] == -1
 
-    issues = {i["id"]: i for i in by_type["DetectedIssue"]}
+    overrides = [i for i in by_type["DetectedIssue"] if i["code"]["text"].startswith("Override")]
+    assert [o["mitigation"][0]["action"]["text"] for o in overrides] == [
+        "Overridden by a physician: Recovered early; reviewed at the chair"
+    ]
+    issues = {i["id"]: i for i in by_type["DetectedIssue"] if i not in overrides}
     assert set(issues) == {a["id"] for a in story.alerts}
     for alert in story.alerts:
         issue = issues[alert["id"]]
@@ -195,7 +202,7 @@ async def test_audit_trail_as_audit_events(staff, story):
     ("overrides", "expected"),
     [
         ({}, "final"),
-        ({"status": "amended", "amended_by": uuid.uuid4()}, "final"),
+        ({"status": "amended", "amended_by": uuid.uuid4()}, "entered-in-error"),
         ({"amends": uuid.uuid4(), "amend_reason": "typo"}, "amended"),
         ({"status": "entered_in_error", "error_reason": "wrong patient"}, "entered-in-error"),
         (

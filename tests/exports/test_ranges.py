@@ -40,7 +40,7 @@ async def test_empty_range_still_has_a_header(staff):
     answer = await staff.physician.get("/api/exports/sessions.csv", params=last_hour())
     assert answer.status_code == 200
     assert answer.headers["x-total-count"] == "0"
-    assert answer.text.splitlines()[0].startswith("session_id,reading_id,taken_at")
+    assert answer.text.splitlines()[0].startswith("session_id,mrn,reading_id,taken_at")
 
 
 @pytest.mark.parametrize(
