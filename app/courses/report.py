@@ -14,7 +14,7 @@ from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, T
 
 from app.courses.scales import PHQ9_REMISSION_BELOW, SCALES, ScaleCode
 from app.courses.schemas import CourseDetail, OutcomeOut, ResponseOut
-from app.exports.pdf import BODY, GRID, HEADING, SMALL, TITLE
+from app.exports.pdf_parts import BODY, GRID, HEADING, SMALL, TITLE
 from app.exports.pdf_chart import BOLD, FONT
 
 INFUSION = colors.Color(0.35, 0.55, 0.85)
