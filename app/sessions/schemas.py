@@ -146,6 +146,7 @@ class SessionRead(BaseModel):
     location: str
     drug: str
     protocol: str
+    course_id: uuid.UUID | None
     weight_kg: float
     dose_mg_per_kg: float | None
     total_dose_mg: float

@@ -89,6 +89,7 @@ def session_tile(
         location=s.location,
         drug=s.drug,
         protocol=s.protocol,
+        course_id=s.course_id,
         weight_kg=s.weight_kg,
         dose_mg_per_kg=s.dose_mg_per_kg,
         total_dose_mg=s.dose_mg,

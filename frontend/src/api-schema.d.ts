@@ -2561,6 +2561,8 @@ export interface components {
             drug: string;
             /** Protocol */
             protocol: string;
+            /** Course Id */
+            course_id: string | null;
             /** Weight Kg */
             weight_kg: number;
             /** Dose Mg Per Kg */
@@ -2619,6 +2621,8 @@ export interface components {
             drug: string;
             /** Protocol */
             protocol: string;
+            /** Course Id */
+            course_id: string | null;
             /** Weight Kg */
             weight_kg: number;
             /** Dose Mg Per Kg */

@@ -196,6 +196,13 @@ export const api = {
   audit: (f: { from?: string; to?: string; user?: string; action?: string }) =>
     ok(client.GET("/api/audit", { params: { query: filled(f) } })),
   auditVerify: () => ok(client.GET("/api/audit/verify")),
+
+  course: (course_id: Id) => ok(client.GET("/api/courses/{course_id}", { params: { path: { course_id } } })),
+  scales: () => ok(client.GET("/api/scales")),
+  respond: (course_id: Id, body: Schemas["ResponseIn"]) =>
+    ok(client.POST("/api/courses/{course_id}/responses", { params: { path: { course_id } }, body })),
+  openQuestionnaireLink: (course_id: Id, body: Schemas["LinkCreate"]) =>
+    ok(client.POST("/api/courses/{course_id}/questionnaire-links", { params: { path: { course_id } }, body })),
 };
 
 /** A local calendar-day range [from 00:00, day after `to` 00:00) as ISO datetimes (UTC). */
@@ -223,4 +230,9 @@ export const exportLinks = {
   /** from/to: ISO 8601 datetimes with offset (see dayRange). */
   rangeCsv: (from: string, to: string) => `/api/exports/sessions.csv${range(from, to)}`,
   rangeFhir: (from: string, to: string) => `/api/exports/sessions.fhir.ndjson${range(from, to)}`,
+  course: (id: Id) => ({
+    csv: `/api/exports/courses/${enc(id)}.csv`,
+    fhir: `/api/exports/courses/${enc(id)}.fhir.json`,
+    pdf: `/api/exports/courses/${enc(id)}.pdf`,
+  }),
 };

@@ -21,6 +21,7 @@ import { canEnter, canExport, type Services, ServicesContext, useNow } from "./s
 import { AlarmSound } from "./sound";
 import { LiveStore } from "./store";
 import { Admin } from "./views/Admin";
+import { CourseView } from "./views/Course";
 import { Dashboard } from "./views/Dashboard";
 import { Login } from "./views/Login";
 import { NursePicker, NurseSession } from "./views/NurseEntry";
@@ -82,7 +83,7 @@ function IdleWarning({ idleMs, onExpired }: { idleMs: number; onExpired: () => v
 
 function Nav({ user, route, onLogout }: { user: User; route: Route; onLogout: () => void }) {
   const links: { href: string; label: string; match: Route["name"][] }[] = [];
-  links.push({ href: "#/dashboard", label: "Dashboard", match: ["dashboard", "session"] });
+  links.push({ href: "#/dashboard", label: "Dashboard", match: ["dashboard", "session", "course"] });
   if (canEnter(user)) links.push({ href: "#/nurse", label: "Nurse entry", match: ["nurse", "nurseSession"] });
   if (user.role === "admin") links.push({ href: "#/admin", label: "Admin", match: ["admin"] });
   else if (canExport(user)) links.push({ href: "#/admin/exports", label: "Exports", match: ["admin"] });
@@ -114,6 +115,8 @@ function Page({ route, user }: { route: Route; user: User }) {
       return <Dashboard />;
     case "session":
       return <SessionDetail id={route.id} />;
+    case "course":
+      return <CourseView id={route.id} />;
     case "nurse":
       return <NursePicker />;
     case "nurseSession":

@@ -288,3 +288,75 @@ export function SessionChart(props: SessionChartProps) {
   const desc = `Vital signs chart with ${visible.length} readings; phases: ${props.bands.map((b) => phaseLabel(b.phase)).join(", ") || "none"}; ${props.alerts.length} alerts marked; limit lines: ${props.limits.map((l) => l.label).join(", ") || "none"}.`;
   return <div class="session-chart" ref={ref} role="img" aria-label={desc} />;
 }
+
+/** A scale's totals across a treatment course; a dashed line and label at each infusion. */
+export function TrendChart({
+  xs,
+  totals,
+  infusions,
+  max,
+  label,
+  height = 180,
+}: {
+  xs: number[];
+  totals: number[];
+  infusions: { at: number; label: string }[];
+  max: number;
+  label: string;
+  height?: number;
+}) {
+  const ref = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  const marks = useRef(infusions);
+  marks.current = infusions;
+  const all = [...xs, ...infusions.map((i) => i.at)];
+  const lo = Math.min(...all);
+  const hi = Math.max(...all);
+  const pad = Math.max((hi - lo) * 0.05, 3600);
+
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const drawInfusions = (u: uPlot) => {
+      const ctx = u.ctx;
+      ctx.save();
+      ctx.strokeStyle = "#3d6fb6";
+      ctx.fillStyle = "#3d6fb6";
+      ctx.setLineDash([4, 4]);
+      ctx.font = `${11 * devicePixelRatio}px sans-serif`;
+      ctx.textAlign = "center";
+      for (const m of marks.current) {
+        const x = u.valToPos(m.at, "x", true);
+        ctx.beginPath();
+        ctx.moveTo(x, u.bbox.top);
+        ctx.lineTo(x, u.bbox.top + u.bbox.height);
+        ctx.stroke();
+        ctx.fillText(m.label, x, u.bbox.top - 4 * devicePixelRatio);
+      }
+      ctx.restore();
+    };
+    const opts: uPlot.Options = {
+      width: el.clientWidth || 600,
+      height,
+      legend: { show: false },
+      padding: [18, 12, 0, 0],
+      scales: { x: { time: true, range: [lo - pad, hi + pad] }, y: { range: [0, max] } },
+      axes: [{}, { label: "total", size: 50 }],
+      series: [{}, { label, stroke: "#222", width: 2, points: { show: true, size: 7, fill: "#222" } }],
+      hooks: { draw: [drawInfusions] },
+    };
+    plot.current = new uPlot(opts, [xs, totals], el);
+    return () => {
+      plot.current?.destroy();
+      plot.current = null;
+    };
+  }, [height, max, lo, hi]);
+
+  useEffect(() => {
+    plot.current?.setData([xs, totals]);
+  }, [xs, totals]);
+
+  useResize(ref.current, plot, height);
+  const text = `${label}: ${totals.join(", ")} across ${infusions.length} infusions`;
+  return <div class="trend-chart" ref={ref} role="img" aria-label={text} data-testid={`trend-${label}`} />;
+}

@@ -64,6 +64,7 @@ export function makeSession(id: string, extra: Partial<Session> = {}): Session {
     location: "Chair 1",
     drug: "ketamine",
     protocol: "iv-ketamine",
+    course_id: null,
     weight_kg: 70,
     dose_mg_per_kg: 0.5,
     total_dose_mg: 35,

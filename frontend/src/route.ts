@@ -1,4 +1,4 @@
-// Hash routes (#/dashboard, #/sessions/<id>, #/nurse, #/nurse/<id>, #/admin[/<tab>], #/login),
+// Hash routes (#/dashboard, #/sessions/<id>, #/courses/<id>, #/nurse, #/nurse/<id>, #/admin[/<tab>], #/login),
 // so the app works from any static path the backend serves.
 
 import type { Role } from "./api";
@@ -8,6 +8,7 @@ export type Route =
   | { name: "home" }
   | { name: "dashboard" }
   | { name: "session"; id: string }
+  | { name: "course"; id: string }
   | { name: "nurse" }
   | { name: "nurseSession"; id: string }
   | { name: "admin"; tab: string };
@@ -22,6 +23,8 @@ export function parseRoute(hash: string): Route {
       return { name: "dashboard" };
     case "sessions":
       return arg ? { name: "session", id: arg } : { name: "dashboard" };
+    case "courses":
+      return arg ? { name: "course", id: arg } : { name: "home" };
     case "nurse":
       return arg ? { name: "nurseSession", id: arg } : { name: "nurse" };
     case "admin":

@@ -120,11 +120,18 @@ export function AlertRow({
 }) {
   const [busy, setBusy] = useState(false);
   const [err, setErr] = useState<string | null>(null);
+  const [note, setNote] = useState("");
+  // A safety alert (PHQ-9 item 9) is acknowledged only with a note of what was done.
+  const needsNote = alert.kind === "safety";
   const ack = async () => {
+    if (needsNote && !note.trim()) {
+      setErr("Write what was done (who spoke to the patient, the plan) before acknowledging.");
+      return;
+    }
     setBusy(true);
     setErr(null);
     try {
-      onAcked(await api.acknowledge(alert.id));
+      onAcked(await api.acknowledge(alert.id, needsNote ? note.trim() : undefined));
     } catch (e) {
       setErr(errText(e));
     } finally {
@@ -156,6 +163,18 @@ export function AlertRow({
         · raised {fmtClock(alert.raised_at)} ({timeSince(alert.raised_at, now)}){alert.count > 1 ? ` · ${alert.count} breaches` : ""}
       </div>
       <span class="sr-only">{alertLabel(alert)}</span>
+      {canAck && alert.state === "active" && needsNote && (
+        <label class="ack-note">
+          Note (required)
+          <textarea
+            data-testid={`ack-note-${alert.id}`}
+            rows={2}
+            maxLength={2000}
+            value={note}
+            onInput={(e) => setNote((e.currentTarget as HTMLTextAreaElement).value)}
+          />
+        </label>
+      )}
       {canAck && alert.state === "active" && (
         <button type="button" class="ack-btn" data-testid={`ack-${alert.id}`} disabled={busy} onClick={ack}>
           {busy ? "Acknowledging…" : "Acknowledge"}

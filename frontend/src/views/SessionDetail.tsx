@@ -133,6 +133,11 @@ export function SessionDetail({ id }: { id: string }) {
           </span>
         </h1>
         <LiveIndicator status={status} />
+        {session.course_id && (
+          <a class="button" href={`#/courses/${session.course_id}`}>
+            Treatment course
+          </a>
+        )}
         {canEnter(user) && isActivePhase(session.phase) && (
           <a class="button" href={`#/nurse/${session.id}`}>
             Enter readings
