@@ -4,7 +4,7 @@
 import { useEffect, useRef } from "preact/hooks";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
-import type { Alert, AlertRule, Reading, Threshold } from "./api";
+import type { Alert, AlertRule, Priority, Reading, Threshold } from "./api";
 import { fmtClock, PRIORITY, parameterLabel, parseTime, phaseLabel, VITALS } from "./format";
 
 type Data = uPlot.AlignedData;
@@ -108,7 +108,7 @@ const BAND_FILL: Record<string, string> = {
   recovery: "rgba(0, 140, 70, 0.09)",
 };
 
-const PRIO_STROKE: Record<string, string> = { high: "#b00020", medium: "#8a5a00", low: "#1f4e99" };
+const PRIO_STROKE: Record<Priority, string> = { high: "#b00020", medium: "#8a5a00", low: "#1f4e99" };
 
 const series = (key: "heart_rate" | "systolic" | "diastolic" | "spo2" | "respiratory_rate", stroke: string, dash?: number[]) => ({
   key,
@@ -246,7 +246,7 @@ export function SessionChart(props: SessionChartProps) {
               if (t === null || (p.until !== null && t > p.until)) continue;
               const xx = x(u, t);
               if (xx < bbox.left || xx > bbox.left + bbox.width) continue;
-              const color = PRIO_STROKE[a.priority] ?? "#000";
+              const color = PRIO_STROKE[a.priority];
               ctx.strokeStyle = color;
               ctx.lineWidth = (a.priority === "high" ? 2 : 1) * dpr;
               ctx.beginPath();
@@ -255,7 +255,7 @@ export function SessionChart(props: SessionChartProps) {
               ctx.stroke();
               ctx.fillStyle = color;
               ctx.font = `bold ${Math.round(12 * dpr)}px system-ui, sans-serif`;
-              ctx.fillText(PRIORITY[a.priority]?.icon ?? "!", xx + 2 * dpr, bbox.top + 30 * dpr);
+              ctx.fillText(PRIORITY[a.priority].icon, xx + 2 * dpr, bbox.top + 30 * dpr);
             }
             if (p.until !== null) {
               const xx = x(u, p.until);
