@@ -115,10 +115,22 @@ async def current_user(request: Request, bearer: Bearer) -> User:
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
+MFA_FIRST = (
+    "This clinic requires two-step sign-in for admins: turn it on for your account first "
+    "(POST /api/auth/mfa/enrol, then /confirm)."
+)
+
+
 def require_role(*roles: str) -> object:
-    async def check(user: CurrentUser) -> User:
+    async def check(request: Request, user: CurrentUser) -> User:
         if user.role not in roles:
             raise Forbidden(f"Your role ({user.role}) may not do this.")
+        if (
+            user.role == "admin"
+            and user.totp_enabled_at is None
+            and settings_of(request).mfa_required_for_admins
+        ):
+            raise Forbidden(MFA_FIRST)
         return user
 
     return Depends(check)

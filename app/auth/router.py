@@ -3,10 +3,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
 
-from app.auth import service
+from app.auth import mfa, service
 from app.auth.schemas import (
     LoginIn,
     LoginOut,
+    MfaCodeIn,
+    MfaConfirmed,
+    MfaEnrolment,
+    MfaStatus,
     TokenForm,
     TokenOut,
     UserCreate,
@@ -15,6 +19,7 @@ from app.auth.schemas import (
 )
 from app.context import client_addr_var
 from app.deps import COOKIE_NAME, Admin, AppSettings, CurrentUser, Db, Token, get_logins
+from app.errors import Invalid
 
 router = APIRouter(prefix="/api", tags=["auth"])
 
@@ -26,7 +31,7 @@ async def token(
     settings: AppSettings,
 ) -> TokenOut:
     user = await service.authenticate(
-        db, username=form.username, password=form.password, settings=settings
+        db, username=form.username, password=form.password, settings=settings, otp=form.otp
     )
     access = await service.start_login(
         db,
@@ -43,7 +48,7 @@ async def login(
     body: LoginIn, db: Db, settings: AppSettings, request: Request, response: Response
 ) -> LoginOut:
     user = await service.authenticate(
-        db, username=body.username, password=body.password, settings=settings
+        db, username=body.username, password=body.password, settings=settings, otp=body.otp
     )
     # A fresh token on every login: a cookie planted before sign-in is never promoted.
     access = await service.start_login(
@@ -101,3 +106,48 @@ async def update_user(
     user = await service.update_user(db, user_id=user_id, data=body, by=admin)
     get_logins(request).forget_user(user_id)
     return UserOut.model_validate(user)
+
+
+@router.get("/auth/mfa")
+async def mfa_status(db: Db, user: CurrentUser) -> MfaStatus:
+    return MfaStatus(
+        enabled=user.totp_enabled_at is not None,
+        recovery_codes_left=await mfa.unused_recovery_codes(db, user),
+    )
+
+
+@router.post("/auth/mfa/enrol")
+async def mfa_enrol(db: Db, user: CurrentUser) -> MfaEnrolment:
+    """A new secret for an authenticator app; on only once `POST /auth/mfa/confirm` has a
+    code from it."""
+    secret, uri = await mfa.start_enrolment(db, user)
+    return MfaEnrolment(secret=secret, otpauth_uri=uri)
+
+
+@router.post("/auth/mfa/confirm")
+async def mfa_confirm(
+    request: Request, body: MfaCodeIn, db: Db, user: CurrentUser, settings: AppSettings
+) -> MfaConfirmed:
+    codes = await mfa.confirm_enrolment(db, user, body.code, settings)
+    get_logins(request).forget_user(user.id)
+    return MfaConfirmed(recovery_codes=codes)
+
+
+@router.post("/auth/mfa/remove", status_code=204)
+async def mfa_remove_own(
+    request: Request, body: MfaCodeIn, db: Db, user: CurrentUser, settings: AppSettings
+) -> None:
+    """Needs a current code: someone at an unlocked screen cannot turn it off."""
+    if user.totp_enabled_at is None or not await mfa.second_factor_ok(
+        db, user, body.code, settings
+    ):
+        raise Invalid("code", "this code does not match")
+    await mfa.remove(db, user_id=user.id, by=user)
+    get_logins(request).forget_user(user.id)
+
+
+@router.delete("/users/{user_id}/mfa", status_code=204)
+async def mfa_reset(request: Request, user_id: uuid.UUID, db: Db, admin: Admin) -> None:
+    """An admin turns off a user's two-step sign-in (a lost phone); audited."""
+    await mfa.remove(db, user_id=user_id, by=admin)
+    get_logins(request).forget_user(user_id)

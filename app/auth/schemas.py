@@ -73,6 +73,26 @@ class TokenForm(BaseModel):
     otp: str | None = Field(default=None, max_length=32, description="TOTP or recovery code")
 
 
+class MfaCodeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=6, max_length=32, description="TOTP or recovery code")
+
+
+class MfaStatus(BaseModel):
+    enabled: bool
+    recovery_codes_left: int
+
+
+class MfaEnrolment(BaseModel):
+    secret: str = Field(description="Base32, for typing into an authenticator app")
+    otpauth_uri: str = Field(description="otpauth://totp/... for a QR code")
+
+
+class MfaConfirmed(BaseModel):
+    recovery_codes: list[str] = Field(description="Shown once: each signs in once")
+
+
 class LoginOut(BaseModel):
     user: UserOut
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.models import AuditEvent
 from app.audit.service import record_audit
+from app.auth import mfa
 from app.auth.models import LoginSession, User
 from app.auth.schemas import UserCreate, UserUpdate
 from app.config import Settings
@@ -177,7 +178,7 @@ async def _throttle(
 
 
 async def authenticate(
-    db: AsyncSession, *, username: str, password: str, settings: Settings
+    db: AsyncSession, *, username: str, password: str, settings: Settings, otp: str | None = None
 ) -> User:
     await _throttle(
         db,
@@ -210,6 +211,24 @@ async def authenticate(
         )
         await db.commit()
         raise Unauthorized(BAD_LOGIN)
+    if user.totp_enabled_at is not None:
+        if not otp:
+            # Not a failure: the password was right and no code was guessed.
+            raise Unauthorized(mfa.CODE_NEEDED, headers={"X-Vigil-MFA": "required"})
+        if not await mfa.second_factor_ok(db, user, otp, settings):
+            await record_audit(
+                db,
+                action="auth.login",
+                user=None,
+                username=username,
+                outcome="failure",
+                details={"reason": "bad one-time code"},
+            )
+            await db.commit()
+            raise Unauthorized(
+                "That code is not right, or it was used already. " + mfa.CODE_NEEDED,
+                headers={"X-Vigil-MFA": "required"},
+            )
     if new_hash:
         user.password_hash = new_hash
     return user

@@ -163,7 +163,8 @@ function filled<T extends Record<string, string | undefined>>(q: T): Partial<T> 
 const sid = (session_id: Id) => ({ params: { path: { session_id } } });
 
 export const api = {
-  login: (username: string, password: string) => ok(client.POST("/api/auth/login", { body: { username, password } })),
+  login: (username: string, password: string, otp?: string) =>
+    ok(client.POST("/api/auth/login", { body: { username, password, ...(otp ? { otp } : {}) } })),
   logout: () => ok(client.POST("/api/auth/logout")),
   me: () => ok(client.GET("/api/auth/me")),
   clientConfig: () => ok(client.GET("/api/client-config")),

@@ -1,10 +1,13 @@
 import { useState } from "preact/hooks";
-import { api, type User } from "../api";
+import { ApiError, api, type User } from "../api";
 import { ErrorBox, errText } from "../widgets";
 
 export function Login({ onLogin, notice }: { onLogin: (u: User) => void; notice: string | null }) {
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
+  // Shown once the server says this account signs in with a one-time code as well.
+  const [needsCode, setNeedsCode] = useState(false);
+  const [otp, setOtp] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const submit = async (e: Event) => {
@@ -12,10 +15,14 @@ export function Login({ onLogin, notice }: { onLogin: (u: User) => void; notice:
     setBusy(true);
     setError(null);
     try {
-      const { user } = await api.login(username.trim(), password);
+      const { user } = await api.login(username.trim(), password, needsCode ? otp.trim() : undefined);
       setPassword("");
+      setOtp("");
       onLogin(user);
     } catch (err) {
+      if (err instanceof ApiError && err.status === 401 && /authenticator app/.test(String(err.detail))) {
+        setNeedsCode(true);
+      }
       setError(errText(err));
     } finally {
       setBusy(false);
@@ -55,6 +62,22 @@ export function Login({ onLogin, notice }: { onLogin: (u: User) => void; notice:
             onInput={(e) => setPassword((e.currentTarget as HTMLInputElement).value)}
           />
         </div>
+        {needsCode && (
+          <div class="entry">
+            <label for="otp">One-time code</label>
+            <input
+              id="otp"
+              name="otp"
+              type="text"
+              inputMode="numeric"
+              autoComplete="one-time-code"
+              maxLength={32}
+              required
+              value={otp}
+              onInput={(e) => setOtp((e.currentTarget as HTMLInputElement).value)}
+            />
+          </div>
+        )}
         <button type="submit" class="primary big" disabled={busy}>
           {busy ? "Signing in…" : "Sign in"}
         </button>

@@ -1,0 +1,139 @@
+"""Two-step sign-in: TOTP (pyotp) codes and one-use recovery codes; enrolment and removal."""
+
+import hashlib
+import hmac
+import secrets
+import time
+import uuid
+
+import pyotp
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit.service import record_audit
+from app.auth.models import RecoveryCode, User
+from app.config import Settings
+from app.db import utcnow
+from app.errors import Conflict, Invalid, NotFound
+
+ISSUER = "Vigil"
+RECOVERY_CODES = 10
+STEP_SECONDS = 30
+# One step either side: a phone's clock a little off still signs in.
+DRIFT_STEPS = 1
+CODE_NEEDED = "Enter the 6-digit code from your authenticator app (or one of your recovery codes)."
+
+
+def _digest(code: str, settings: Settings) -> str:
+    key = settings.secret_key.get_secret_value().encode()
+    normal = code.replace("-", "").replace(" ", "").lower()
+    return hmac.new(key, b"recovery:" + normal.encode(), hashlib.sha256).hexdigest()
+
+
+def matching_step(secret: str, code: str, *, now: float, after: int | None) -> int | None:
+    """The time step whose code this is (within the drift), if later than `after`: each code
+    signs in once."""
+    code = code.strip().replace(" ", "")
+    if not (code.isdigit() and len(code) == 6):
+        return None
+    totp = pyotp.TOTP(secret, interval=STEP_SECONDS)
+    current = int(now // STEP_SECONDS)
+    for step in range(current - DRIFT_STEPS, current + DRIFT_STEPS + 1):
+        if (after is None or step > after) and hmac.compare_digest(
+            totp.at(step * STEP_SECONDS), code
+        ):
+            return step
+    return None
+
+
+async def second_factor_ok(db: AsyncSession, user: User, code: str, settings: Settings) -> bool:
+    """Whether `code` is the user's current TOTP code or an unused recovery code; using one
+    spends it (the caller commits)."""
+    assert user.totp_secret is not None
+    step = matching_step(user.totp_secret, code, now=time.time(), after=user.totp_last_step)
+    if step is not None:
+        # Conditional, so two requests racing with the same code cannot both pass.
+        moved = await db.execute(
+            update(User)
+            .where(
+                User.id == user.id,
+                (User.totp_last_step.is_(None)) | (User.totp_last_step < step),
+            )
+            .values(totp_last_step=step)
+        )
+        user.totp_last_step = step
+        return bool(getattr(moved, "rowcount", 0))
+    spent = await db.execute(
+        update(RecoveryCode)
+        .where(
+            RecoveryCode.user_id == user.id,
+            RecoveryCode.code_hash == _digest(code, settings),
+            RecoveryCode.used_at.is_(None),
+        )
+        .values(used_at=utcnow())
+    )
+    if getattr(spent, "rowcount", 0):
+        await record_audit(db, action="auth.mfa.recovery_code_used", user=user)
+        return True
+    return False
+
+
+async def start_enrolment(db: AsyncSession, user: User) -> tuple[str, str]:
+    """A new pending secret and its otpauth:// URI (for the authenticator app's QR scan)."""
+    if user.totp_enabled_at is not None:
+        raise Conflict("Two-step sign-in is already on. Remove it first to enrol a new device.")
+    secret = pyotp.random_base32()
+    await db.execute(update(User).where(User.id == user.id).values(totp_secret=secret))
+    await db.commit()
+    uri = pyotp.TOTP(secret, interval=STEP_SECONDS).provisioning_uri(
+        name=user.username, issuer_name=ISSUER
+    )
+    return secret, uri
+
+
+async def confirm_enrolment(
+    db: AsyncSession, user: User, code: str, settings: Settings
+) -> list[str]:
+    """Turns TOTP on once a code from the new secret checks out; returns recovery codes,
+    shown this once."""
+    fresh = await db.get(User, user.id)
+    assert fresh is not None
+    if fresh.totp_enabled_at is not None:
+        raise Conflict("Two-step sign-in is already on.")
+    if fresh.totp_secret is None:
+        raise Conflict("Start the enrolment first.")
+    step = matching_step(fresh.totp_secret, code, now=time.time(), after=None)
+    if step is None:
+        raise Invalid("code", "this code does not match; check the phone's clock and retry")
+    codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}" for _ in range(RECOVERY_CODES)]
+    fresh.totp_enabled_at, fresh.totp_last_step = utcnow(), step
+    await db.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    db.add_all(RecoveryCode(code_hash=_digest(c, settings), user_id=user.id) for c in codes)
+    await record_audit(
+        db, action="auth.mfa.enrol", user=fresh, target_type="user", target_id=user.id
+    )
+    await db.commit()
+    return codes
+
+
+async def remove(db: AsyncSession, *, user_id: uuid.UUID, by: User) -> None:
+    """Turns two-step sign-in off for a user (their own choice, or an admin's for a lost
+    phone); audited."""
+    target = await db.get(User, user_id)
+    if target is None:
+        raise NotFound("No user with that id.")
+    target.totp_secret = target.totp_enabled_at = target.totp_last_step = None
+    await db.execute(delete(RecoveryCode).where(RecoveryCode.user_id == target.id))
+    await record_audit(
+        db, action="auth.mfa.remove", user=by, target_type="user", target_id=target.id
+    )
+    await db.commit()
+
+
+async def unused_recovery_codes(db: AsyncSession, user: User) -> int:
+    rows = await db.scalars(
+        select(RecoveryCode.code_hash).where(
+            RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None)
+        )
+    )
+    return len(rows.all())
