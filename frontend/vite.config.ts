@@ -1,9 +1,32 @@
-import { defineConfig } from "vitest/config";
+import { defineConfig, type Plugin } from "vitest/config";
+import spec from "./openapi.json" with { type: "json" };
+
+// The reading limits the tablet checks come from the API contract (openapi.json, which `make lint`
+// keeps equal to the server's schemas), not from a copy: only ReadingIn's field limits are bundled.
+function readingContract(): Plugin {
+  const id = "virtual:reading-contract";
+  return {
+    name: "vigil-reading-contract",
+    resolveId: (source) => (source === id ? `\0${id}` : null),
+    load(resolved) {
+      if (resolved !== `\0${id}`) return null;
+      const props = spec.components.schemas.ReadingIn.properties as Record<string, Record<string, unknown>>;
+      const limits: Record<string, Record<string, unknown>> = {};
+      for (const [name, prop] of Object.entries(props)) {
+        const branch = (prop.anyOf as Record<string, unknown>[] | undefined)?.find((b) => b.type !== "null") ?? prop;
+        const keep = ["type", "minimum", "maximum", "maxLength", "x-confirm-below"];
+        limits[name] = Object.fromEntries(keep.filter((k) => k in branch).map((k) => [k, branch[k]]));
+      }
+      return `export default ${JSON.stringify(limits)};`;
+    },
+  };
+}
 
 // Built to frontend/dist and served by the backend at "/" (hash routing, so any
 // static path works). No inline scripts: the backend's CSP is script-src 'self'.
 export default defineConfig({
   base: "/",
+  plugins: [readingContract()],
   build: {
     outDir: "dist",
     emptyOutDir: true,

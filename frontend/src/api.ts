@@ -28,6 +28,7 @@ export type DischargeCriterion = Schemas["Criterion"];
 export type AldreteScores = Schemas["Aldrete"];
 export type TransitionIn = Schemas["TransitionIn"];
 export type ReadingIn = Schemas["ReadingIn"];
+export type ReadingAmend = Schemas["ReadingAmend"];
 export type Reading = Schemas["ReadingOut"];
 export type Consciousness = NonNullable<Reading["consciousness"]>;
 /** The PUT answer (201 first time, 200 on identical replay). */
@@ -185,6 +186,22 @@ export const api = {
     ok(client.POST("/api/sessions/{session_id}/notes", { ...sid(id), body: { kind, text } })),
   timeline: (id: Id) => ok(client.GET("/api/sessions/{session_id}/timeline", sid(id))),
   readings: (id: Id) => ok(client.GET("/api/sessions/{session_id}/readings", sid(id))),
+  amendReading: (session_id: Id, reading_id: Id, body: ReadingAmend) =>
+    ok(client.POST("/api/sessions/{session_id}/readings/{reading_id}/amend", { params: { path: { session_id, reading_id } }, body })),
+  enteredInError: (session_id: Id, reading_id: Id, reason: string) =>
+    ok(
+      client.POST("/api/sessions/{session_id}/readings/{reading_id}/entered-in-error", {
+        params: { path: { session_id, reading_id } },
+        body: { reason },
+      }),
+    ),
+  chooseBaseline: (session_id: Id, reading_id: Id, reason: string, confirm_value: boolean) =>
+    ok(
+      client.POST("/api/sessions/{session_id}/readings/{reading_id}/baseline", {
+        params: { path: { session_id, reading_id } },
+        body: { reason, confirm_value },
+      }),
+    ),
 
   alerts: (state: AlertState | "open" = "active") => ok(client.GET("/api/alerts", { params: { query: { state } } })),
   acknowledge: (alert_id: Id, note?: string) =>

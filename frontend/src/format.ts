@@ -1,5 +1,6 @@
 // Formatting and client-side checks. Pure functions, no DOM.
 
+import readingIn from "virtual:reading-contract";
 import type { Alert, News2, Phase, Priority, Reading, Session } from "./api";
 
 const DASH = "—";
@@ -214,19 +215,56 @@ export interface FieldCheck {
   error?: string;
   /** Possible but outside the normal range: shown while typing, does not block. */
   warning?: string;
+  /** Implausible for a conscious patient: the nurse confirms it before it is saved. */
+  confirm?: string;
 }
 
-/** Plausible (not normal) ranges, mirroring the server's 422 rules. */
-export const PLAUSIBLE: Record<EntryField, { min: number; max: number; integer: boolean; label: string }> = {
-  hr: { min: 0, max: 300, integer: true, label: VITALS.heart_rate.name },
-  sbp: { min: 0, max: 300, integer: true, label: VITALS.systolic.name },
-  dbp: { min: 0, max: 300, integer: true, label: VITALS.diastolic.name },
-  spo2: { min: 0, max: 100, integer: true, label: VITALS.spo2.name },
-  rr: { min: 0, max: 80, integer: true, label: VITALS.respiratory_rate.name },
-  temp: { min: 25, max: 45, integer: false, label: VITALS.temperature_c.name },
-  rass: { min: -5, max: 4, integer: true, label: VITALS.sedation_rass.short },
-  cadss: { min: 0, max: 24, integer: true, label: VITALS.dissociation_cadss6.short },
+/** The reading field behind each entry box. */
+export const ENTRY_FIELD: Record<EntryField, VitalField> = {
+  hr: "heart_rate",
+  sbp: "systolic",
+  dbp: "diastolic",
+  spo2: "spo2",
+  rr: "respiratory_rate",
+  temp: "temperature_c",
+  rass: "sedation_rass",
+  cadss: "dissociation_cadss6",
 };
+
+function plausible(f: EntryField): { min: number; max: number; integer: boolean; confirmBelow: number | null; label: string } {
+  const c = readingIn[ENTRY_FIELD[f]];
+  if (c?.minimum === undefined || c.maximum === undefined) throw new Error(`the API contract has no range for ${ENTRY_FIELD[f]}`);
+  const v = VITALS[ENTRY_FIELD[f]];
+  return {
+    min: c.minimum,
+    max: c.maximum,
+    integer: c.type === "integer",
+    confirmBelow: c["x-confirm-below"] ?? null,
+    label: f === "rass" || f === "cadss" ? v.short : v.name,
+  };
+}
+
+/** Plausible (not normal) ranges: the server's 422 limits, read from the API contract. */
+export const PLAUSIBLE = Object.fromEntries((Object.keys(ENTRY_FIELD) as EntryField[]).map((f) => [f, plausible(f)])) as Record<
+  EntryField,
+  ReturnType<typeof plausible>
+>;
+
+/** The longest note the server stores (API contract). */
+export const NOTE_MAX = readingIn.note?.maxLength ?? null;
+
+export function checkNote(note: string): string | undefined {
+  const n = note.trim().length;
+  return NOTE_MAX !== null && n > NOTE_MAX
+    ? `Note is too long: ${n.toLocaleString("en")} characters, at most ${NOTE_MAX.toLocaleString("en")}`
+    : undefined;
+}
+
+/** A value that fits another unit better than ours (°F in the °C box). */
+function unitHint(f: EntryField, v: number): string | undefined {
+  if (f === "temp" && v >= 77 && v <= 113) return ` — ${v} looks like °F (= ${(((v - 32) * 5) / 9).toFixed(1)} °C); enter °C`;
+  return undefined;
+}
 
 /** Soft "outside normal" bands (the medium alert limits of the clinic defaults). */
 const NORMAL: Partial<Record<EntryField, (v: number) => string | undefined>> = {
@@ -257,11 +295,15 @@ export function checkField(field: EntryField, values: EntryValues): FieldCheck {
   const r = PLAUSIBLE[field];
   if (Number.isNaN(v)) return { error: `${r.label}: enter a number` };
   if (r.integer && !Number.isInteger(v)) return { error: `${r.label}: enter a whole number` };
-  if (v < r.min || v > r.max) return { error: `${r.label} must be between ${r.min} and ${r.max}` };
+  if (v < r.min || v > r.max) return { error: `${r.label} must be between ${r.min} and ${r.max}${unitHint(field, v) ?? ""}` };
   if (field === "dbp") {
     const sys = parseEntry(values.sbp);
     if (sys !== null && !Number.isNaN(sys) && v >= sys) return { error: "Diastolic must be lower than systolic" };
   }
+  if (r.confirmBelow !== null && v < r.confirmBelow)
+    return {
+      confirm: `${r.label} ${v} is implausible for a conscious patient (below ${r.confirmBelow}): re-measure, or confirm the value`,
+    };
   const w = NORMAL[field]?.(v);
   return w ? { warning: `${r.label} ${w}: outside the normal range, check it` } : {};
 }
@@ -278,7 +320,7 @@ export function checkEntry(values: EntryValues): {
   let ok = true;
   for (const f of Object.keys(PLAUSIBLE) as EntryField[]) {
     const c = checkField(f, values);
-    if (c.error || c.warning) fields[f] = c;
+    if (c.error || c.warning || c.confirm) fields[f] = c;
     if (c.error) ok = false;
   }
   const missing = REQUIRED_FIELDS.filter((f) => parseEntry(values[f]) === null);

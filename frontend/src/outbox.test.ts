@@ -37,7 +37,7 @@ function fakeServer() {
         { status: next },
       );
     }
-    if (next !== "server") return new Response(JSON.stringify(next.json), { status: next.status });
+    if (next !== "server") return new Response(next.status === 204 ? null : JSON.stringify(next.json), { status: next.status });
     // default: behave like the API (idempotent PUT)
     const id = url.split("/").pop() ?? "";
     if (stored.has(id)) {
@@ -247,8 +247,41 @@ describe("Outbox", () => {
     expect(ob.state.failed).toHaveLength(1);
     expect(ob.state.failed[0].error).toBe("Reading exists with a different body");
     expect(ob.state.failed[0].httpStatus).toBe(409);
-    await ob.discard(id);
+    // the server is told first (it audits the discard); while it cannot be told, the item stays
+    server.script.push("network");
+    await expect(ob.discard(id, "entered again by hand")).rejects.toThrow();
+    expect(ob.state.failed.map((f) => f.id)).toEqual([id]);
+    server.script.push({ status: 204, json: null });
+    await ob.discard(id, "entered again by hand");
     expect(ob.state.failed).toEqual([]);
+    const told = server.calls.at(-1);
+    expect(told?.url).toBe(`/api/sessions/s1/readings/${id}/discarded`);
+    expect(told?.body).toEqual({ reason: "entered again by hand", refused_with: 409, refusal: "Reading exists with a different body" });
+  });
+
+  it("says what became of a reading: stored, queued, or failed with the server's field messages", async () => {
+    const ob = outbox();
+    await ob.start();
+    const stored = ob.settled("aaaaaaaa-0000-4000-8000-000000000001");
+    await ob.add("s1", body, "aaaaaaaa-0000-4000-8000-000000000001");
+    expect((await stored).kind).toBe("stored");
+
+    server.script.push(422);
+    const bad = "aaaaaaaa-0000-4000-8000-000000000002";
+    const refused = ob.settled(bad);
+    await ob.add("s1", { ...body, spo2: 197 }, bad);
+    const outcome = await refused;
+    expect(outcome.kind).toBe("failed");
+    if (outcome.kind === "failed") expect(outcome.item.fields).toEqual({ spo2: "must be between 0 and 100" });
+
+    // the fixed reading replaces the failed one: one item, never both
+    server.script.push("network");
+    const fixed = "aaaaaaaa-0000-4000-8000-000000000003";
+    const queued = ob.settled(fixed);
+    await ob.add("s1", body, fixed, bad);
+    expect((await queued).kind).toBe("queued");
+    expect(ob.state.failed).toEqual([]);
+    expect(ob.state.queued.map((i) => i.id)).toEqual([fixed]);
   });
 
   it("sends pending readings oldest first and stops at a transient failure", async () => {

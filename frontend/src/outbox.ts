@@ -4,8 +4,10 @@
 // removed. A 4xx the server means (409 other body / session closed, 422 impossible value, 403, 404)
 // keeps it as a visible failed item with the server's message: never dropped, never retried into
 // the same error. Network errors, 5xx, 408 and 429 retry with backoff, on `online`, and at start.
+// A failed item leaves only when the nurse re-enters it fixed (`add` with `replaces`) or discards it
+// with a reason, which the server audits (it saw the reading and refused it).
 
-import { errorFromResponse, type ReadingAnswer, type ReadingIn } from "./api";
+import { type ApiError, errorFromResponse, type ReadingAnswer, type ReadingIn } from "./api";
 import { backoffDelay } from "./live";
 
 export interface OutboxItem {
@@ -18,12 +20,22 @@ export interface OutboxItem {
   /** Server message for a failed item. */
   error: string | null;
   httpStatus: number | null;
+  /** The server's message per reading field (`heart_rate` → "enter a whole number …"). */
+  fields?: Record<string, string> | null;
 }
+
+/** What became of a reading the first time it was sent. */
+export type SendOutcome =
+  | { kind: "stored"; answer: ReadingAnswer | null }
+  | { kind: "queued"; reason: string }
+  | { kind: "failed"; item: OutboxItem };
 
 export interface OutboxState {
   ready: boolean;
   pending: number;
   failed: OutboxItem[];
+  /** Waiting to be sent (offline, server busy, signed out), oldest first. */
+  queued: OutboxItem[];
   lastSyncedAt: number | null;
   syncing: boolean;
   /** Why the last send did not go through (transient: network, 5xx); null when fine. */
@@ -86,6 +98,7 @@ export class Outbox {
   private retryReason: string | null = null;
   private nextRetryAt: number | null = null;
   private stopped = false;
+  private waiting = new Map<string, ((o: SendOutcome) => void)[]>();
   private readonly o: Required<Omit<OutboxOptions, "onUnauthorized" | "events">> & Pick<OutboxOptions, "onUnauthorized" | "events">;
   private readonly onOnline = () => void this.flush();
 
@@ -130,6 +143,7 @@ export class Outbox {
       ready: this.db !== null,
       pending: all.filter((i) => i.status === "pending").length,
       failed: all.filter((i) => i.status === "failed").sort((a, b) => a.createdAt - b.createdAt),
+      queued: all.filter((i) => i.status === "pending").sort((a, b) => a.createdAt - b.createdAt),
       lastSyncedAt: this.lastSyncedAt,
       syncing: this.flushing !== null,
       retryReason: this.retryReason,
@@ -149,8 +163,9 @@ export class Outbox {
     return () => this.syncedListeners.delete(fn);
   }
 
-  /** Store a reading (durably, before any network) and start sending it. Returns its id. */
-  async add(sessionId: string, body: ReadingIn, id: string = this.o.newId()): Promise<string> {
+  /** Store a reading (durably, before any network) and start sending it. Returns its id.
+   * `replaces`: a failed item this one is the fixed version of; it leaves the outbox with it. */
+  async add(sessionId: string, body: ReadingIn, id: string = this.o.newId(), replaces?: string): Promise<string> {
     const item: OutboxItem = {
       id,
       sessionId,
@@ -162,7 +177,7 @@ export class Outbox {
       httpStatus: null,
     };
     await this.openDb();
-    await this.put(item);
+    await this.put(item, replaces !== undefined && this.items.get(replaces)?.status === "failed" ? replaces : undefined);
     this.emit();
     void this.flush();
     return id;
@@ -203,16 +218,54 @@ export class Outbox {
     await this.flush();
   }
 
-  /** Remove a failed item — only by an explicit decision of the user. */
-  async discard(id: string): Promise<void> {
+  /** What became of item `id` the first time it is sent (stored, queued or failed). */
+  settled(id: string): Promise<SendOutcome> {
+    return new Promise((resolve) => {
+      const list = this.waiting.get(id) ?? [];
+      list.push(resolve);
+      this.waiting.set(id, list);
+    });
+  }
+
+  /** Remove a failed item, by an explicit decision of the user with a reason: the server, which
+   * refused it, audits the decision first; if it cannot be told, the item stays. */
+  async discard(id: string, reason: string): Promise<void> {
     const item = this.items.get(id);
     if (item?.status !== "failed") return;
+    const res = await this.o.fetch(`${readingUrl(item.sessionId, item.id)}/discarded`, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify({ reason, refused_with: item.httpStatus ?? 400, refusal: (item.error ?? "").slice(0, 2000) }),
+    });
+    if (!res.ok) throw await errorFromResponse(res);
     await this.delete(id);
     this.emit();
   }
 
+  private settle(id: string, outcome: SendOutcome): void {
+    const list = this.waiting.get(id);
+    if (!list) return;
+    this.waiting.delete(id);
+    for (const fn of list) fn(outcome);
+  }
+
+  /** Everything still waiting after a round that stopped early is, for now, queued. */
+  private settleQueued(): void {
+    for (const id of [...this.waiting.keys()]) {
+      const item = this.items.get(id);
+      if (item?.status === "pending") this.settle(id, { kind: "queued", reason: this.retryReason ?? "Waiting to send" });
+    }
+  }
+
   /** One pass over the queue; false when it stopped early (transient failure, signed out). */
   private async flushOnce(): Promise<boolean> {
+    const finished = await this.sendRound();
+    if (!finished) this.settleQueued();
+    return finished;
+  }
+
+  private async sendRound(): Promise<boolean> {
     if (this.stopped || !this.db) return false;
     if (this.retryTimer !== null) {
       this.o.cancel(this.retryTimer);
@@ -259,6 +312,7 @@ export class Outbox {
         answer = null;
       }
       await this.delete(item.id);
+      this.settle(item.id, { kind: "stored", answer });
       this.lastSyncedAt = this.o.now();
       await this.putMeta("lastSyncedAt", this.lastSyncedAt);
       this.retryAttempt = 0;
@@ -284,7 +338,9 @@ export class Outbox {
       return "retry";
     }
     const err = await errorFromResponse(res);
-    await this.put({ ...attempt, status: "failed", error: err.message, httpStatus: res.status });
+    const failed: OutboxItem = { ...attempt, status: "failed", error: err.message, httpStatus: res.status, fields: fieldMessages(err) };
+    await this.put(failed);
+    this.settle(item.id, { kind: "failed", item: failed });
     return "failed";
   }
 
@@ -343,11 +399,14 @@ export class Outbox {
     if (typeof last === "number") this.lastSyncedAt = last;
   }
 
-  private async put(item: OutboxItem): Promise<void> {
+  /** Write `item`, and remove `replacing` in the same transaction (a fix never doubles). */
+  private async put(item: OutboxItem, replacing?: string): Promise<void> {
     const { tx, os } = this.store(STORE, "readwrite");
     os.put(item);
+    if (replacing !== undefined) os.delete(replacing);
     await done(tx);
     this.items.set(item.id, item);
+    if (replacing !== undefined) this.items.delete(replacing);
   }
 
   private async delete(id: string): Promise<void> {
@@ -362,4 +421,15 @@ export class Outbox {
     os.put(value, key);
     await done(tx);
   }
+}
+
+/** A validation answer's messages by reading field (the last name in each `loc`). */
+export function fieldMessages(err: ApiError): Record<string, string> | null {
+  if (!Array.isArray(err.detail)) return null;
+  const out: Record<string, string> = {};
+  for (const d of err.detail as { loc?: unknown[]; msg?: unknown }[]) {
+    const name = [...(d.loc ?? [])].reverse().find((p) => typeof p === "string" && p !== "body");
+    if (typeof name === "string" && typeof d.msg === "string") out[name] = d.msg;
+  }
+  return Object.keys(out).length ? out : null;
 }

@@ -4,7 +4,7 @@ import { useState } from "preact/hooks";
 import { type Alert, ApiError, api, type Session } from "./api";
 import { alertLabel, fmtClock, PRIORITY, timeSince } from "./format";
 import type { LiveStatus } from "./live";
-import type { OutboxState } from "./outbox";
+import type { OutboxItem, OutboxState } from "./outbox";
 
 export function liveStatusText(s: LiveStatus): { icon: string; text: string; cls: string } {
   if (s.state === "live") return { icon: "●", text: "Live", cls: "ok" };
@@ -29,21 +29,79 @@ export function LiveIndicator({ status }: { status: LiveStatus }) {
 export function outboxText(s: OutboxState): string {
   const parts: string[] = [];
   if (!s.ready) parts.push("Outbox opening…");
+  else if (s.failed.length) parts.push(`✘ ${s.failed.length} reading${s.failed.length > 1 ? "s" : ""} NOT saved: fix or discard below`);
   else if (s.pending === 0) parts.push("All readings synced ✓");
-  else parts.push(`${s.pending} waiting to sync${s.retryReason ? ` (${s.retryReason})` : ""}`);
+  if (s.pending) {
+    const offline = s.retryReason === "Network unavailable";
+    parts.push(
+      `${offline ? "Queued (offline)" : "Queued"}: ${s.pending} waiting to sync${s.retryReason && !offline ? ` (${s.retryReason})` : ""}`,
+    );
+  }
   if (s.lastSyncedAt) parts.push(`last synced ${fmtClock(s.lastSyncedAt)}`);
-  if (s.failed.length) parts.push(`${s.failed.length} failed`);
   return parts.join(" · ");
+}
+
+function FailedReading({
+  item,
+  onFix,
+  onDiscard,
+}: {
+  item: OutboxItem;
+  onFix?: (item: OutboxItem) => void;
+  onDiscard: (id: string, reason: string) => Promise<void>;
+}) {
+  const [asking, setAsking] = useState(false);
+  const [reason, setReason] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const b = item.body;
+  return (
+    <li data-testid={`outbox-failed-${item.id}`}>
+      <strong>✘ Not saved on the server:</strong> reading of {fmtClock(b.taken_at)} (HR {b.heart_rate}, BP {b.systolic}/{b.diastolic}, SpO₂{" "}
+      {b.spo2}) — {item.error}
+      <span class="row-actions">
+        {onFix && (
+          <button type="button" onClick={() => onFix(item)}>
+            Fix in the form
+          </button>
+        )}
+        <button type="button" aria-expanded={asking} onClick={() => setAsking((x) => !x)}>
+          Discard…
+        </button>
+      </span>
+      {asking && (
+        <form
+          class="inline-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            onDiscard(item.id, reason.trim()).then(
+              () => setAsking(false),
+              (err) => setError(errText(err)),
+            );
+          }}
+        >
+          <label>
+            Why discard it? (recorded in the audit log)
+            <input value={reason} minLength={3} onInput={(e) => setReason((e.currentTarget as HTMLInputElement).value)} />
+          </label>
+          <button type="submit" disabled={reason.trim().length < 3}>
+            Discard with this reason
+          </button>
+          <ErrorBox error={error} />
+        </form>
+      )}
+    </li>
+  );
 }
 
 export function OutboxStatus({
   state,
-  onRetry,
   onDiscard,
+  onFix,
 }: {
   state: OutboxState;
-  onRetry: (id: string) => void;
-  onDiscard: (id: string) => void;
+  onDiscard: (id: string, reason: string) => Promise<void>;
+  /** Load a refused reading back into the entry form (the nurse screen). */
+  onFix?: (item: OutboxItem) => void;
 }) {
   return (
     <div
@@ -56,23 +114,7 @@ export function OutboxStatus({
       {state.failed.length > 0 && (
         <ul class="outbox-failed">
           {state.failed.map((f) => (
-            <li key={f.id} data-testid={`outbox-failed-${f.id}`}>
-              <strong>✘ Not saved on the server:</strong> reading of {fmtClock(f.body.taken_at)} (HR {f.body.heart_rate}, BP{" "}
-              {f.body.systolic}/{f.body.diastolic}, SpO₂ {f.body.spo2}) — failed: {f.error}
-              <span class="row-actions">
-                <button type="button" onClick={() => onRetry(f.id)}>
-                  Try again
-                </button>
-                <button
-                  type="button"
-                  onClick={() => {
-                    if (confirm("Discard this reading? Re-enter it if it is still needed.")) onDiscard(f.id);
-                  }}
-                >
-                  Discard
-                </button>
-              </span>
-            </li>
+            <FailedReading key={f.id} item={f} onFix={onFix} onDiscard={onDiscard} />
           ))}
         </ul>
       )}

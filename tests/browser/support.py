@@ -94,9 +94,10 @@ def login(page: Page, role: str, *, password: str = PASSWORD) -> None:
     expect(page).to_have_url(re.compile(re.escape(HOME[role]) + "(/|$)"))
 
 
-def enter_reading(page: Page, **values: str | int) -> None:
-    """Fill the nurse form (keys are the input ids: hr, sbp, dbp, spo2, rr, ...) and save it."""
+def enter_reading(page: Page, expect_text: str = "Saved ✓", **values: str | int) -> None:
+    """Fill the nurse form (keys are the input ids: hr, sbp, dbp, spo2, rr, ...), save it, and
+    wait for what the form says became of it ("Saved ✓" only once the server stored it)."""
     for field_id, value in values.items():
         page.locator(f"#{field_id}").fill(str(value))
     page.get_by_role("button", name="Save reading").click()
-    expect(page.get_by_test_id("saved-msg")).to_contain_text("Saved ✓")
+    expect(page.get_by_test_id("saved-msg")).to_contain_text(expect_text)

@@ -23,13 +23,17 @@ def test_offline_readings_arrive_exactly_once(
     nurse.context.set_offline(True)
     heart_rates = [70, 71, 72]
     for n, hr in enumerate(heart_rates, start=1):
-        enter_reading(nurse, hr=hr, sbp=120 + n, dbp=80, spo2=98, rr=14)
-        expect(outbox).to_contain_text(f"{n} waiting to sync")
+        enter_reading(nurse, "Queued (offline)", hr=hr, sbp=120 + n, dbp=80, spo2=98, rr=14)
+        expect(outbox).to_contain_text(f"Queued (offline): {n} waiting to sync")
+        # "Last reading" shows only what the server stored
+        expect(nurse.get_by_test_id("last-hr")).to_have_count(0)
     expect(outbox).to_contain_text("3 waiting to sync")
     assert vigil_server.readings(sid) == []  # nothing got through
 
     nurse.context.set_offline(False)
     expect(outbox).to_contain_text("All readings synced ✓", timeout=15_000)
+    expect(nurse.get_by_test_id("saved-msg")).to_contain_text("Saved ✓")
+    expect(nurse.get_by_test_id("saved-msg")).to_contain_text("is stored")
 
     readings = vigil_server.readings(sid)
     assert sorted(r["heart_rate"] for r in readings) == heart_rates

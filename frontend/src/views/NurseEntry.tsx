@@ -18,16 +18,18 @@ import {
   worstAlert,
 } from "../format";
 import { concernsSession } from "../live";
+import type { OutboxItem } from "../outbox";
 import { useLiveData, useLiveStatus, useNow, useOutboxState, useServices } from "../services";
 import { AlertRow, ErrorBox, errText, LiveIndicator, OutboxStatus, PriorityBadge } from "../widgets";
 import { SessionForm } from "./NewSession";
-import { ReadingForm } from "./ReadingForm";
+import { type Draft, ReadingForm, type SaveResult } from "./ReadingForm";
+import { ReadingHistory } from "./ReadingHistory";
 import { ChecklistPanel, NotesPanel, PhaseActions } from "./SessionActions";
 
-function OutboxBar() {
+function OutboxBar({ onFix }: { onFix?: (item: OutboxItem) => void }) {
   const { outbox } = useServices();
   const state = useOutboxState();
-  return <OutboxStatus state={state} onRetry={(id) => void outbox.retry(id)} onDiscard={(id) => void outbox.discard(id)} />;
+  return <OutboxStatus state={state} onDiscard={(id, reason) => outbox.discard(id, reason)} onFix={onFix} />;
 }
 
 export function NursePicker() {
@@ -87,7 +89,11 @@ export function NurseSession({ id }: { id: string }) {
   const now = useNow(10_000);
   const [session, setSession] = useState<SessionDetail | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [lastLocal, setLastLocal] = useState<(ReadingIn & { id: string }) | null>(null);
+  const [draft, setDraft] = useState<Draft | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [version, setVersion] = useState(0);
+  // Readings this screen saw queued: when the outbox delivers one, the nurse is told it is stored.
+  const queuedHere = useRef(new Set<string>());
   const [recheck, setRecheck] = useState<Alert[] | null>(null);
   const debounce = useRef<ReturnType<typeof setTimeout> | null>(null);
 
@@ -96,6 +102,7 @@ export function NurseSession({ id }: { id: string }) {
       (s) => {
         setSession(s);
         setError(null);
+        setVersion((v) => v + 1);
       },
       (e) => setError(errText(e)),
     );
@@ -103,7 +110,8 @@ export function NurseSession({ id }: { id: string }) {
   useEffect(() => {
     setSession(null);
     setRecheck(null);
-    setLastLocal(null);
+    setDraft(null);
+    setNotice(null);
     void load();
     const unsub = live.subscribe((m) => {
       if (m.type === "event" && !concernsSession(m, id)) return;
@@ -114,6 +122,8 @@ export function NurseSession({ id }: { id: string }) {
       if (item.sessionId !== id) return;
       const high = (answer?.alerts ?? []).filter((a) => a.priority === "high" && a.state !== "resolved");
       if (high.length) setRecheck(high);
+      if (queuedHere.current.delete(item.id))
+        setNotice(`Saved ✓ at ${fmtClock(Date.now())}: the queued reading of ${fmtClock(item.body.taken_at)} is stored`);
       void load();
     });
     return () => {
@@ -125,10 +135,24 @@ export function NurseSession({ id }: { id: string }) {
 
   const alerts = useMemo(() => sortAlerts(Object.values(data.alerts).filter((a) => a.session_id === id)), [data.alerts, id]);
 
-  const save = async (body: ReadingIn) => {
-    const rid = await outbox.add(id, body);
-    setLastLocal({ ...body, id: rid });
+  const save = async (body: ReadingIn, replaces: string | null): Promise<SaveResult> => {
+    const rid = crypto.randomUUID();
+    const settled = outbox.settled(rid);
+    await outbox.add(id, body, rid, replaces ?? undefined);
     setRecheck(null);
+    setNotice(null);
+    const o = await settled;
+    if (o.kind === "queued") queuedHere.current.add(rid);
+    if (o.kind === "failed") return { kind: "failed", message: o.item.error ?? "refused", fields: o.item.fields ?? null };
+    return o.kind === "stored" ? { kind: "stored" } : { kind: "queued", reason: o.reason };
+  };
+  const fix = (item: OutboxItem) => {
+    if (item.sessionId !== id) {
+      location.hash = `#/nurse/${item.sessionId}`;
+      return;
+    }
+    setDraft({ id: item.id, body: item.body, message: item.error ?? "refused", fields: item.fields ?? null });
+    document.getElementById("hr")?.scrollIntoView({ block: "center" });
   };
 
   if (!session)
@@ -142,11 +166,8 @@ export function NurseSession({ id }: { id: string }) {
       </div>
     );
 
-  const server = session.latest_reading;
-  const serverAt = parseTime(server?.taken_at);
-  const localAt = parseTime(lastLocal?.taken_at);
-  const last = lastLocal && (serverAt === null || (localAt ?? 0) > serverAt) ? lastLocal : server;
-  const lastIsLocal = last === lastLocal && last !== null;
+  // Only what the server stored: a reading still in the outbox is not yet on the record.
+  const last = session.latest_reading;
   const due = fmtDue(session.next_reading_due_at, now);
   const phaseStart = parseTime(session.phase_started_at);
   const active = isActivePhase(session.phase);
@@ -163,7 +184,7 @@ export function NurseSession({ id }: { id: string }) {
         {phaseStart !== null && <span>for {fmtDuration(now - phaseStart)}</span>}
         <a href={`#/sessions/${session.id}`}>Chart &amp; timeline</a>
       </div>
-      <OutboxBar />
+      <OutboxBar onFix={fix} />
       <ErrorBox error={error} />
 
       {recheck && (
@@ -204,7 +225,7 @@ export function NurseSession({ id }: { id: string }) {
               Last reading{" "}
               {last ? (
                 <span class="muted">
-                  {fmtClock(last.taken_at)} ({timeSince(last.taken_at, now)}){lastIsLocal ? " · saved on this tablet" : ""}
+                  {fmtClock(last.taken_at)} ({timeSince(last.taken_at, now)})
                 </span>
               ) : null}
             </h2>
@@ -234,7 +255,13 @@ export function NurseSession({ id }: { id: string }) {
               )}
             </p>
           </section>
-          <ReadingForm onSave={save} disabled={active ? null : `Session ${phaseLabel(session.phase).toLowerCase()}: no new readings.`} />
+          <ReadingForm
+            onSave={save}
+            draft={draft}
+            notice={notice}
+            disabled={active ? null : `Session ${phaseLabel(session.phase).toLowerCase()}: no new readings.`}
+          />
+          <ReadingHistory session={session} version={version} onChanged={() => void load()} />
         </div>
         <div>
           <section aria-labelledby="nalerts-h">

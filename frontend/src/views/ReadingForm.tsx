@@ -1,8 +1,10 @@
 // Tablet-first reading entry: big numeric inputs, warnings while typing, saved to the outbox.
+// It never says "Saved" before the server has stored the reading: a refusal keeps the values on
+// screen with the server's message, and an implausible value needs an explicit confirmation.
 
-import { useRef, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import type { Consciousness, ReadingIn } from "../api";
-import { checkEntry, type EntryField, type EntryValues, fmtClock, PLAUSIBLE, parseEntry, VITALS } from "../format";
+import { checkEntry, checkNote, ENTRY_FIELD, type EntryField, type EntryValues, fmtClock, PLAUSIBLE, parseEntry, VITALS } from "../format";
 
 const FIELDS: { id: EntryField; label: string; unit: string; required?: boolean; mode: "numeric" | "decimal" | "text" }[] = [
   { id: "hr", label: VITALS.heart_rate.name, unit: VITALS.heart_rate.unit, required: true, mode: "numeric" },
@@ -47,21 +49,120 @@ export function toReadingBody(v: EntryValues, extra: { consciousness: string; on
   return body;
 }
 
-export function ReadingForm({ onSave, disabled }: { onSave: (body: ReadingIn) => Promise<void>; disabled?: string | null }) {
+/** What became of a save: stored on the server, queued on this tablet, or refused. */
+export type SaveResult =
+  | { kind: "stored" }
+  | { kind: "queued"; reason: string }
+  | { kind: "failed"; message: string; fields: Record<string, string> | null };
+
+/** A reading the server refused, loaded back into the form to be fixed. */
+export interface Draft {
+  id: string;
+  body: ReadingIn;
+  message: string;
+  fields: Record<string, string> | null;
+}
+
+const OPTIONAL_NUMBERS: [EntryField, keyof ReadingIn][] = [
+  ["rr", "respiratory_rate"],
+  ["temp", "temperature_c"],
+  ["rass", "sedation_rass"],
+  ["cadss", "dissociation_cadss6"],
+];
+
+export function bodyToValues(b: ReadingIn): EntryValues {
+  const v: EntryValues = { hr: String(b.heart_rate), sbp: String(b.systolic), dbp: String(b.diastolic), spo2: String(b.spo2) };
+  for (const [f, k] of OPTIONAL_NUMBERS) {
+    const x = b[k];
+    if (typeof x === "number") v[f] = String(x);
+  }
+  return v;
+}
+
+/** The server's field messages, by entry box (`heart_rate` → `hr`). */
+function serverMessages(fields: Record<string, string> | null): Partial<Record<EntryField | "note", string>> {
+  const out: Partial<Record<EntryField | "note", string>> = {};
+  for (const [name, msg] of Object.entries(fields ?? {})) {
+    const f = (Object.keys(ENTRY_FIELD) as EntryField[]).find((k) => ENTRY_FIELD[k] === name);
+    if (f) out[f] = msg;
+    else if (name === "note") out.note = msg;
+  }
+  return out;
+}
+
+type Status = { kind: "stored" | "queued" | "failed"; text: string } | null;
+
+export function ReadingForm({
+  onSave,
+  disabled,
+  draft,
+  notice,
+}: {
+  onSave: (body: ReadingIn, replaces: string | null) => Promise<SaveResult>;
+  disabled?: string | null;
+  /** A refused reading to fix (from the outbox list); a new draft id reloads the form. */
+  draft?: Draft | null;
+  /** News from outside the form: a queued reading has been stored. */
+  notice?: string | null;
+}) {
   const [values, setValues] = useState<EntryValues>({});
   const [touched, setTouched] = useState<Partial<Record<EntryField, boolean>>>({});
   const [consciousness, setConsciousness] = useState("");
   const [onOxygen, setOnOxygen] = useState(false);
   const [note, setNote] = useState("");
   const [submitted, setSubmitted] = useState(false);
-  const [saved, setSaved] = useState<string | null>(null);
+  const [status, setStatus] = useState<Status>(null);
   const [busy, setBusy] = useState(false);
+  const [confirmed, setConfirmed] = useState<Partial<Record<EntryField, string>>>({});
+  // The refused reading this form now holds: saving sends the fix in its place, at its time.
+  const [fixing, setFixing] = useState<{ id: string; takenAt: string; server: ReturnType<typeof serverMessages> } | null>(null);
   const formRef = useRef<HTMLFormElement>(null);
   const check = checkEntry(values);
+  const noteError = checkNote(note);
+  const unconfirmed = (Object.keys(check.fields) as EntryField[]).filter((f) => check.fields[f]?.confirm && confirmed[f] !== values[f]);
+
+  const load = (d: Draft) => {
+    setValues(bodyToValues(d.body));
+    setConsciousness(d.body.consciousness ?? "");
+    setOnOxygen(!!d.body.on_oxygen);
+    setNote(d.body.note ?? "");
+    setFixing({ id: d.id, takenAt: d.body.taken_at, server: serverMessages(d.fields) });
+    setStatus({ kind: "failed", text: `✘ Not saved: the server refused this reading — ${d.message}` });
+    setSubmitted(true);
+  };
+  useEffect(() => {
+    if (draft) load(draft);
+  }, [draft?.id]);
+  useEffect(() => {
+    if (notice) setStatus({ kind: "stored", text: notice });
+  }, [notice]);
+
+  const clear = () => {
+    setValues({});
+    setTouched({});
+    setConsciousness("");
+    setOnOxygen(false);
+    setNote("");
+    setSubmitted(false);
+    setConfirmed({});
+    setFixing(null);
+  };
 
   const set = (f: EntryField, s: string) => {
     setValues((v) => ({ ...v, [f]: s }));
-    setSaved(null);
+    setFixing((x) => (x ? { ...x, server: { ...x.server, [f]: undefined } } : x));
+    if (status?.kind !== "failed") setStatus(null);
+  };
+
+  /** Enter moves on to the next box, as the keypad's "next" key says; the last one goes to Save. */
+  const next = (e: KeyboardEvent) => {
+    if (e.key !== "Enter") return;
+    e.preventDefault();
+    const form = formRef.current;
+    if (!form) return;
+    const order = [...form.querySelectorAll<HTMLElement>("input:not([type=checkbox]), select, button[type=submit]")];
+    const i = order.indexOf(e.currentTarget as HTMLElement);
+    order[i + 1]?.focus();
   };
 
   const submit = async (e: Event) => {
@@ -76,40 +177,56 @@ export function ReadingForm({ onSave, disabled }: { onSave: (body: ReadingIn) =>
     }
     const noteNow = form?.querySelector<HTMLInputElement>("#note")?.value ?? note;
     const check = checkEntry(fresh);
-    if (!check.ok) {
+    const waiting = (Object.keys(check.fields) as EntryField[]).filter((f) => check.fields[f]?.confirm && confirmed[f] !== fresh[f]);
+    if (!check.ok || checkNote(noteNow) || waiting.length) {
       setValues(fresh);
-      const first = FIELDS.find((f) => check.fields[f.id]?.error || check.missing.includes(f.id));
-      if (first) formRef.current?.querySelector<HTMLInputElement>(`#${first.id}`)?.focus();
+      setNote(noteNow);
+      const first = FIELDS.find((f) => check.fields[f.id]?.error || check.missing.includes(f.id) || waiting.includes(f.id));
+      form?.querySelector<HTMLInputElement>(first ? `#${first.id}` : "#note")?.focus();
       return;
     }
     setBusy(true);
+    setStatus({ kind: "queued", text: "Sending…" });
     try {
-      await onSave(toReadingBody(fresh, { consciousness, onOxygen, note: noteNow }, new Date()));
-      setValues({});
-      setTouched({});
-      setConsciousness("");
-      setOnOxygen(false);
-      setNote("");
-      setSubmitted(false);
-      setSaved(`Saved ✓ at ${fmtClock(Date.now())}`);
+      const takenAt = fixing ? new Date(fixing.takenAt) : new Date();
+      const result = await onSave(toReadingBody(fresh, { consciousness, onOxygen, note: noteNow }, takenAt), fixing?.id ?? null);
+      if (result.kind === "failed") {
+        // Keep every value on screen: nothing was stored, and the nurse fixes what the server named.
+        setValues(fresh);
+        setNote(noteNow);
+        setStatus({ kind: "failed", text: `✘ Not saved: the server refused this reading — ${result.message}` });
+        return;
+      }
+      clear();
+      setStatus(
+        result.kind === "stored"
+          ? { kind: "stored", text: `Saved ✓ at ${fmtClock(Date.now())}` }
+          : {
+              kind: "queued",
+              text: `Queued (offline) on this tablet at ${fmtClock(Date.now())}: not yet on the server — ${result.reason}`,
+            },
+      );
       formRef.current?.querySelector<HTMLInputElement>("#hr")?.focus();
     } catch (err) {
-      setSaved(`✘ Not saved on this device: ${err instanceof Error ? err.message : String(err)}`);
+      setStatus({ kind: "failed", text: `✘ Not saved on this device: ${err instanceof Error ? err.message : String(err)}` });
     } finally {
       setBusy(false);
     }
   };
 
+  const blocked = submitted && (!check.ok || !!noteError || unconfirmed.length > 0);
   return (
     <form class="reading-form" ref={formRef} onSubmit={submit} noValidate aria-labelledby="reading-h">
-      <h2 id="reading-h">New reading</h2>
+      <h2 id="reading-h">{fixing ? "Fix the refused reading" : "New reading"}</h2>
+      {fixing && <p class="muted">Taken at {fmtClock(fixing.takenAt)}; saving sends the corrected values in its place.</p>}
       <div class="entry-grid">
         {FIELDS.map((f) => {
           const c = check.fields[f.id];
           const missing = submitted && check.missing.includes(f.id);
           const show = touched[f.id] || submitted || parseEntry(values[f.id]) !== null;
-          const msg = missing ? `${f.label} is required` : show ? (c?.error ?? c?.warning) : undefined;
-          const level = missing || c?.error ? "error" : c?.warning ? "warning" : "";
+          const server = fixing?.server[f.id];
+          const msg = missing ? `${f.label} is required` : (server ?? (show ? (c?.error ?? c?.confirm ?? c?.warning) : undefined));
+          const level = missing || c?.error || server ? "error" : c?.confirm || c?.warning ? "warning" : "";
           const r = PLAUSIBLE[f.id];
           return (
             <div class={`entry ${level}`} key={f.id}>
@@ -138,6 +255,7 @@ export function ReadingForm({ onSave, disabled }: { onSave: (body: ReadingIn) =>
                 value={values[f.id] ?? ""}
                 onInput={(e) => set(f.id, (e.currentTarget as HTMLInputElement).value)}
                 onBlur={() => setTouched((t) => ({ ...t, [f.id]: true }))}
+                onKeyDown={next}
               />
               {msg && (
                 <div id={`${f.id}-msg`} class={`field-msg ${level}`}>
@@ -145,12 +263,30 @@ export function ReadingForm({ onSave, disabled }: { onSave: (body: ReadingIn) =>
                   {msg}
                 </div>
               )}
+              {c?.confirm && (
+                <label class="confirm-value">
+                  <input
+                    type="checkbox"
+                    data-testid={`confirm-${f.id}`}
+                    checked={confirmed[f.id] === values[f.id]}
+                    onChange={(e) =>
+                      setConfirmed((x) => ({ ...x, [f.id]: (e.currentTarget as HTMLInputElement).checked ? values[f.id] : undefined }))
+                    }
+                  />
+                  Confirm value {values[f.id]}
+                </label>
+              )}
             </div>
           );
         })}
         <div class="entry">
           <label for="acvpu">Consciousness (ACVPU)</label>
-          <select id="acvpu" value={consciousness} onChange={(e) => setConsciousness((e.currentTarget as HTMLSelectElement).value)}>
+          <select
+            id="acvpu"
+            value={consciousness}
+            onChange={(e) => setConsciousness((e.currentTarget as HTMLSelectElement).value)}
+            onKeyDown={next}
+          >
             <option value="">not assessed</option>
             <option value="A">A — alert</option>
             <option value="C">C — new confusion</option>
@@ -168,24 +304,41 @@ export function ReadingForm({ onSave, disabled }: { onSave: (body: ReadingIn) =>
           />
           <label for="on_oxygen">On supplemental oxygen</label>
         </div>
-        <div class="entry wide">
+        <div class={`entry wide ${noteError || fixing?.server.note ? "error" : ""}`}>
           <label for="note">Note (optional)</label>
-          <input id="note" type="text" value={note} onInput={(e) => setNote((e.currentTarget as HTMLInputElement).value)} />
+          <input
+            id="note"
+            type="text"
+            enterKeyHint="done"
+            aria-invalid={noteError ? "true" : undefined}
+            aria-describedby={noteError ? "note-msg" : undefined}
+            value={note}
+            onInput={(e) => setNote((e.currentTarget as HTMLInputElement).value)}
+            onKeyDown={next}
+          />
+          {(noteError ?? fixing?.server.note) && (
+            <div id="note-msg" class="field-msg error">
+              <span aria-hidden="true">✘ </span>
+              {noteError ?? fixing?.server.note}
+            </div>
+          )}
         </div>
       </div>
       <div class="form-actions">
         <button type="submit" class="primary big" disabled={busy || !!disabled}>
-          Save reading
+          {fixing ? "Save the fixed reading" : "Save reading"}
         </button>
         {disabled && <span class="muted">{disabled}</span>}
-        {saved && (
-          <span class="saved" role="status" data-testid="saved-msg">
-            {saved}
+        {status && (
+          <span class={`save-status ${status.kind}`} role={status.kind === "failed" ? "alert" : "status"} data-testid="saved-msg">
+            {status.text}
           </span>
         )}
-        {submitted && !check.ok && (
+        {blocked && (
           <span class="field-msg error" role="alert">
-            ✘ Fix the marked fields first.
+            {unconfirmed.length && check.ok && !noteError
+              ? "✘ Confirm or re-measure the implausible value first."
+              : "✘ Fix the marked fields first."}
           </span>
         )}
       </div>

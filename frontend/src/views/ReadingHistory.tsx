@@ -1,0 +1,191 @@
+// The session's readings, newest first, with their history (corrected, entered in error) and the
+// nurse's corrections: amend with a reason, entered in error with a reason, and before the
+// infusion, another pre-infusion reading as the baseline. Nothing is edited in place.
+
+import { useEffect, useState } from "preact/hooks";
+import { api, type Reading, type ReadingAmend, type SessionDetail } from "../api";
+import { checkEntry, type EntryField, type EntryValues, fmtClock, fmtVital, PLAUSIBLE } from "../format";
+import { ErrorBox, errText } from "../widgets";
+import { bodyToValues } from "./ReadingForm";
+
+type Action = "amend" | "error" | "baseline";
+
+const AMEND_FIELDS: [EntryField, keyof ReadingAmend][] = [
+  ["hr", "heart_rate"],
+  ["sbp", "systolic"],
+  ["dbp", "diastolic"],
+  ["spo2", "spo2"],
+  ["rr", "respiratory_rate"],
+  ["temp", "temperature_c"],
+];
+
+function statusText(r: Reading, byId: Map<string, Reading>): string {
+  if (r.status === "entered_in_error") return `Entered in error: ${r.error_reason ?? ""}`;
+  if (r.status === "amended") {
+    const by = r.amended_by ? byId.get(r.amended_by) : undefined;
+    return `Corrected${by ? ` at ${fmtClock(by.recorded_at)}: ${by.amend_reason ?? ""}` : ""}`;
+  }
+  return r.amends ? `Correction: ${r.amend_reason ?? ""}` : "";
+}
+
+function CorrectionForm({
+  session,
+  reading,
+  action,
+  onDone,
+}: {
+  session: SessionDetail;
+  reading: Reading;
+  action: Action;
+  onDone: () => void;
+}) {
+  const [values, setValues] = useState<EntryValues>(bodyToValues(reading));
+  const [reason, setReason] = useState("");
+  const [confirmValue, setConfirmValue] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const check = checkEntry(values);
+  const implausible = Object.values(check.fields).some((c) => c?.confirm);
+  const ready = reason.trim().length >= 3 && (action !== "amend" || check.ok);
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    try {
+      if (action === "amend") {
+        const changed: ReadingAmend = { reason: reason.trim(), id: crypto.randomUUID() };
+        for (const [f, k] of AMEND_FIELDS) {
+          const v = values[f]?.trim() ? Number(values[f]?.replace(",", ".")) : null;
+          if (v !== (reading[k as keyof Reading] ?? null)) (changed as Record<string, unknown>)[k] = v;
+        }
+        await api.amendReading(session.id, reading.id, changed);
+      } else if (action === "error") {
+        await api.enteredInError(session.id, reading.id, reason.trim());
+      } else {
+        await api.chooseBaseline(session.id, reading.id, reason.trim(), confirmValue);
+      }
+      onDone();
+    } catch (err) {
+      setError(errText(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const title = { amend: "Correct this reading", error: "Mark as entered in error", baseline: "Use as the baseline" }[action];
+  return (
+    <form class="correction" onSubmit={submit} aria-label={title} data-testid={`correction-${action}`}>
+      <strong>{title}</strong>
+      {action === "amend" && (
+        <div class="entry-grid compact">
+          {AMEND_FIELDS.map(([f]) => {
+            const c = check.fields[f];
+            return (
+              <div class={`entry ${c?.error ? "error" : ""}`} key={f}>
+                <label for={`amend-${f}`}>{PLAUSIBLE[f].label}</label>
+                <input
+                  id={`amend-${f}`}
+                  type="text"
+                  inputMode={f === "temp" ? "decimal" : "numeric"}
+                  value={values[f] ?? ""}
+                  onInput={(e) => setValues((v) => ({ ...v, [f]: (e.currentTarget as HTMLInputElement).value }))}
+                />
+                {(c?.error ?? c?.confirm) && <div class="field-msg error">{c?.error ?? c?.confirm}</div>}
+              </div>
+            );
+          })}
+        </div>
+      )}
+      {action === "baseline" && implausible && (
+        <label class="confirm-value">
+          <input type="checkbox" checked={confirmValue} onChange={(e) => setConfirmValue((e.currentTarget as HTMLInputElement).checked)} />
+          Confirm the implausible value: use it as the baseline all the same
+        </label>
+      )}
+      <label>
+        Reason (recorded in the audit log)
+        <input value={reason} onInput={(e) => setReason((e.currentTarget as HTMLInputElement).value)} />
+      </label>
+      <div class="button-row">
+        <button type="submit" class="primary" disabled={busy || !ready}>
+          {title}
+        </button>
+        <button type="button" onClick={onDone}>
+          Cancel
+        </button>
+      </div>
+      <ErrorBox error={error} />
+    </form>
+  );
+}
+
+export function ReadingHistory({ session, version, onChanged }: { session: SessionDetail; version: number; onChanged: () => void }) {
+  const [readings, setReadings] = useState<Reading[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [open, setOpen] = useState<{ id: string; action: Action } | null>(null);
+
+  useEffect(() => {
+    api.readings(session.id).then(
+      (rs) => {
+        setReadings([...rs].sort((a, b) => b.taken_at.localeCompare(a.taken_at) || b.recorded_at.localeCompare(a.recorded_at)));
+        setError(null);
+      },
+      (e) => setError(errText(e)),
+    );
+  }, [session.id, version]);
+
+  const byId = new Map((readings ?? []).map((r) => [r.id, r]));
+  const canPickBaseline = session.phase === "pre_infusion";
+  return (
+    <section class="reading-history" aria-labelledby="history-h">
+      <h2 id="history-h">Readings ({readings?.length ?? "…"})</h2>
+      <ErrorBox error={error} />
+      {readings?.length === 0 && <p class="muted">None stored yet.</p>}
+      <ol>
+        {(readings ?? []).map((r) => {
+          const current = r.status === "final";
+          const note = statusText(r, byId);
+          return (
+            <li key={r.id} class={`reading-row ${current ? "" : "superseded"}`} data-testid={`reading-${r.id}`}>
+              <div class="reading-line">
+                <span class="when">{fmtClock(r.taken_at)}</span>
+                <span>HR {fmtVital(r, "hr")}</span>
+                <span>BP {fmtVital(r, "bp")}</span>
+                <span>SpO₂ {fmtVital(r, "spo2")}</span>
+                <span>RR {fmtVital(r, "rr")}</span>
+                {r.is_baseline && <span class="badge">★ Baseline</span>}
+                {note && <span class="muted">{note}</span>}
+              </div>
+              {current && (
+                <div class="row-actions">
+                  <button type="button" onClick={() => setOpen({ id: r.id, action: "amend" })}>
+                    Correct…
+                  </button>
+                  <button type="button" onClick={() => setOpen({ id: r.id, action: "error" })}>
+                    Entered in error…
+                  </button>
+                  {canPickBaseline && r.phase === "pre_infusion" && !r.is_baseline && (
+                    <button type="button" onClick={() => setOpen({ id: r.id, action: "baseline" })}>
+                      Use as baseline…
+                    </button>
+                  )}
+                </div>
+              )}
+              {open?.id === r.id && (
+                <CorrectionForm
+                  session={session}
+                  reading={r}
+                  action={open.action}
+                  onDone={() => {
+                    setOpen(null);
+                    onChanged();
+                  }}
+                />
+              )}
+            </li>
+          );
+        })}
+      </ol>
+    </section>
+  );
+}
