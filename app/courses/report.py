@@ -14,8 +14,8 @@ from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, T
 
 from app.courses.scales import PHQ9_REMISSION_BELOW, SCALES, ScaleCode
 from app.courses.schemas import CourseDetail, OutcomeOut, ResponseOut
-from app.exports.pdf_parts import BODY, GRID, HEADING, SMALL, TITLE
 from app.exports.pdf_chart import BOLD, FONT
+from app.exports.pdf_parts import BODY, GRID, HEADING, SMALL, TITLE
 
 INFUSION = colors.Color(0.35, 0.55, 0.85)
 
@@ -132,9 +132,11 @@ def _sessions(c: CourseDetail) -> Table:
         ]
     ]
     for s in c.sessions:
-        dose = f"{s.total_dose_mg:g} mg" + (
+        dose = f"{s.planned_dose_mg:g} mg planned" + (
             f" ({s.dose_mg_per_kg:g} mg/kg)" if s.dose_mg_per_kg else ""
         )
+        if s.delivered_mg is not None:
+            dose += f", {s.delivered_mg:g} mg given"
         rows.append(
             [
                 _p(s.number),

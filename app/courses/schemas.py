@@ -94,7 +94,8 @@ class CourseSession(BaseModel):
     drug: str
     protocol: str
     dose_mg_per_kg: float | None
-    total_dose_mg: float
+    planned_dose_mg: float
+    delivered_mg: float | None = Field(description="From the pump log; null before it starts")
     side_effects: list[str]
     peak_bp: BloodPressure | None = Field(description="Highest systolic reading, with its DBP")
     lowest_spo2: int | None

@@ -33,6 +33,7 @@ from app.courses.schemas import (
 from app.db import utcnow
 from app.errors import Invalid, NotFound
 from app.exports.service import MEDIA_TYPES, ExportFile, audit_export
+from app.infusion.service import infusion_record
 from app.patients.models import Patient
 from app.patients.schemas import PatientBrief
 from app.protocols.service import protocol_by_code
@@ -262,6 +263,12 @@ async def course_sessions(db: AsyncSession, course_id: uuid.UUID) -> list[Course
         .order_by(SideEffect.onset_at)
     ):
         effects[sid].append(f"{kind.replace('_', ' ')} ({severity})")
+    # The pump log is folded per session (app/infusion); a course has a handful of them.
+    delivered: dict[uuid.UUID, float] = {}
+    for s in sessions:
+        record = await infusion_record(db, s=s)
+        if record.status != "not_started":
+            delivered[s.id] = record.delivered_mg
     return [
         CourseSession(
             id=s.id,
@@ -272,7 +279,8 @@ async def course_sessions(db: AsyncSession, course_id: uuid.UUID) -> list[Course
             drug=s.drug,
             protocol=s.protocol,
             dose_mg_per_kg=s.dose_mg_per_kg,
-            total_dose_mg=s.dose_mg,
+            planned_dose_mg=s.dose_mg,
+            delivered_mg=delivered.get(s.id),
             side_effects=effects.get(s.id, []),
             peak_bp=peak.get(s.id),
             lowest_spo2=low_spo2.get(s.id),

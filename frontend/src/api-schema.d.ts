@@ -1678,8 +1678,13 @@ export interface components {
             protocol: string;
             /** Dose Mg Per Kg */
             dose_mg_per_kg: number | null;
-            /** Total Dose Mg */
-            total_dose_mg: number;
+            /** Planned Dose Mg */
+            planned_dose_mg: number;
+            /**
+             * Delivered Mg
+             * @description From the pump log; null before it starts
+             */
+            delivered_mg: number | null;
             /** Side Effects */
             side_effects: string[];
             /** @description Highest systolic reading, with its DBP */

@@ -243,7 +243,8 @@ export function CourseView({ id }: { id: string }) {
                 <td>{fmtDateTime(s.infusion_started_at ?? s.created_at)}</td>
                 <td>{phaseLabel(s.phase)}</td>
                 <td>
-                  {s.drug} {s.total_dose_mg} mg
+                  {s.drug} {s.planned_dose_mg} mg planned
+                  {s.delivered_mg !== null && `, ${s.delivered_mg} mg given`}
                 </td>
                 <td>{s.peak_bp ? `${s.peak_bp.systolic}/${s.peak_bp.diastolic}` : "—"}</td>
                 <td>{s.lowest_spo2 ?? "—"}</td>
