@@ -18,10 +18,15 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     UV_PROJECT_ENVIRONMENT=/opt/venv \
     PATH=/opt/venv/bin:$PATH \
     VIGIL_ENV=production \
-    VIGIL_FRONTEND_DIST=/app/frontend/dist
+    VIGIL_FRONTEND_DIST=/app/frontend/dist \
+    VIGIL_AUDIT_KEY_FILE=/var/lib/vigil/keys/audit-keys.json \
+    VIGIL_AUDIT_ANCHOR_FILE=/var/lib/vigil/anchors/audit-anchors.jsonl
+# The audit key and its anchors live outside the database (docs/security.md); volumes mounted
+# on these folders inherit their owner.
 RUN pip install --no-cache-dir uv==0.13.9 \
     && groupadd --system --gid 10001 vigil \
-    && useradd --system --uid 10001 --gid vigil --home /app vigil
+    && useradd --system --uid 10001 --gid vigil --home /app vigil \
+    && install -d -o vigil -g vigil -m 0700 /var/lib/vigil/keys /var/lib/vigil/anchors
 WORKDIR /app
 # Dependencies first: this layer is reused until uv.lock changes.
 COPY pyproject.toml uv.lock README.md ./
