@@ -33,6 +33,7 @@ from app.logs import configure_logging
 from app.middleware import RequestContext
 from app.patients.router import router as patients_router
 from app.protocols.router import router as protocols_router
+from app.screening.router import router as screening_router
 from app.sessions.router import router as sessions_router
 from app.vitals.ingest import ReadingWriter
 from app.vitals.router import router as vitals_router
@@ -128,6 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         courses_router,
         infusion_router,
         clinical_router,
+        screening_router,
         alerts_router,
         audit_router,
         exports_router,

@@ -51,6 +51,28 @@ def _rows(record: SessionRecord) -> Iterator[tuple[datetime, Row]]:
                 "override": "true" if p.override else "false",
             },
         )
+    screening = record.screening
+    if screening is not None:
+        yield (
+            screening.at,
+            {
+                "kind": "screening",
+                "by": name(screening.by),
+                "what": "; ".join(screening.hard_stops + screening.cautions) or "no findings",
+                "reason": f"escort {screening.escort_name} {screening.escort_phone}",
+            },
+        )
+        if screening.override_at is not None:
+            yield (
+                screening.override_at,
+                {
+                    "kind": "screening_override",
+                    "by": name(screening.override_by),
+                    "what": "; ".join(screening.hard_stops),
+                    "reason": screening.override_reason,
+                    "override": "true",
+                },
+            )
     order = record.infusion.order
     if order is not None:
         yield (

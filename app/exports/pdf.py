@@ -30,7 +30,7 @@ from app.exports.pdf_parts import (
     grid,
     stamp,
 )
-from app.exports.pdf_record import clinical_part, dose_fields, infusion_part
+from app.exports.pdf_record import clinical_part, dose_fields, infusion_part, screening_part
 from app.exports.schemas import ExportReading, SessionRecord
 
 
@@ -243,6 +243,7 @@ def session_pdf(record: SessionRecord) -> bytes:
                 None,
             ],
         ),
+        *screening_part(record),
         *infusion_part(record),
         *clinical_part(record),
         Paragraph("Alerts", HEADING),

@@ -24,6 +24,30 @@ def dose_fields(record: SessionRecord) -> list[tuple[str, object]]:
     ]
 
 
+def screening_part(record: SessionRecord) -> list[Flowable]:
+    story: list[Flowable] = [Paragraph("Screening", HEADING)]
+    sc = record.screening
+    if sc is None:
+        return [*story, Paragraph("No screening form was recorded for this session.", BODY)]
+    override = (
+        f"{record.staff_name(sc.override_by)}, {stamp(sc.override_at)}: {sc.override_reason}"
+        if sc.override_at
+        else "—"
+    )
+    rows: list[tuple[str, object]] = [
+        ("Screened", f"{record.staff_name(sc.by)}, {stamp(sc.at)}"),
+        ("Hard stops", "; ".join(sc.hard_stops) or "none"),
+        ("Physician override", override),
+        ("Cautions", "; ".join(sc.cautions) or "none"),
+        ("BP history", sc.bp_history or "—"),
+        ("Allergies", sc.allergies or "—"),
+        ("Other medicines", sc.other_medicines or "—"),
+        ("Last food", stamp(sc.last_food_at)),
+        ("Escort", f"{sc.escort_name}, {sc.escort_phone}"),
+    ]
+    return [*story, fields(rows)]
+
+
 def infusion_part(record: SessionRecord) -> list[Flowable]:
     infusion, order = record.infusion, record.infusion.order
     if record.session.protocol_rules.route != "iv":

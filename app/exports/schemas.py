@@ -9,6 +9,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 from app.alerts.schemas import AlertOut
 from app.clinical.schemas import ClinicalRecord
 from app.infusion.schemas import InfusionRecord
+from app.screening.schemas import ScreeningOut
 from app.sessions.schemas import News2Out, SessionDetail, TimelineItem
 from app.vitals.schemas import ReadingOut
 
@@ -49,6 +50,7 @@ class SessionRecord(BaseModel):
     readings: list[ExportReading]
     infusion: InfusionRecord
     clinical: ClinicalRecord
+    screening: ScreeningOut | None = Field(description="The latest screening form")
     timeline: list[TimelineItem]
     alerts: list[ExportAlert]
     staff: list[StaffBrief]

@@ -52,6 +52,7 @@ from app.exports.schemas import (
 )
 from app.infusion.service import infusion_record
 from app.patients.models import Patient
+from app.screening.service import latest_screening, screening_out
 from app.sessions.models import InfusionSession
 from app.sessions.service import get_session, timeline
 from app.sessions.views import news2_of, session_detail
@@ -198,6 +199,8 @@ async def session_record(
     alert_out = [ExportAlert.model_validate(a) for a in alerts.all()]
     infusion = await infusion_record(db, s=s)
     clinical = await clinical_record(db, session_id=s.id)
+    screened = await latest_screening(db, s.id)
+    screening = screening_out(screened) if screened else None
     people = {s.created_by, *(r.recorded_by for r in readings)}
     people |= {p.by for p in detail.phase_history}
     people |= {a.acknowledged_by for a in alert_out if a.acknowledged_by}
@@ -209,6 +212,10 @@ async def session_record(
     people |= {e.by for e in clinical.side_effects} | {p.by for p in clinical.prn}
     people |= {o.by for e in clinical.side_effects for o in e.outcomes}
     people |= {a.by for a in clinical.assessments}
+    if screening is not None:
+        people.add(screening.by)
+        if screening.override_by:
+            people.add(screening.override_by)
     staff = await db.scalars(select(User).where(User.id.in_(people)).order_by(User.username))
     return SessionRecord(
         exported_at=utcnow(),
@@ -216,6 +223,7 @@ async def session_record(
         readings=readings,
         infusion=infusion,
         clinical=clinical,
+        screening=screening,
         timeline=await timeline(db, s=s),
         alerts=alert_out,
         staff=[StaffBrief.model_validate(u) for u in staff.all()],

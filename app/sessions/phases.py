@@ -53,7 +53,9 @@ def check_transition(
     max_systolic: int,
     max_diastolic: int,
     discharge_unmet: list[str],
+    screening: str | None = None,
 ) -> Verdict:
+    """`screening`: why the screening form stops the start (a physician overrides it there)."""
     if phase in TERMINAL:
         return Verdict(blocked=[f"the session is already {phase}"])
     if to not in GRAPH[phase]:
@@ -66,6 +68,8 @@ def check_transition(
         ]
         if baseline is None:
             blocked.append("no baseline reading has been recorded")
+        if screening:
+            blocked.append(screening)
         gate = baseline_bp_problem(baseline, max_systolic, max_diastolic)
         return Verdict(blocked=blocked, overridable=[gate] if gate else [])
     if to == "discharged":

@@ -18,6 +18,7 @@ from app.events import Event, record_event
 from app.patients.models import Patient
 from app.protocols.rules import plan_dose
 from app.protocols.service import rules_for_new_session
+from app.screening.service import screening_problem
 from app.sessions.models import InfusionSession, Note, PhaseChange
 from app.sessions.phases import ACTIVE, check_transition
 from app.sessions.schemas import (
@@ -183,6 +184,9 @@ async def transition(
         discharge_unmet = [
             c.detail for c in await criteria_for(db, s, settings, total) if not c.met
         ]
+    screening = None
+    if data.to == "infusion" and s.phase == "pre_infusion":
+        screening = await screening_problem(db, s)
     verdict = check_transition(
         phase=s.phase,
         to=data.to,
@@ -196,6 +200,7 @@ async def transition(
         max_systolic=rules_of(s).baseline_max_systolic,
         max_diastolic=rules_of(s).baseline_max_diastolic,
         discharge_unmet=discharge_unmet,
+        screening=screening,
     )
     if verdict.blocked:
         raise Conflict("Cannot change phase: " + "; ".join(verdict.blocked) + ".")

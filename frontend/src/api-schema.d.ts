@@ -916,6 +916,61 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/screening/questions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Questions */
+        get: operations["questions_api_screening_questions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sessions/{session_id}/screening": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Screening */
+        get: operations["get_screening_api_sessions__session_id__screening_get"];
+        put?: never;
+        /** Record Screening */
+        post: operations["record_screening_api_sessions__session_id__screening_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sessions/{session_id}/screening/override": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Override Screening
+         * @description A physician overrides the screening's hard stops, with a reason.
+         */
+        post: operations["override_screening_api_sessions__session_id__screening_override_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/alerts": {
         parameters: {
             query?: never;
@@ -2074,6 +2129,11 @@ export interface components {
             /** Note */
             note?: string | null;
         };
+        /** OverrideIn */
+        OverrideIn: {
+            /** Reason */
+            reason: string;
+        };
         /** PastSession */
         PastSession: {
             /**
@@ -2388,6 +2448,29 @@ export interface components {
             baseline_max_diastolic: number;
             /** Checkpoints */
             checkpoints?: components["schemas"]["Checkpoint"][];
+            /**
+             * Screening Required
+             * @description The infusion cannot start without a screening form
+             * @default false
+             */
+            screening_required?: boolean;
+        };
+        /** Questions */
+        Questions: {
+            /** Hard Stops */
+            hard_stops: {
+                [key: string]: string;
+            };
+            /** Cautions */
+            cautions: {
+                [key: string]: string;
+            };
+            /** Medicines */
+            medicines: {
+                [key: string]: string;
+            };
+            /** Fasting Hours */
+            fasting_hours: number;
         };
         /**
          * ReadingAmend
@@ -2637,6 +2720,86 @@ export interface components {
             options: string[];
             /** Max Total */
             max_total: number;
+        };
+        /** ScreeningIn */
+        ScreeningIn: {
+            /**
+             * Answers
+             * @description Contraindication and caution codes (GET /api/screening/questions) → yes/no
+             */
+            answers: {
+                [key: string]: boolean;
+            };
+            /** Medicines */
+            medicines?: string[];
+            /** Bp History */
+            bp_history?: string | null;
+            /** Allergies */
+            allergies?: string | null;
+            /** Other Medicines */
+            other_medicines?: string | null;
+            /** Last Food At */
+            last_food_at?: string | null;
+            /** Escort Name */
+            escort_name: string;
+            /** Escort Phone */
+            escort_phone: string;
+        };
+        /** ScreeningOut */
+        ScreeningOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Session Id
+             * Format: uuid
+             */
+            session_id: string;
+            /** Answers */
+            answers: {
+                [key: string]: boolean;
+            };
+            /** Medicines */
+            medicines: string[];
+            /** Bp History */
+            bp_history: string | null;
+            /** Allergies */
+            allergies: string | null;
+            /** Other Medicines */
+            other_medicines: string | null;
+            /** Last Food At */
+            last_food_at: string | null;
+            /** Escort Name */
+            escort_name: string;
+            /** Escort Phone */
+            escort_phone: string;
+            /** Hard Stops */
+            hard_stops: string[];
+            /** Cautions */
+            cautions: string[];
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /**
+             * By
+             * Format: uuid
+             */
+            by: string;
+            /** Override Reason */
+            override_reason: string | null;
+            /** Override At */
+            override_at: string | null;
+            /** Override By */
+            override_by: string | null;
+            /**
+             * Clear
+             * @description No hard stop, or every one overridden by a physician
+             */
+            clear: boolean;
         };
         /** SessionCreate */
         SessionCreate: {
@@ -4823,6 +4986,127 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AssessmentOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    questions_api_screening_questions_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Questions"];
+                };
+            };
+        };
+    };
+    get_screening_api_sessions__session_id__screening_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScreeningOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    record_screening_api_sessions__session_id__screening_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScreeningIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScreeningOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    override_screening_api_sessions__session_id__screening_override_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OverrideIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScreeningOut"];
                 };
             };
             /** @description Validation Error */
