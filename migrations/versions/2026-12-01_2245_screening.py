@@ -1,7 +1,7 @@
 """screening: the pre-treatment form with its hard stops, cautions and physician override
 
 Revision ID: 1c143f4c2e4e
-Revises: 3b7e9a1c5d20
+Revises: 7c2d4e6f8a10
 Create Date: 2026-12-01 22:33:01.545189
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import app.db
 
 revision: str = "1c143f4c2e4e"
-down_revision: str | None = "3b7e9a1c5d20"
+down_revision: str | None = "7c2d4e6f8a10"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
