@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     # Alert timers (DESIGN §3).
     escalation_seconds: float = 60
     timer_interval_seconds: float = 5
+    # After a high or medium alert the next reading is due this soon (DESIGN §3).
+    recheck_after_high_seconds: float = 120
+    recheck_after_medium_seconds: float = 300
 
     # Live stream (DESIGN §4).
     heartbeat_seconds: float = 15

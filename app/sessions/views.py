@@ -17,6 +17,7 @@ from app.patients.schemas import PatientBrief
 from app.protocols.rules import ProtocolRules
 from app.sessions.discharge import discharge_criteria
 from app.sessions.models import InfusionSession, PhaseChange
+from app.sessions.phases import ACTIVE
 from app.sessions.schemas import (
     Aldrete,
     Checklist,
@@ -44,10 +45,35 @@ def cadence_seconds(phase: str, rules: ProtocolRules) -> float | None:
     return None
 
 
-def next_due(s: InfusionSession, latest: Reading | None) -> datetime | None:
-    """Readings are due a cadence after the later of the phase start and the last reading."""
+def alert_cadence_seconds(alerts: Iterable[Alert], settings: Settings) -> float | None:
+    """After a medium or high alert the next reading is due sooner (DESIGN §3); the overdue
+    alert is about the readings themselves and does not shorten anything."""
+    priorities = {a.priority for a in alerts if a.state != "resolved" and a.kind != "overdue"}
+    if "high" in priorities:
+        return settings.recheck_after_high_seconds
+    if "medium" in priorities:
+        return settings.recheck_after_medium_seconds
+    return None
+
+
+def next_due(
+    s: InfusionSession,
+    latest: Reading | None,
+    *,
+    alerts: Iterable[Alert] = (),
+    settings: Settings | None = None,
+) -> datetime | None:
+    """Readings are due a cadence after the later of the phase start and the last reading; a
+    baseline is due from the start of the session, and an open alert shortens the cadence."""
+    if s.phase not in ACTIVE:
+        return None
     cadence = cadence_seconds(s.phase, rules_of(s))
+    sooner = alert_cadence_seconds(alerts, settings) if settings is not None else None
+    if sooner is not None:
+        cadence = sooner if cadence is None else min(cadence, sooner)
     if cadence is None:
+        if s.phase == "pre_infusion" and s.baseline_reading_id is None:
+            return s.phase_started_at
         return None
     anchor = s.phase_started_at
     if latest is not None and latest.taken_at > anchor:
@@ -83,6 +109,7 @@ def session_tile(
     s: InfusionSession, *, latest: Reading | None, alerts: Iterable[Alert], settings: Settings
 ) -> SessionRead:
     """The tile from what the caller holds: the latest current reading and the open alerts."""
+    alerts = list(alerts)
     return SessionRead(
         id=s.id,
         patient=PatientBrief.model_validate(s.patient),
@@ -104,7 +131,7 @@ def session_tile(
         latest_reading=read.to_out(latest, baseline_id=s.baseline_reading_id) if latest else None,
         open_alerts=[AlertOut.model_validate(a) for a in sorted(alerts, key=lambda a: a.raised_at)],
         news2=news2_of(latest),
-        next_reading_due_at=next_due(s, latest),
+        next_reading_due_at=next_due(s, latest, alerts=alerts, settings=settings),
         infusion=InfusionTile.model_validate(s.infusion) if s.infusion else None,
     )
 

@@ -1,5 +1,6 @@
 """The nurse's entry screen at tablet sizes never misstates what is on the record."""
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -85,6 +86,8 @@ def test_enter_moves_on_and_an_implausible_value_needs_a_confirmation(
 ) -> None:
     sid = vigil_server.new_session("Chair N-confirm")["id"]
     nurse = open_chair(signed_in, sid, PORTRAIT)
+    # a baseline is due from the start of the session
+    expect(nurse.get_by_test_id("due-countdown")).to_contain_text("Reading overdue by 0:")
     hr = nurse.locator("#hr")
     expect(hr).to_have_attribute("inputmode", "numeric")
     hr.fill("0")
@@ -105,6 +108,10 @@ def test_enter_moves_on_and_an_implausible_value_needs_a_confirmation(
     [stored] = vigil_server.readings(sid)
     assert stored["heart_rate"] == 0 and stored["is_baseline"] is False
     expect(nurse.get_by_test_id("last-hr")).to_have_text("0")
+    # HR 0 raised a high alert: the next reading is due within 2 minutes, counted down
+    expect(nurse.get_by_test_id("due-countdown")).to_have_text(
+        re.compile(r"Next reading due in [12]:\d\d \(sooner after the alert\)")
+    )
 
 
 def test_baseline_re_pick_unblocks_the_start(

@@ -32,6 +32,26 @@ function OutboxBar({ onFix }: { onFix?: (item: OutboxItem) => void }) {
   return <OutboxStatus state={state} onDiscard={(id, reason) => outbox.discard(id, reason)} onFix={onFix} />;
 }
 
+/** "3:05" from milliseconds. */
+export function fmtCountdown(ms: number): string {
+  const total = Math.max(0, Math.round(ms / 1000));
+  return `${Math.floor(total / 60)}:${String(total % 60).padStart(2, "0")}`;
+}
+
+/** The next reading's countdown, by the second: after an alert it is due sooner, and says so. */
+function DueCountdown({ due, sooner }: { due: string | null; sooner: boolean }) {
+  const now = useNow(1_000);
+  const at = parseTime(due);
+  if (at === null) return <span data-testid="due-countdown">No reading due</span>;
+  const left = at - now;
+  const why = sooner ? " (sooner after the alert)" : "";
+  return (
+    <span class={left < 0 ? "overdue" : ""} data-testid="due-countdown">
+      {left < 0 ? `⚠ Reading overdue by ${fmtCountdown(-left)}${why}` : `Next reading due in ${fmtCountdown(left)}${why}`}
+    </span>
+  );
+}
+
 export function NursePicker() {
   const data = useLiveData();
   const status = useLiveStatus();
@@ -168,7 +188,6 @@ export function NurseSession({ id }: { id: string }) {
 
   // Only what the server stored: a reading still in the outbox is not yet on the record.
   const last = session.latest_reading;
-  const due = fmtDue(session.next_reading_due_at, now);
   const phaseStart = parseTime(session.phase_started_at);
   const active = isActivePhase(session.phase);
   const isPhysician = user.role === "physician";
@@ -242,11 +261,8 @@ export function NurseSession({ id }: { id: string }) {
               <p class="muted">No reading yet — the first pre-infusion reading is the baseline.</p>
             )}
             <p>
-              <span class={due.overdue ? "overdue" : ""}>
-                {due.overdue && "⚠ "}
-                {due.none ? "No reading due" : `Next reading ${due.text}`}
-              </span>{" "}
-              · {news2Label(session.news2)}
+              <DueCountdown due={session.next_reading_due_at} sooner={alerts.some((a) => a.kind !== "overdue" && a.priority !== "low")} /> ·{" "}
+              {news2Label(session.news2)}
               {session.baseline && (
                 <>
                   {" "}
