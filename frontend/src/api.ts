@@ -215,6 +215,9 @@ export const api = {
     ok(client.GET("/api/audit", { params: { query: filled(f) } })),
   auditVerify: () => ok(client.GET("/api/audit/verify")),
 
+  patientCourses: (patient_id: Id) => ok(client.GET("/api/patients/{patient_id}/courses", { params: { path: { patient_id } } })),
+  createCourse: (patient_id: Id, body: Schemas["CourseCreate"]) =>
+    ok(client.POST("/api/patients/{patient_id}/courses", { params: { path: { patient_id } }, body })),
   course: (course_id: Id) => ok(client.GET("/api/courses/{course_id}", { params: { path: { course_id } } })),
   scales: () => ok(client.GET("/api/scales")),
   respond: (course_id: Id, body: Schemas["ResponseIn"]) =>

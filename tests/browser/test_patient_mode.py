@@ -220,3 +220,36 @@ def test_the_item9_alert_is_acknowledged_only_with_a_note(
     shot(page, "dashboard-item9-1920")
     row.get_by_role("button", name="Acknowledge").click()
     expect(row).to_have_attribute("data-state", "acknowledged")
+
+
+def test_a_nurse_starts_a_course_with_a_new_session(signed_in, vigil_server: VigilServer) -> None:  # type: ignore[no-untyped-def]
+    name = f"Newcourse Patient {uuid.uuid4().hex[:6]}"
+    with vigil_server.api("nurse") as api:
+        created = api.post(
+            "/api/patients",
+            json={
+                "mrn": f"E2E-{uuid.uuid4().hex[:10]}",
+                "full_name": name,
+                "date_of_birth": "1990-01-02",
+            },
+        )
+        assert created.status_code == 201
+    page = signed_in("nurse", viewport=TABLET)
+    page.get_by_role("button", name="＋ New session").click()
+    page.get_by_label("Find patient (MRN or name)").fill(name)
+    page.get_by_role("button", name=re.compile(re.escape(name))).click()
+    page.get_by_label("Course", exact=True).select_option(label="Start a new course…")
+    page.get_by_label("Indication").select_option("ptsd")
+    page.get_by_label("Infusions planned").fill("4")
+    page.get_by_label("Location (chair)").fill(f"Chair {uuid.uuid4().hex[:4]}")
+    page.get_by_label("Weight today (kg)").fill("70")
+    page.get_by_label("Dose (mg/kg)").fill("0.5")
+    shot(page, "new-session-course-1024")
+    page.get_by_role("button", name="Create session").click()
+    expect(page).to_have_url(re.compile(r"#/nurse/[0-9a-f-]{36}$"))
+    session_id = page.url.rsplit("/", 1)[-1]
+    page.goto(f"/#/sessions/{session_id}")
+    page.get_by_role("link", name="Treatment course").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f"Treatment course · {name}")
+    expect(page.locator(".session-facts")).to_contain_text("ptsd · protocol iv-ketamine")
+    expect(page.locator(".session-facts")).to_contain_text("1 of 4 planned infusions")

@@ -3,6 +3,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, type Patient } from "../api";
 import { ErrorBox, errText } from "../widgets";
+import { type CourseChoice, CoursePicker } from "./CoursePicker";
 
 export function PatientForm({ onCreated }: { onCreated: (p: Patient) => void }) {
   const [f, setF] = useState({ mrn: "", full_name: "", date_of_birth: "", notes: "" });
@@ -69,6 +70,7 @@ export function SessionForm({ onCreated }: { onCreated: (id: string) => void }) 
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [showNewPatient, setShowNewPatient] = useState(false);
+  const [course, setCourse] = useState<CourseChoice>(null);
 
   useEffect(() => {
     if (q.trim().length < 2) {
@@ -101,8 +103,15 @@ export function SessionForm({ onCreated }: { onCreated: (id: string) => void }) 
     setBusy(true);
     setError(null);
     try {
+      // A new course is created first; if the session is then refused, the course stays for the next try.
+      let courseId = course === null ? null : "id" in course ? course.id : null;
+      if (course !== null && "create" in course) {
+        courseId = (await api.createCourse(patient.id, course.create)).id;
+        setCourse({ id: courseId });
+      }
       const s = await api.createSession({
         patient_id: patient.id,
+        ...(courseId ? { course_id: courseId } : {}),
         location: f.location.trim(),
         weight_kg: weight,
         dose_mg_per_kg: dose,
@@ -166,6 +175,7 @@ export function SessionForm({ onCreated }: { onCreated: (id: string) => void }) 
           </>
         )}
       </fieldset>
+      {patient && <CoursePicker patientId={patient.id} onChange={setCourse} />}
       <form class="stack-form" onSubmit={submit} aria-label="New session">
         <div class="entry">
           <label for="location">Location (chair)</label>
