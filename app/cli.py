@@ -43,6 +43,8 @@ def serve(
         access_log=False,
         # Compression costs CPU and ~50 KiB per socket for each client; events are small.
         ws_per_message_deflate=False,
+        # Clients send only `auth` and pings: uvicorn's 16 MiB default is a memory lever.
+        ws_max_size=64 * 1024,
     )
 
 

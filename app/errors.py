@@ -5,6 +5,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 
 from app.validation import plain_errors
@@ -60,6 +61,13 @@ def install_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, RequestValidationError)
         return JSONResponse({"detail": plain_errors(exc.errors())}, 422)
 
+    async def refused_in_service(_request: Request, exc: Exception) -> JSONResponse:
+        # A service validating what the request sent, merged with what is stored (an
+        # amendment's fields over the reading's): the input is at fault, not the server.
+        assert isinstance(exc, ValidationError)
+        errors = [{**e, "loc": ("body", *e.get("loc", ()))} for e in exc.errors()]
+        return JSONResponse({"detail": plain_errors(errors)}, 422)
+
     async def database_down(_request: Request, exc: Exception) -> JSONResponse:
         sqlstate = str(getattr(getattr(exc, "orig", None), "sqlstate", None) or "")
         connection_lost = (
@@ -88,5 +96,6 @@ def install_error_handlers(app: FastAPI) -> None:
 
     app.add_exception_handler(VigilError, vigil_error)
     app.add_exception_handler(RequestValidationError, refused_values)
+    app.add_exception_handler(ValidationError, refused_in_service)
     app.add_exception_handler(DBAPIError, database_down)
     app.add_exception_handler(OSError, database_down)

@@ -263,3 +263,18 @@ def _unbounded(spec: dict[str, Any]) -> list[str]:
 def test_finding_every_field_of_every_route_has_a_length_limit(tmp_path):
     spec = create_app(Settings(env="test", frontend_dist=tmp_path)).openapi()
     assert _unbounded(spec) == []
+
+
+@pytest.mark.parametrize("field", ["heart_rate", "spo2", "taken_at"])
+async def test_finding_null_in_an_amendment_is_a_422_not_a_500(staff, field):
+    s = await factories.session(staff.nurse)
+    put = await factories.put_reading(staff.nurse, s["id"])
+    reading_id = put.json()["reading"]["id"]
+    answer = await staff.nurse.post(
+        f"/api/sessions/{s['id']}/readings/{reading_id}/amend",
+        json={"reason": "typed the wrong box", field: None},
+    )
+    assert answer.status_code == 422, answer.text
+    [item] = answer.json()["detail"]
+    assert item["loc"][-1] == field
+    assert not any(word in answer.text for word in PYDANTIC_WORDS)
