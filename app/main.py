@@ -33,6 +33,7 @@ from app.logs import configure_logging
 from app.middleware import RequestContext
 from app.patients.router import router as patients_router
 from app.protocols.router import router as protocols_router
+from app.rems.router import router as rems_router
 from app.screening.router import router as screening_router
 from app.sessions.router import router as sessions_router
 from app.vitals.ingest import ReadingWriter
@@ -130,6 +131,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         infusion_router,
         clinical_router,
         screening_router,
+        rems_router,
         alerts_router,
         audit_router,
         exports_router,

@@ -13,6 +13,7 @@ import app.events
 import app.infusion.models
 import app.patients.models
 import app.protocols.models
+import app.rems.models
 import app.screening.models
 import app.sessions.models
 import app.vitals.models  # noqa: F401  (every model module registers its tables on Base)

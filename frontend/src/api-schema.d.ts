@@ -971,6 +971,63 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/rems/sessions/{session_id}.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Rems Form
+         * @description The SPRAVATO REMS Patient Monitoring Form, pre-filled, with fillable fields.
+         */
+        get: operations["rems_form_api_rems_sessions__session_id__pdf_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/rems/due": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Due Forms
+         * @description Discharged Spravato sessions of the last two weeks: due 7 days after, sent or not.
+         */
+        get: operations["due_forms_api_rems_due_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/rems/sessions/{session_id}/submitted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark Submitted */
+        post: operations["mark_submitted_api_rems_sessions__session_id__submitted_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/alerts": {
         parameters: {
             query?: never;
@@ -2620,6 +2677,32 @@ export interface components {
             /** Error Reason */
             error_reason: string | null;
         };
+        /** RemsDue */
+        RemsDue: {
+            /**
+             * Session Id
+             * Format: uuid
+             */
+            session_id: string;
+            /** Mrn */
+            mrn: string;
+            /** Patient Name */
+            patient_name: string;
+            /**
+             * Discharged At
+             * Format: date-time
+             */
+            discharged_at: string;
+            /**
+             * Due At
+             * Format: date-time
+             */
+            due_at: string;
+            /** Overdue */
+            overdue: boolean;
+            /** Submitted At */
+            submitted_at: string | null;
+        };
         /**
          * ResponseIn
          * @description One completed scale as a person read it off the form: answers in item order.
@@ -3031,6 +3114,14 @@ export interface components {
              * Format: uuid
              */
             by: string;
+        };
+        /** SubmittedIn */
+        SubmittedIn: {
+            /**
+             * Reference
+             * @description Portal or fax ref
+             */
+            reference?: string | null;
         };
         /** ThresholdIO */
         ThresholdIO: {
@@ -5107,6 +5198,90 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ScreeningOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    rems_form_api_rems_sessions__session_id__pdf_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    due_forms_api_rems_due_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RemsDue"][];
+                };
+            };
+        };
+    };
+    mark_submitted_api_rems_sessions__session_id__submitted_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SubmittedIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RemsDue"];
                 };
             };
             /** @description Validation Error */
