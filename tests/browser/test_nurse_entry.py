@@ -1,7 +1,9 @@
 """The nurse's entry screen at tablet sizes never misstates what is on the record."""
 
 import re
+import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -180,3 +182,37 @@ def test_amend_and_entered_in_error_from_the_reading_list(
     assert {r["status"] for r in vigil_server.readings(sid)} == {"amended", "entered_in_error"}
     SHOTS.mkdir(parents=True, exist_ok=True)
     nurse.screenshot(path=SHOTS / "nurse-entry-768x1024.png", full_page=True)
+
+
+def test_discharge_pre_fills_the_aldrete_items_the_readings_decide(
+    vigil_server: VigilServer, signed_in: Callable[..., Page]
+) -> None:
+    sid = vigil_server.new_session("Chair N-aldrete")["id"]
+    with vigil_server.api("nurse") as api:
+        checklist = dict.fromkeys(
+            ("identity_checked", "consent_signed", "fasting_confirmed", "escort_confirmed"), True
+        )
+        assert api.patch(f"/api/sessions/{sid}/checklist", json=checklist).status_code == 200
+        baseline = {"heart_rate": 72, "systolic": 120, "diastolic": 78, "spo2": 98}
+        now = datetime.now(UTC).isoformat()
+        put = api.put(
+            f"/api/sessions/{sid}/readings/{uuid.uuid4()}", json=baseline | {"taken_at": now}
+        )
+        assert put.status_code == 201, put.text
+        for to in ("infusion", "recovery"):
+            answer = api.post(f"/api/sessions/{sid}/transitions", json={"to": to})
+            assert answer.status_code == 200, answer.text
+    nurse = open_chair(signed_in, sid, LANDSCAPE)
+    nurse.locator("#acvpu").select_option("A")
+    enter_reading(nurse, hr=70, sbp=130, dbp=80, spo2=97)
+    nurse.get_by_role("button", name="Discharge").click()
+    for item in ("circulation", "oxygen_saturation", "consciousness"):
+        expect(nurse.locator(f"#aldrete-{item}")).to_have_value("2")
+        expect(nurse.get_by_test_id(f"aldrete-confirm-{item}")).to_be_visible()
+    expect(nurse.locator("#aldrete-activity")).to_have_value("")
+    nurse.locator("#aldrete-activity").select_option("2")
+    nurse.locator("#aldrete-respiration").select_option("2")
+    nurse.get_by_role("button", name="Confirm: Discharge").click()
+    expect(
+        nurse.get_by_text("Confirm the items pre-filled from the readings first.")
+    ).to_be_visible()

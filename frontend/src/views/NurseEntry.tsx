@@ -164,6 +164,8 @@ export function NurseSession({ id }: { id: string }) {
     const o = await settled;
     if (o.kind === "queued") queuedHere.current.add(rid);
     if (o.kind === "failed") return { kind: "failed", message: o.item.error ?? "refused", fields: o.item.fields ?? null };
+    // "Saved" and "Last reading" agree: the screen shows the stored reading before the form says so.
+    if (o.kind === "stored") await load();
     return o.kind === "stored" ? { kind: "stored" } : { kind: "queued", reason: o.reason };
   };
   const fix = (item: OutboxItem) => {

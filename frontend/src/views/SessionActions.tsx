@@ -1,6 +1,7 @@
 // Nurse/physician actions on a session: phase transitions, checklist, notes and side effects.
 
 import { useState } from "preact/hooks";
+import { aldreteFromReadings } from "../aldrete";
 import { type AldreteScores, api, type Checklist as ChecklistT, type NoteKind, type SessionDetail, type TransitionIn } from "../api";
 import { phaseLabel } from "../format";
 import { ErrorBox, errText } from "../widgets";
@@ -45,6 +46,8 @@ export function PhaseActions({
   const [reason, setReason] = useState("");
   const [override, setOverride] = useState(false);
   const [aldrete, setAldrete] = useState<Partial<AldreteScores>>({});
+  // Items pre-filled from the readings that the nurse has not yet confirmed or changed.
+  const [unchecked, setUnchecked] = useState<Set<keyof AldreteScores>>(new Set());
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const actions = [
@@ -54,13 +57,24 @@ export function PhaseActions({
   if (!actions.length) return <p class="muted">Session {phaseLabel(session.phase).toLowerCase()}: no further phase changes.</p>;
 
   const aldreteTotal = ALDRETE.reduce((n, i) => n + (aldrete[i.key] ?? 0), 0);
-  const aldreteDone = ALDRETE.every((i) => aldrete[i.key] !== undefined);
+  const aldreteDone = ALDRETE.every((i) => aldrete[i.key] !== undefined) && unchecked.size === 0;
+  const settle = (key: keyof AldreteScores) =>
+    setUnchecked((u) => {
+      const next = new Set(u);
+      next.delete(key);
+      return next;
+    });
 
   const choose = (a: { to: Target; label: string }) => {
     setPending(a);
     setError(null);
     setReason("");
     setOverride(false);
+    if (a.to === "discharged") {
+      const prefill = aldreteFromReadings(session.latest_reading, session.baseline);
+      setAldrete(prefill);
+      setUnchecked(new Set(Object.keys(prefill) as (keyof AldreteScores)[]));
+    }
   };
 
   const confirm = async (e: Event) => {
@@ -71,7 +85,7 @@ export function PhaseActions({
       return;
     }
     if (pending.to === "discharged" && !aldreteDone && !override) {
-      setError("Score every modified Aldrete item first.");
+      setError(unchecked.size ? "Confirm the items pre-filled from the readings first." : "Score every modified Aldrete item first.");
       return;
     }
     const body: TransitionIn = { to: pending.to };
@@ -123,6 +137,7 @@ export function PhaseActions({
                     onChange={(e) => {
                       const v = (e.currentTarget as HTMLSelectElement).value;
                       setAldrete((a) => ({ ...a, [i.key]: v === "" ? undefined : Number(v) }));
+                      settle(i.key);
                     }}
                   >
                     <option value="">choose…</option>
@@ -132,6 +147,12 @@ export function PhaseActions({
                       </option>
                     ))}
                   </select>
+                  {unchecked.has(i.key) && (
+                    <label class="confirm-value">
+                      <input type="checkbox" data-testid={`aldrete-confirm-${i.key}`} onChange={() => settle(i.key)} />
+                      From the readings: confirm
+                    </label>
+                  )}
                 </div>
               ))}
             </fieldset>
