@@ -5,6 +5,7 @@ import pytest
 
 from app.config import Settings
 from tests.courses.support import course, phq9, respond, visit
+from tests.factories import put_reading, transition
 
 pytestmark = pytest.mark.anyio
 
@@ -34,3 +35,15 @@ async def test_an_unacknowledged_item9_alert_escalates_and_a_second_one_renews_i
     assert again["id"] == first["id"]
     assert (again["state"], again["count"], again["escalated"]) == ("active", 2, False)
     assert again["worst_value"] == 3
+
+
+async def test_the_item9_alert_does_not_make_vitals_due_sooner(staff):
+    c = await course(staff.nurse)
+    sid = await visit(staff.nurse, c)
+    assert (await transition(staff.nurse, sid, "infusion")).status_code == 200
+    assert (await put_reading(staff.nurse, sid)).status_code == 201
+    due = (await staff.nurse.get(f"/api/sessions/{sid}")).json()["next_reading_due_at"]
+    assert (await respond(staff.nurse, c["id"], sid, "phq9", phq9(9, item9=1))).status_code == 201
+    after = (await staff.nurse.get(f"/api/sessions/{sid}")).json()
+    assert [a["kind"] for a in after["open_alerts"]] == ["safety"]
+    assert after["next_reading_due_at"] == due
