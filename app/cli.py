@@ -184,7 +184,14 @@ def demo(
     import secrets
 
     from app.db import Database
-    from app.demo import DEMO_USERS, Simulator, demo_chairs, seed_demo_protocol, seed_users
+    from app.demo import (
+        DEMO_CHAIRS,
+        DEMO_USERS,
+        Simulator,
+        demo_chairs,
+        seed_demo_protocol,
+        seed_users,
+    )
     from app.migrate import upgrade
 
     get_settings.cache_clear()
@@ -195,7 +202,7 @@ def demo(
     async def run() -> None:
         database = Database(settings.database_url)
         try:
-            await seed_users(database, password)
+            await seed_users(database, password, DEMO_CHAIRS)
             await seed_demo_protocol(database, speed)
         finally:
             await database.dispose()

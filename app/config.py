@@ -56,6 +56,10 @@ class Settings(BaseSettings):
 
     # Alert timers (DESIGN §3).
     escalation_seconds: float = 60
+    # Whose acknowledgement of a high alert stops its escalation to the physician. "physician"
+    # (the default): a nurse's acknowledgement silences the room but the physician is still
+    # told; "anyone": any clinician's acknowledgement stops it.
+    escalation_stopped_by: Literal["physician", "anyone"] = "physician"
     timer_interval_seconds: float = 5
     # After a high or medium alert the next reading is due this soon (DESIGN §3).
     recheck_after_high_seconds: float = 120

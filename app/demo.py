@@ -23,6 +23,7 @@ from app.auth.service import hash_password, revoke_user_logins
 from app.db import Database
 from app.protocols.models import Protocol
 from app.protocols.rules import IV_KETAMINE
+from app.sites.service import furnish_site
 
 log = logging.getLogger("vigil.demo")
 
@@ -48,8 +49,10 @@ ALDRETE = {
 }
 
 
-async def seed_users(database: Database, password: str) -> None:
-    """Demo users get the password of this run; their older logins end."""
+async def seed_users(database: Database, password: str, chairs: list[str]) -> None:
+    """Demo users get the password of this run (their older logins end) and work at the first
+    site, which gets the demo's chairs."""
+    users: list[uuid.UUID] = []
     async with database.session() as db:
         for username, role, display in DEMO_USERS:
             user = await db.scalar(select(User).where(User.username == username))
@@ -59,6 +62,8 @@ async def seed_users(database: Database, password: str) -> None:
                 await db.flush()
             user.password_hash, user.active = hash_password(password), True
             await revoke_user_logins(db, user_id=user.id)
+            users.append(user.id)
+        await furnish_site(db, chairs=chairs, members=users)
         await db.commit()
 
 
@@ -166,6 +171,10 @@ class Simulator:
             await asyncio.sleep(self.real_seconds(8))
             chair.offset_min = 0
 
+    async def chair_id(self, nurse: httpx.AsyncClient, name: str) -> str:
+        sites = (await nurse.get("/api/sites")).raise_for_status().json()
+        return next(str(c["id"]) for site in sites for c in site["chairs"] if c["name"] == name)
+
     async def reading(self, nurse: httpx.AsyncClient, sid: str, body: dict[str, Any]) -> None:
         answer = await nurse.put(f"/api/sessions/{sid}/readings/{uuid.uuid4()}", json=body)
         answer.raise_for_status()
@@ -189,7 +198,7 @@ class Simulator:
             "/api/sessions",
             json={
                 "patient_id": patient.json()["id"],
-                "location": chair.location,
+                "chair_id": await self.chair_id(nurse, chair.location),
                 "protocol": DEMO_PROTOCOL,
                 "weight_kg": weight,
                 "dose_mg_per_kg": 0.5,
@@ -239,6 +248,10 @@ class Simulator:
         return answer
 
 
+# Eight chairs, six of them simulated: the dashboard shows empty chairs in their places too.
+DEMO_CHAIRS = [f"Chair {i + 1}" for i in range(8)]
+
+
 def demo_chairs() -> list[Chair]:
     rng = random.Random()
     plans = [
@@ -251,7 +264,7 @@ def demo_chairs() -> list[Chair]:
     ]
     return [
         Chair(
-            location=f"Chair {i + 1}",
+            location=DEMO_CHAIRS[i],
             offset_min=offset,
             baseline_sbp=rng.randint(112, 134),
             baseline_dbp=rng.randint(70, 84),

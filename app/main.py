@@ -36,6 +36,7 @@ from app.protocols.router import router as protocols_router
 from app.rems.router import router as rems_router
 from app.screening.router import router as screening_router
 from app.sessions.router import router as sessions_router
+from app.sites.router import router as sites_router
 from app.vitals.ingest import ReadingWriter
 from app.vitals.router import router as vitals_router
 
@@ -126,6 +127,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         client_config_router,
         patients_router,
         sessions_router,
+        sites_router,
         protocols_router,
         courses_router,
         infusion_router,

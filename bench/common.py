@@ -154,7 +154,7 @@ def server_env(database_url: str, **extra: str) -> dict[str, str]:
     return env
 
 
-def create_users(database_url: str, roles: Sequence[str] = ("nurse", "physician")) -> None:
+def create_users(database_url: str, roles: Sequence[str] = ("nurse", "physician", "admin")) -> None:
     """`vigil create-user` for each role (username = role), as an operator would."""
     for role in roles:
         subprocess.run(
@@ -285,9 +285,24 @@ def reading_body(rng: random.Random, *, abnormal: float = 0.1) -> dict[str, Any]
     return body
 
 
-async def _seed(url: str, chairs: int, nurse: str) -> list[str]:
+async def _chairs(url: str, chairs: int, admin: str) -> list[str]:
+    """`chairs` new chairs in the clinic's (first) site, made by the admin."""
+    async with httpx.AsyncClient(
+        base_url=url, headers={"Authorization": f"Bearer {admin}"}, timeout=60
+    ) as client:
+        site = (await client.get("/api/sites")).raise_for_status().json()[0]
+        ids = []
+        for _ in range(chairs):
+            name = f"Bench chair {uuid.uuid4().hex[:8]}"
+            answer = await client.post(f"/api/sites/{site['id']}/chairs", json={"name": name})
+            ids.append(str(answer.raise_for_status().json()["id"]))
+        return ids
+
+
+async def _seed(url: str, chairs: int, nurse: str, admin: str) -> list[str]:
     headers = {"Authorization": f"Bearer {nurse}"}
     rng = random.Random(chairs)
+    chair_ids = await _chairs(url, chairs, admin)
     limits = httpx.Limits(max_connections=8)
     async with httpx.AsyncClient(
         base_url=url, headers=headers, timeout=60, limits=limits
@@ -307,7 +322,7 @@ async def _seed(url: str, chairs: int, nurse: str) -> list[str]:
                 "/api/sessions",
                 json={
                     "patient_id": patient.json()["id"],
-                    "location": f"Chair {i + 1}",
+                    "chair_id": chair_ids[i],
                     "weight_kg": 60 + i % 40,
                     "dose_mg_per_kg": 0.5,
                 },
@@ -343,5 +358,5 @@ def seed_clinic(url: str, chairs: int) -> Clinic:
     """Patients and sessions in `chairs` chairs, each with a baseline and its infusion started."""
     nurse = token(url, "nurse")
     physician = token(url, "physician")
-    sessions = asyncio.run(_seed(url, chairs, nurse))
+    sessions = asyncio.run(_seed(url, chairs, nurse, token(url, "admin")))
     return Clinic(url, nurse, physician, sessions)

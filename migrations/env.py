@@ -16,6 +16,7 @@ import app.protocols.models
 import app.rems.models
 import app.screening.models
 import app.sessions.models
+import app.sites.models
 import app.vitals.models  # noqa: F401  (every model module registers its tables on Base)
 from app.config import get_settings
 from app.db import Base, create_engine

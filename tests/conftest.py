@@ -74,6 +74,10 @@ async def _truncate(url: str) -> None:
         names = ", ".join(f'"{t["tablename"]}"' for t in tables)
         await conn.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
         # Put back what the migrations seed, as a fresh database would have it.
+        await conn.execute(
+            "INSERT INTO site (id, name, position, created_at) VALUES ($1, 'Main site', 0, now())",
+            uuid.uuid4(),
+        )
         await conn.executemany(
             "INSERT INTO alert_rule (code, definition, updated_at) VALUES ($1, $2, now())",
             [(rule.code, json.dumps(rule_to_dict(rule))) for rule in DEFAULT_RULES],
@@ -145,15 +149,17 @@ def password_hash() -> str:
 
 
 async def create_user(app: Any, username: str, role: str, password_hash: str) -> uuid.UUID:
-    """A user inserted directly (the HTTP user API has its own tests)."""
+    """A user inserted directly (the HTTP user API has its own tests), working at the test site."""
     from app.auth.models import User
+    from tests.clinic import seed_site
 
     async with app.state.database.session() as db:
         user = User(
             username=username, display_name=username.title(), role=role, password_hash=password_hash
         )
         db.add(user)
-        await db.commit()
+        await db.flush()
+        await seed_site(db, [user.id])
         return user.id
 
 

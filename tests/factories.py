@@ -37,11 +37,23 @@ async def patient(client: httpx.AsyncClient, **overrides: Any) -> dict[str, Any]
     return answer.json()  # type: ignore[no-any-return]
 
 
+async def chair_id(client: httpx.AsyncClient, name: str | None = None) -> str:
+    """The chair called `name`, or else the first free chair of the caller's first site."""
+    sites = (await client.get("/api/sites")).json()
+    chairs = [c for site in sites for c in site["chairs"]]
+    if name is not None:
+        return next(c["id"] for c in chairs if c["name"] == name)  # type: ignore[no-any-return]
+    return next(c["id"] for c in chairs if c["session_id"] is None)  # type: ignore[no-any-return]
+
+
 async def session(client: httpx.AsyncClient, **overrides: Any) -> dict[str, Any]:
+    """A new session; `location="Chair 3"` picks that chair, otherwise the first free one."""
     if "patient_id" not in overrides:
         overrides["patient_id"] = (await patient(client))["id"]
+    if "chair_id" not in overrides:
+        overrides["chair_id"] = await chair_id(client, overrides.pop("location", None))
     dose = {} if "dose_mg" in overrides else {"dose_mg_per_kg": 0.5}
-    body = {"location": "Chair 1", "weight_kg": 70, **dose} | overrides
+    body = {"weight_kg": 70, **dose} | overrides
     answer = await client.post("/api/sessions", json=body)
     assert answer.status_code == 201, answer.text
     return answer.json()  # type: ignore[no-any-return]

@@ -12,6 +12,7 @@ from app.alerts.schemas import (
     PatientRulesIn,
 )
 from app.deps import Admin, Clinician, CurrentUser, Db, Physician
+from app.sites.service import site_ids_of
 
 # Three URL families (alerts, clinic rules, per-patient rules) share this module, so the prefix
 # is only /api.
@@ -25,22 +26,23 @@ _VALIDATION: dict[int | str, dict[str, Any]] = {
 @router.get("/alerts", tags=["alerts"])
 async def list_alerts(
     db: Db,
-    _user: CurrentUser,
+    user: CurrentUser,
     state: Literal["active", "acknowledged", "resolved", "open"] | None = None,
     session_id: uuid.UUID | None = None,
 ) -> list[AlertOut]:
-    rows = await service.list_alerts(db, state=state, session_id=session_id)
-    return [AlertOut.model_validate(a) for a in rows]
+    """The latest 500 alerts at the caller's sites."""
+    sites = await site_ids_of(db, user)
+    return await service.list_alerts(db, state=state, session_id=session_id, site_ids=sites)
 
 
 @router.post("/alerts/{alert_id}/acknowledge", tags=["alerts"])
 async def acknowledge(
     alert_id: uuid.UUID, db: Db, user: Clinician, body: AcknowledgeIn | None = None
 ) -> AlertOut:
-    alert = await service.acknowledge(
-        db, alert_id=alert_id, note=body.note if body else None, by=user
+    sites = await site_ids_of(db, user)
+    return await service.acknowledge(
+        db, alert_id=alert_id, note=body.note if body else None, by=user, site_ids=sites
     )
-    return AlertOut.model_validate(alert)
 
 
 @router.get("/alert-rules", tags=["alert rules"])

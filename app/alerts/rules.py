@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal, cast, get_args
 
@@ -62,6 +62,12 @@ class Condition:
     value: float | None
     limit: float | None
     message: str
+    # What `combine` needs to fold the rules of one parameter into one alert: the measured
+    # level (for a baseline rule `value` is the change), the alarm limit as a level, and the
+    # message without the label ("186 ≥ 180", "+58 over baseline 128").
+    measured: float | None = None
+    level_limit: float | None = None
+    part: str = ""
 
 
 def _rule(code: str, kind: Kind, parameter: str, medium: str | None, high: str | None) -> Rule:
@@ -183,8 +189,11 @@ def _absolute(rule: Rule, value: float, baseline: float | None) -> Condition:
     if crossed is None:
         return _clear(rule, value, f"{label} {fmt(value)}")
     context = f" (baseline {fmt(baseline)})" if baseline is not None else ""
-    message = f"{label} {fmt(value)} {_show(crossed)}{context}"
-    return Condition(rule.code, rule.kind, priority, value, crossed.value, message)
+    part = f"{fmt(value)} {_show(crossed)}"
+    message = f"{label} {part}{context}"
+    return Condition(
+        rule.code, rule.kind, priority, value, crossed.value, message, value, crossed.value, part
+    )
 
 
 def _change(rule: Rule, value: float, baseline: float) -> Condition:
@@ -198,7 +207,11 @@ def _change(rule: Rule, value: float, baseline: float) -> Condition:
     if crossed is None:
         return _clear(rule, change, f"{label} {word} {_signed(change)} {context}")
     message = f"{label} {word} {_signed(change)} {_show(crossed)} {context}"
-    return Condition(rule.code, rule.kind, priority, change, crossed.value, message)
+    part = f"{_signed(change)} {preposition} baseline {fmt(baseline)}"
+    level = baseline + crossed.value
+    return Condition(
+        rule.code, rule.kind, priority, change, crossed.value, message, value, level, part
+    )
 
 
 def _news2_names(names: Sequence[str]) -> str:
@@ -265,6 +278,65 @@ def _evaluate_one(
     if rule.kind == "absolute":
         return _absolute(rule, value, before)
     return None if before is None else _change(rule, value, before)
+
+
+def _group_code(rule: Rule) -> str:
+    """The alert a rule's breaches go to: a baseline rule shares the alert of the absolute rule
+    on the same parameter and direction (SBP ≥ 180 and SBP +40 over baseline are one systolic
+    alert); every other rule has its own. A rise and a fall stay apart: a crash after a surge is
+    a new alarm, not an update of the old one."""
+    if rule.kind != "baseline":
+        return rule.code
+    direction = _direction(rule)
+    for other in DEFAULT_RULES:
+        if (
+            other.kind == "absolute"
+            and other.parameter == rule.parameter
+            and _direction(other) == direction
+        ):
+            return other.code
+    return rule.code
+
+
+_RANK: dict[Priority | None, int] = {None: 0, "low": 1, "medium": 2, "high": 3}
+
+
+def combine(conditions: Sequence[Condition]) -> list[Condition]:
+    """One condition per alert group (`GROUP`), in first-seen order: the highest breach wins and
+    the message names every breach of the group (`SBP 186 ≥ 180, +58 over baseline 128`); the
+    group is clear only when none of its rules is breached. `rule` becomes the group's code,
+    `kind` the deciding rule's; value and limit are levels of the parameter, so an alert whose
+    deciding rule changes keeps comparable numbers."""
+    groups: dict[str, list[Condition]] = {}
+    for condition in conditions:
+        groups.setdefault(GROUP.get(condition.rule, condition.rule), []).append(condition)
+    combined: list[Condition] = []
+    for code, members in groups.items():
+        breached = [c for c in members if c.priority is not None]
+        if not breached:
+            combined.append(replace(members[0], rule=code))
+            continue
+        # Highest first; at equal priority the absolute limit leads (it is the plainer reading).
+        breached.sort(key=lambda c: (-_RANK[c.priority], c.kind != "absolute"))
+        winner = breached[0]
+        value = winner.value if winner.measured is None else winner.measured
+        limit = winner.limit if winner.level_limit is None else winner.level_limit
+        message = winner.message
+        if len(breached) > 1:
+            parts = sorted(breached, key=lambda c: c.kind != "absolute")
+            parameter = _DEFAULTS_BY_CODE[code].parameter
+            label = LABELS.get(parameter, parameter)
+            message = f"{label} " + ", ".join(c.part for c in parts)
+        combined.append(
+            Condition(code, winner.kind, winner.priority, value, limit, message, value, limit)
+        )
+    return combined
+
+
+def parameter_of(code: str) -> str:
+    """The reading field a rule (or alert group) code watches."""
+    rule = _DEFAULTS_BY_CODE.get(code)
+    return rule.parameter if rule is not None else code
 
 
 def _minutes_past(due_at: datetime, now: datetime) -> float:
@@ -415,3 +487,7 @@ def rule_from_dict(data: Mapping[str, Any]) -> Rule:
         high=_threshold_from_dict("high", data.get("high")),
         enabled=enabled,
     )
+
+
+# Last: it needs every helper above.
+GROUP: dict[str, str] = {rule.code: _group_code(rule) for rule in DEFAULT_RULES}

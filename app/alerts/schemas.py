@@ -1,20 +1,25 @@
 import uuid
 from collections import Counter
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, model_validator
 from pydantic_core import PydanticCustomError
 
+from app.alerts.models import Alert
 from app.alerts.rules import (
     DEFAULT_RULES,
     Kind,
     Op,
     Rule,
+    parameter_of,
     rule_from_dict,
     rule_to_dict,
     validate_rule,
 )
+from app.sessions.models import InfusionSession
+
+_DERIVED = frozenset({"location", "patient_name", "parameter"})
 
 # "safety": raised by a finding outside the vitals (PHQ-9 item 9), acknowledged only with a note.
 AlertKind = Kind | Literal["safety"]
@@ -25,7 +30,12 @@ class AlertOut(BaseModel):
 
     id: uuid.UUID
     session_id: uuid.UUID
-    rule: str
+    location: str = Field(description="The session's chair")
+    patient_name: str
+    rule: str = Field(
+        description="The alert's rule group: a baseline rule shares its absolute rule's alert"
+    )
+    parameter: str = Field(description="The reading field it watches, e.g. systolic, spo2")
     kind: AlertKind
     priority: Literal["high", "medium", "low"]
     state: Literal["active", "acknowledged", "resolved"]
@@ -41,7 +51,21 @@ class AlertOut(BaseModel):
     ack_note: str | None
     resolved_at: datetime | None
     resolved_reason: str | None
+    cleared_at: datetime | None = Field(
+        description="A latched high alert whose condition cleared: awaiting acknowledgement"
+    )
     escalated: bool
+
+    @classmethod
+    def of(cls, alert: Alert, session: InfusionSession) -> Self:
+        """`session` with its patient loaded: every alert names its chair and patient."""
+        fields = {name: getattr(alert, name) for name in cls.model_fields if name not in _DERIVED}
+        return cls(
+            **fields,
+            location=session.location,
+            patient_name=session.patient.full_name,
+            parameter=parameter_of(alert.rule),
+        )
 
 
 class AcknowledgeIn(BaseModel):

@@ -10,17 +10,18 @@ for that row: a deadlock.
 """
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from app.alerts.models import Alert
 from app.alerts.news2 import news2
 from app.alerts.rule_store import rules_for
-from app.alerts.rules import Condition, Rule, evaluate_reading, overdue_condition
+from app.alerts.rules import Condition, Rule, combine, evaluate_reading, overdue_condition
 from app.alerts.schemas import AlertOut
 from app.audit.service import record_audit
 from app.auth.models import User
@@ -42,14 +43,33 @@ def values_of(reading: Reading) -> dict[str, float | int | None]:
     return {f: getattr(reading, f) for f in VITALS}
 
 
-def alert_event(alert: Alert, type: str) -> Event:
-    data = {"alert": AlertOut.model_validate(alert).model_dump(mode="json")}
+def alert_event(alert: Alert, type: str, session: InfusionSession) -> Event:
+    data = {"alert": AlertOut.of(alert, session).model_dump(mode="json")}
     return Event(type=type, session_id=alert.session_id, data=data)
 
 
-async def emit(db: AsyncSession, alert: Alert, type: str) -> None:
+async def emit(db: AsyncSession, alert: Alert, type: str, session: InfusionSession) -> None:
     db.add(alert)
-    await record_events(db, [alert_event(alert, type)])
+    await record_events(db, [alert_event(alert, type, session)])
+
+
+# Built once: alert paths off the reading path load the sessions their events name.
+_SESSIONS_WITH_PATIENT = (
+    select(InfusionSession)
+    .where(InfusionSession.id.in_(bindparam("ids", expanding=True)))
+    .options(selectinload(InfusionSession.patient))
+)
+
+
+async def sessions_by_id(
+    db: AsyncSession, ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, InfusionSession]:
+    """Sessions with their patients, by id: what `AlertOut.of` needs."""
+    wanted = list(set(ids))
+    if not wanted:
+        return {}
+    rows = await db.scalars(_SESSIONS_WITH_PATIENT, {"ids": wanted})
+    return {s.id: s for s in rows}
 
 
 _RANK = {None: 0, "low": 1, "medium": 2, "high": 3}
@@ -182,11 +202,13 @@ def fold_reading(
     cannot clear an alert: only a later reading says the patient is back within limits.
     """
     by_code = {r.code: r for r in rules}
-    conditions = evaluate_reading(
-        values_of(reading),
-        values_of(baseline) if baseline is not None else None,
-        rules,
-        news2(read.news2_input(reading)),
+    conditions = combine(
+        evaluate_reading(
+            values_of(reading),
+            values_of(baseline) if baseline is not None else None,
+            rules,
+            news2(read.news2_input(reading)),
+        )
     )
     if latest is not None and latest.id != reading.id:
         conditions = [c for c in conditions if c.priority is not None]
@@ -256,7 +278,7 @@ async def apply_reading(
         now=utcnow(),
     )
     for alert, type in changes:
-        await emit(db, alert, type)
+        await emit(db, alert, type, session)
     return raised
 
 
@@ -267,6 +289,7 @@ async def raise_safety_alert(
     one open for `rule`, renewed and made to alarm again. Escalates like any high alert."""
     await take_journal_lock(db)
     now = utcnow()
+    session = (await sessions_by_id(db, [session_id]))[session_id]
     alert = (await open_alerts_by_rule(db, session_id)).get(rule)
     if alert is None:
         alert = Alert(
@@ -284,14 +307,14 @@ async def raise_safety_alert(
             updated_at=now,
             escalated=False,
         )
-        await emit(db, alert, "alert.raised")
+        await emit(db, alert, "alert.raised", session)
         return alert
     alert.state, alert.message, alert.value, alert.updated_at = "active", message, value, now
     alert.acknowledged_at = alert.acknowledged_by = alert.ack_note = None
     alert.escalated, alert.escalated_at = False, None
     alert.worst_value = max(alert.worst_value or value, value)
     alert.count += 1
-    await emit(db, alert, "alert.updated")
+    await emit(db, alert, "alert.updated", session)
     return alert
 
 
@@ -302,10 +325,28 @@ async def retract_reading(db: AsyncSession, *, reading: Reading, reason: str) ->
     rows = await db.scalars(
         select(Alert).where(Alert.last_reading_id == reading.id, Alert.state != "resolved")
     )
-    for alert in rows.all():
+    found = rows.all()
+    sessions = await sessions_by_id(db, [a.session_id for a in found])
+    for alert in found:
         alert.state, alert.resolved_at, alert.updated_at = "resolved", now, now
         alert.resolved_reason = f"Reading entered in error: {reason}"
-        await emit(db, alert, "alert.resolved")
+        await emit(db, alert, "alert.resolved", sessions[alert.session_id])
+
+
+async def resolve_session_alerts(
+    db: AsyncSession, *, session: InfusionSession, reason: str
+) -> None:
+    """Ending a session (discharge or abort) ends its alarms: nobody is left to respond to them,
+    and a chair that is empty must not keep sounding."""
+    await take_journal_lock(db)
+    now = utcnow()
+    rows = await db.scalars(
+        select(Alert).where(Alert.session_id == session.id, Alert.state != "resolved")
+    )
+    for alert in rows.all():
+        alert.state, alert.resolved_at, alert.updated_at = "resolved", now, now
+        alert.resolved_reason = reason
+        await emit(db, alert, "alert.resolved", session)
 
 
 async def alerts_for_reading(db: AsyncSession, reading_id: uuid.UUID) -> list[Alert]:
@@ -318,25 +359,51 @@ async def alerts_for_reading(db: AsyncSession, reading_id: uuid.UUID) -> list[Al
 
 
 async def list_alerts(
-    db: AsyncSession, *, state: str | None, session_id: uuid.UUID | None
-) -> Sequence[Alert]:
-    query = select(Alert).order_by(Alert.raised_at.desc()).limit(500)
+    db: AsyncSession,
+    *,
+    state: str | None,
+    session_id: uuid.UUID | None,
+    site_ids: set[uuid.UUID] | None,
+) -> list[AlertOut]:
+    """The latest 500 alerts, at `site_ids` (None: every site)."""
+    query = (
+        select(Alert)
+        .join(InfusionSession, InfusionSession.id == Alert.session_id)
+        .order_by(Alert.raised_at.desc())
+        .limit(500)
+    )
     if state == "open":
         query = query.where(Alert.state != "resolved")
     elif state:
         query = query.where(Alert.state == state)
     if session_id:
         query = query.where(Alert.session_id == session_id)
-    return (await db.scalars(query)).all()
+    if site_ids is not None:
+        query = query.where(InfusionSession.site_id.in_(site_ids))
+    rows = (await db.scalars(query)).all()
+    sessions = await sessions_by_id(db, [a.session_id for a in rows])
+    return [AlertOut.of(a, sessions[a.session_id]) for a in rows]
 
 
 async def acknowledge(
-    db: AsyncSession, *, alert_id: uuid.UUID, note: str | None, by: User
-) -> Alert:
+    db: AsyncSession,
+    *,
+    alert_id: uuid.UUID,
+    note: str | None,
+    by: User,
+    site_ids: set[uuid.UUID] | None,
+) -> AlertOut:
     await take_journal_lock(db)
     # Read after the lock, so two nurses acknowledging at once get one success and one 409.
     alert = await db.get(Alert, alert_id)
-    if alert is None:
+    session = (
+        (await sessions_by_id(db, [alert.session_id])).get(alert.session_id) if alert else None
+    )
+    if (
+        alert is None
+        or session is None
+        or (site_ids is not None and session.site_id not in site_ids)
+    ):
         raise NotFound("No alert with that id.")
     if alert.state != "active":
         raise Conflict(f"This alert is already {alert.state}.")
@@ -355,11 +422,11 @@ async def acknowledge(
         target_id=alert.id,
         details={"rule": alert.rule, "priority": alert.priority},
     )
-    await emit(db, alert, "alert.acknowledged")
+    await emit(db, alert, "alert.acknowledged", session)
     if alert.cleared_at is not None:
         # A latched high alert whose condition already cleared ends with its acknowledgement.
         alert.state, alert.resolved_at = "resolved", now
         alert.resolved_reason = "Back within limits; acknowledged"
-        await emit(db, alert, "alert.resolved")
+        await emit(db, alert, "alert.resolved", session)
     await db.commit()
-    return alert
+    return AlertOut.of(alert, session)

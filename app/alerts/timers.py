@@ -13,10 +13,12 @@ from functools import partial
 
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from app.alerts.models import Alert
 from app.alerts.rule_store import rules_by_patient
-from app.alerts.service import OVERDUE, emit, overdue_change
+from app.alerts.service import OVERDUE, emit, overdue_change, sessions_by_id
+from app.auth.models import User
 from app.config import Settings
 from app.db import Database, Writes, utcnow
 from app.events import is_postgres, take_journal_lock
@@ -35,10 +37,12 @@ async def check_overdue(db: AsyncSession, *, settings: Settings, now: datetime) 
     open_overdue = select(Alert.session_id).where(Alert.rule == OVERDUE, Alert.state != "resolved")
     sessions = (
         await db.scalars(
-            select(InfusionSession).where(
+            select(InfusionSession)
+            .where(
                 InfusionSession.phase.in_(("infusion", "paused", "recovery"))
                 | InfusionSession.id.in_(open_overdue)
             )
+            .options(selectinload(InfusionSession.patient))
         )
     ).all()
     if not sessions:
@@ -64,27 +68,35 @@ async def check_overdue(db: AsyncSession, *, settings: Settings, now: datetime) 
             alert=alerts.get(session.id),
         )
         if change is not None:
-            await emit(db, *change)
+            await emit(db, *change, session)
 
 
 async def escalate(db: AsyncSession, *, settings: Settings, now: datetime) -> None:
-    """High alerts nobody has acknowledged within `escalation_seconds` of being raised.
+    """High alerts nobody has acknowledged within `escalation_seconds` of being raised (or only
+    a nurse has, unless `escalation_stopped_by` is "anyone").
 
-    Counted from `raised_at`: a medium alert that turned high after being open that long
-    escalates on the next tick, erring towards the physician seeing it sooner.
+        Counted from `raised_at`: a medium alert that turned high after being open that long
+        escalates on the next tick, erring towards the physician seeing it sooner.
     """
     cutoff = now - timedelta(seconds=settings.escalation_seconds)
+    unanswered = Alert.state == "active"
+    if settings.escalation_stopped_by == "physician":
+        # Acknowledged by a nurse: the room knows, the physician must still be told.
+        by_nurse = select(User.id).where(User.role != "physician")
+        unanswered |= (Alert.state == "acknowledged") & Alert.acknowledged_by.in_(by_nurse)
     due = await db.scalars(
         select(Alert).where(
             Alert.priority == "high",
-            Alert.state == "active",
+            unanswered,
             Alert.escalated.is_(False),
             Alert.raised_at <= cutoff,
         )
     )
-    for alert in due.all():
+    alerts = due.all()
+    sessions = await sessions_by_id(db, [a.session_id for a in alerts])
+    for alert in alerts:
         alert.escalated, alert.escalated_at, alert.updated_at = True, now, now
-        await emit(db, alert, "alert.escalated")
+        await emit(db, alert, "alert.escalated", sessions[alert.session_id])
 
 
 async def _claim_tick(db: AsyncSession) -> bool:

@@ -21,6 +21,7 @@ from app.context import client_addr_var
 from app.db import utcnow
 from app.errors import Conflict, NotFound, TooManyRequests, Unauthorized
 from app.events import record_event, take_journal_lock
+from app.sites.members import join_only_site
 
 _hasher = PasswordHash.recommended()
 # Verified when the username is unknown, so a miss costs the same time as a wrong password.
@@ -48,6 +49,7 @@ async def create_user(db: AsyncSession, *, data: UserCreate, by: User | None) ->
     )
     db.add(user)
     await db.flush()
+    await join_only_site(db, user_id=user.id)
     await record_audit(
         db,
         action="user.create",

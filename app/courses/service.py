@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.alerts.models import Alert
 from app.alerts.schemas import AlertOut
-from app.alerts.service import raise_safety_alert
+from app.alerts.service import raise_safety_alert, sessions_by_id
 from app.audit.service import record_audit
 from app.auth.models import User
 from app.clinical.models import SideEffect
@@ -82,7 +82,10 @@ async def patient_courses(db: AsyncSession, *, patient: Patient, by: User) -> li
     return [CourseOut.model_validate(c) for c in rows.all()]
 
 
-def response_out(row: QuestionnaireResponse, alert: Alert | None) -> ResponseOut:
+def response_out(
+    row: QuestionnaireResponse, alert: Alert | None, session: InfusionSession | None
+) -> ResponseOut:
+    """`session`: the response's session with its patient, needed when there is an alert."""
     scale = SCALES[row.scale]  # type: ignore[index]
     result = score(scale, row.answers)
     return ResponseOut(
@@ -100,7 +103,7 @@ def response_out(row: QuestionnaireResponse, alert: Alert | None) -> ResponseOut
         recorded_at=row.recorded_at,
         source=row.source,
         entered_by=row.entered_by,
-        alert=AlertOut.model_validate(alert) if alert is not None else None,
+        alert=AlertOut.of(alert, session) if alert is not None and session is not None else None,
     )
 
 
@@ -171,7 +174,8 @@ async def store_response(
         target_id=row.id,
         details={"course": str(course.id), "scale": scale.code, "source": source},
     )
-    return response_out(row, alert)
+    sessions = await sessions_by_id(db, [session_id] if alert else [])
+    return response_out(row, alert, sessions.get(session_id))
 
 
 async def record_response(
@@ -200,7 +204,8 @@ async def course_responses(db: AsyncSession, course_id: uuid.UUID) -> list[Respo
             .order_by(QuestionnaireResponse.taken_at, QuestionnaireResponse.recorded_at)
         )
     ).all()
-    return [response_out(row, alert) for row, alert in rows]
+    sessions = await sessions_by_id(db, [row.session_id for row, alert in rows if alert])
+    return [response_out(row, alert, sessions.get(row.session_id)) for row, alert in rows]
 
 
 def outcomes_of(responses: Sequence[ResponseOut]) -> list[OutcomeOut]:

@@ -196,7 +196,7 @@ async def session_record(
     alerts = await db.scalars(
         select(Alert).where(Alert.session_id == s.id).order_by(Alert.raised_at)
     )
-    alert_out = [ExportAlert.model_validate(a) for a in alerts.all()]
+    alert_out = [ExportAlert.of(a, s) for a in alerts.all()]
     infusion = await infusion_record(db, s=s)
     clinical = await clinical_record(db, session_id=s.id)
     screened = await latest_screening(db, s.id)

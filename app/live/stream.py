@@ -16,9 +16,9 @@ from sqlalchemy.exc import DBAPIError
 from starlette.types import Message
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from app.alerts.schemas import AlertOut
 from app.alerts.service import list_alerts
 from app.auth.logins import check_login
+from app.auth.models import User
 from app.auth.service import token_digest
 from app.config import Settings
 from app.db import Database
@@ -35,6 +35,7 @@ from app.live.bus import (
 )
 from app.live.bus import Message as BusMessage
 from app.sessions.service import list_sessions
+from app.sites.service import site_ids_of
 
 log = logging.getLogger(__name__)
 
@@ -216,11 +217,19 @@ class LiveConnection:
                 # One snapshot for the seq and the rows, or a change could be counted twice.
                 await db.connection(execution_options={"isolation_level": "REPEATABLE READ"})
             seq = await last_seq(db)
-            sessions = await list_sessions(db, active=True, settings=self.settings)
-            alerts = await list_alerts(db, state="open", session_id=None)
+            user = await db.get(User, self.login.user_id)
+            if user is None:
+                self.end(POLICY, "signed out: the user no longer exists")
+                return
+            sessions = await list_sessions(
+                db, active=True, site_id=None, by=user, settings=self.settings
+            )
+            alerts = await list_alerts(
+                db, state="open", session_id=None, site_ids=await site_ids_of(db, user)
+            )
         data = {
             "sessions": [s.model_dump(mode="json") for s in sessions],
-            "alerts": [AlertOut.model_validate(a).model_dump(mode="json") for a in alerts],
+            "alerts": [a.model_dump(mode="json") for a in alerts],
         }
         await self._send(dumps({"type": "snapshot", "seq": seq, "data": data}))
         self.last = seq

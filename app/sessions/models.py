@@ -2,19 +2,38 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, UTCDateTime, utcnow
 from app.patients.models import Patient
 from app.protocols import models as _protocols  # noqa: F401  (protocol.code, a foreign key)
+from app.sessions.phases import ACTIVE
+
+ACTIVE_SQL = "phase IN (" + ", ".join(f"'{phase}'" for phase in ACTIVE) + ")"
 
 
 class InfusionSession(Base):
     __tablename__ = "infusion_session"
+    __table_args__ = (
+        # One active session per chair, also against two nurses opening one at the same moment.
+        Index(
+            "uq_infusion_session_active_chair",
+            "chair_id",
+            unique=True,
+            sqlite_where=text(ACTIVE_SQL),
+            postgresql_where=text(ACTIVE_SQL),
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"), index=True)
+    # The site is the chair's (chairs never move); kept on the session so lists, exports and the
+    # live stream filter by site without a join.
+    site_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("site.id"), index=True)
+    chair_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("chair.id"))
+    # The chair's name when the session was opened: the record says where it took place even
+    # after the chair is renamed.
     location: Mapped[str] = mapped_column(String(64))
     drug: Mapped[str] = mapped_column(String(64))
     weight_kg: Mapped[float]

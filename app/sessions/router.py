@@ -21,8 +21,8 @@ from app.sessions.views import session_detail
 router = APIRouter(prefix="/api/sessions", tags=["sessions"])
 
 
-async def valid_session(session_id: uuid.UUID, db: Db, _user: CurrentUser) -> InfusionSession:
-    return await service.get_session(db, session_id)
+async def valid_session(session_id: uuid.UUID, db: Db, user: CurrentUser) -> InfusionSession:
+    return await service.get_session(db, session_id, user=user)
 
 
 ValidSession = Annotated[InfusionSession, Depends(valid_session)]
@@ -37,9 +37,15 @@ async def create_session(
 
 @router.get("")
 async def list_sessions(
-    db: Db, _user: CurrentUser, settings: AppSettings, active: bool | None = None
+    db: Db,
+    user: CurrentUser,
+    settings: AppSettings,
+    active: bool | None = None,
+    site_id: uuid.UUID | None = None,
 ) -> list[SessionRead]:
-    return await service.list_sessions(db, active=active, settings=settings)
+    return await service.list_sessions(
+        db, active=active, site_id=site_id, by=user, settings=settings
+    )
 
 
 @router.get("/{session_id}")

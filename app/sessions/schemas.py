@@ -18,7 +18,7 @@ class SessionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     patient_id: uuid.UUID
-    location: str = Field(min_length=1, max_length=64)
+    chair_id: uuid.UUID = Field(description="A free chair of one of your sites (GET /api/sites)")
     protocol: str = Field(default=DEFAULT_PROTOCOL, min_length=1, max_length=32)
     weight_kg: float = Field(gt=20, le=350, description="Measured today, in kg")
     dose_mg_per_kg: float | None = Field(
@@ -143,7 +143,9 @@ class Discharge(BaseModel):
 class SessionRead(BaseModel):
     id: uuid.UUID
     patient: PatientBrief
-    location: str
+    site_id: uuid.UUID
+    chair_id: uuid.UUID
+    location: str = Field(description="The chair's name when the session was opened")
     drug: str
     protocol: str
     course_id: uuid.UUID | None

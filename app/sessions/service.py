@@ -5,9 +5,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from app.alerts.service import resolve_session_alerts
 from app.audit.service import record_audit
 from app.auth.models import User
 from app.config import Settings
@@ -39,16 +41,20 @@ from app.sessions.views import (
     session_read,
     session_reads,
 )
+from app.sites.service import chair_for_new_session, may_see, site_ids_of
 from app.vitals.models import Reading
 
 
-async def get_session(db: AsyncSession, session_id: uuid.UUID) -> InfusionSession:
+async def get_session(
+    db: AsyncSession, session_id: uuid.UUID, *, user: User | None = None
+) -> InfusionSession:
+    """The session, or 404 when there is none or it is at a site `user` does not belong to."""
     s = await db.scalar(
         select(InfusionSession)
         .where(InfusionSession.id == session_id)
         .options(selectinload(InfusionSession.patient))
     )
-    if s is None:
+    if s is None or (user is not None and not await may_see(db, user, s.site_id)):
         raise NotFound("No infusion session with that id.")
     return s
 
@@ -69,6 +75,7 @@ async def create_session(
     patient = await db.get(Patient, data.patient_id)
     if patient is None:
         raise Invalid("patient_id", "No patient with that id; create the patient first.")
+    chair = await chair_for_new_session(db, chair_id=data.chair_id, by=by)
     busy = await db.scalar(
         select(InfusionSession.location).where(
             InfusionSession.patient_id == patient.id, InfusionSession.phase.in_(ACTIVE)
@@ -89,7 +96,9 @@ async def create_session(
     now = utcnow()
     s = InfusionSession(
         patient_id=patient.id,
-        location=data.location,
+        site_id=chair.site_id,
+        chair_id=chair.id,
+        location=chair.name,
         protocol=protocol.code,
         protocol_rules=rules.model_dump(mode="json"),
         course_id=data.course_id,
@@ -106,7 +115,12 @@ async def create_session(
     )
     s.patient = patient
     db.add(s)
-    await db.flush()
+    try:
+        await db.flush()
+    except IntegrityError as exc:
+        # Another nurse opened a session in this chair a moment ago.
+        await db.rollback()
+        raise Conflict(f"{chair.name} already has an active session.") from exc
     db.add(PhaseChange(session_id=s.id, from_phase=None, to_phase="pre_infusion", at=now, by=by.id))
     await record_audit(db, action="session.create", user=by, target_type="session", target_id=s.id)
     await publish_session(db, s=s, type="session.created", settings=settings)
@@ -115,9 +129,22 @@ async def create_session(
 
 
 async def list_sessions(
-    db: AsyncSession, *, active: bool | None, settings: Settings
+    db: AsyncSession,
+    *,
+    active: bool | None,
+    site_id: uuid.UUID | None,
+    by: User,
+    settings: Settings,
 ) -> list[SessionRead]:
+    """Sessions at the caller's sites, or at one of them."""
     query = select(InfusionSession).options(selectinload(InfusionSession.patient))
+    allowed = await site_ids_of(db, by)
+    if site_id is not None:
+        if allowed is not None and site_id not in allowed:
+            raise NotFound("No site with that id among yours.")
+        query = query.where(InfusionSession.site_id == site_id)
+    elif allowed is not None:
+        query = query.where(InfusionSession.site_id.in_(allowed))
     if active is True:
         query = query.where(InfusionSession.phase.in_(ACTIVE)).order_by(InfusionSession.location)
     else:
@@ -227,6 +254,8 @@ async def transition(
         s.ended_at = now
         if s.infusion_started_at and s.infusion_ended_at is None:
             s.infusion_ended_at = now
+        ended = "Session discharged" if data.to == "discharged" else f"Session aborted: {reason}"
+        await resolve_session_alerts(db, session=s, reason=ended)
     db.add(
         PhaseChange(
             session_id=s.id,

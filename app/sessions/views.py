@@ -116,6 +116,8 @@ def session_tile(
     return SessionRead(
         id=s.id,
         patient=PatientBrief.model_validate(s.patient),
+        site_id=s.site_id,
+        chair_id=s.chair_id,
         location=s.location,
         drug=s.drug,
         protocol=s.protocol,
@@ -132,7 +134,7 @@ def session_tile(
         infusion_ended_at=s.infusion_ended_at,
         # Current by definition: neither amended nor in error, so nothing to look up.
         latest_reading=read.to_out(latest, baseline_id=s.baseline_reading_id) if latest else None,
-        open_alerts=[AlertOut.model_validate(a) for a in sorted(alerts, key=lambda a: a.raised_at)],
+        open_alerts=[AlertOut.of(a, s) for a in sorted(alerts, key=lambda a: a.raised_at)],
         news2=news2_of(latest),
         next_reading_due_at=next_due(s, latest, alerts=alerts, settings=settings),
         infusion=InfusionTile.model_validate(s.infusion) if s.infusion else None,

@@ -171,7 +171,7 @@ async def judge(
     tile = session_tile(s, latest=state.latest.get(s.id), alerts=opened.values(), settings=settings)
     state.rows.append(row)
     state.alerts.extend(alert for alert, _type in changes)
-    state.events.extend(alert_event(alert, type) for alert, type in changes)
+    state.events.extend(alert_event(alert, type, s) for alert, type in changes)
     state.events.append(
         Event(
             type="reading.created",
@@ -189,7 +189,7 @@ async def judge(
             client_addr=item.client_addr,
         )
     )
-    result = new_answer(out, raised)
+    result = new_answer(out, raised, s)
     state.written[item.reading_id] = (s.id, digest, result)
     return result
 

@@ -61,7 +61,7 @@ async def _result(
     out = (await read.describe(db, [reading], baseline_id=s.baseline_reading_id))[0]
     return ReadingResult(
         reading=out,
-        alerts=[AlertOut.model_validate(a) for a in alerts_],
+        alerts=[AlertOut.of(a, s) for a in alerts_],
         recheck=any(a.priority == "high" and a.state == "active" for a in alerts_),
         created=created,
     )
@@ -120,11 +120,11 @@ async def _evaluate_and_publish(
     return raised, out
 
 
-def new_answer(out: ReadingOut, alerts_: list[Alert]) -> ReadingResult:
+def new_answer(out: ReadingOut, alerts_: list[Alert], s: InfusionSession) -> ReadingResult:
     """The answer for a reading just committed, without reading it back."""
     return ReadingResult(
         reading=out,
-        alerts=[AlertOut.model_validate(a) for a in alerts_],
+        alerts=[AlertOut.of(a, s) for a in alerts_],
         recheck=any(a.priority == "high" and a.state == "active" for a in alerts_),
         created=True,
     )
@@ -223,7 +223,7 @@ async def amend_reading(
         details={"amends": str(old.id), "reason": data.reason},
     )
     await db.commit()
-    return new_answer(out, raised)
+    return new_answer(out, raised, session)
 
 
 async def mark_entered_in_error(

@@ -510,6 +510,113 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/sites": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Sites
+         * @description The caller's sites (an admin's: all) with their chairs in order and who sits where.
+         */
+        get: operations["list_sites_api_sites_get"];
+        put?: never;
+        /** Create Site */
+        post: operations["create_site_api_sites_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sites/{site_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Update Site */
+        patch: operations["update_site_api_sites__site_id__patch"];
+        trace?: never;
+    };
+    "/api/sites/{site_id}/chairs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add Chair */
+        post: operations["add_chair_api_sites__site_id__chairs_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/chairs/{chair_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Update Chair */
+        patch: operations["update_chair_api_chairs__chair_id__patch"];
+        trace?: never;
+    };
+    "/api/sites/{site_id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Members */
+        get: operations["members_api_sites__site_id__members_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sites/{site_id}/members/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Add Member */
+        put: operations["add_member_api_sites__site_id__members__user_id__put"];
+        post?: never;
+        /** Remove Member */
+        delete: operations["remove_member_api_sites__site_id__members__user_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/protocols": {
         parameters: {
             query?: never;
@@ -1035,7 +1142,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Alerts */
+        /**
+         * List Alerts
+         * @description The latest 500 alerts at the caller's sites.
+         */
         get: operations["list_alerts_api_alerts_get"];
         put?: never;
         post?: never;
@@ -1335,8 +1445,23 @@ export interface components {
              * Format: uuid
              */
             session_id: string;
-            /** Rule */
+            /**
+             * Location
+             * @description The session's chair
+             */
+            location: string;
+            /** Patient Name */
+            patient_name: string;
+            /**
+             * Rule
+             * @description The alert's rule group: a baseline rule shares its absolute rule's alert
+             */
             rule: string;
+            /**
+             * Parameter
+             * @description The reading field it watches, e.g. systolic, spo2
+             */
+            parameter: string;
             /** Kind */
             kind: ("absolute" | "baseline" | "news2" | "overdue") | "safety";
             /**
@@ -1379,6 +1504,11 @@ export interface components {
             resolved_at: string | null;
             /** Resolved Reason */
             resolved_reason: string | null;
+            /**
+             * Cleared At
+             * @description A latched high alert whose condition cleared: awaiting acknowledgement
+             */
+            cleared_at: string | null;
             /** Escalated */
             escalated: boolean;
         };
@@ -1574,6 +1704,52 @@ export interface components {
             anchored_id: number | null;
             /** Anchored At */
             anchored_at: string | null;
+        };
+        /** ChairCreate */
+        ChairCreate: {
+            /** Name */
+            name: string;
+            /**
+             * Position
+             * @description Default: last
+             */
+            position?: number | null;
+        };
+        /** ChairOut */
+        ChairOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Site Id
+             * Format: uuid
+             */
+            site_id: string;
+            /** Name */
+            name: string;
+            /** Position */
+            position: number;
+            /** Retired At */
+            retired_at: string | null;
+            /**
+             * Session Id
+             * @description The chair's active session, if any
+             */
+            session_id: string | null;
+        };
+        /** ChairUpdate */
+        ChairUpdate: {
+            /** Name */
+            name?: string | null;
+            /** Position */
+            position?: number | null;
+            /**
+             * Retired
+             * @description A retired chair takes no sessions
+             */
+            retired?: boolean | null;
         };
         /** Checklist */
         Checklist: {
@@ -2891,8 +3067,12 @@ export interface components {
              * Format: uuid
              */
             patient_id: string;
-            /** Location */
-            location: string;
+            /**
+             * Chair Id
+             * Format: uuid
+             * @description A free chair of one of your sites (GET /api/sites)
+             */
+            chair_id: string;
             /**
              * Protocol
              * @default iv-ketamine
@@ -2937,7 +3117,20 @@ export interface components {
              */
             id: string;
             patient: components["schemas"]["PatientBrief"];
-            /** Location */
+            /**
+             * Site Id
+             * Format: uuid
+             */
+            site_id: string;
+            /**
+             * Chair Id
+             * Format: uuid
+             */
+            chair_id: string;
+            /**
+             * Location
+             * @description The chair's name when the session was opened
+             */
             location: string;
             /** Drug */
             drug: string;
@@ -2997,7 +3190,20 @@ export interface components {
              */
             id: string;
             patient: components["schemas"]["PatientBrief"];
-            /** Location */
+            /**
+             * Site Id
+             * Format: uuid
+             */
+            site_id: string;
+            /**
+             * Chair Id
+             * Format: uuid
+             */
+            chair_id: string;
+            /**
+             * Location
+             * @description The chair's name when the session was opened
+             */
             location: string;
             /** Drug */
             drug: string;
@@ -3114,6 +3320,49 @@ export interface components {
              * Format: uuid
              */
             by: string;
+        };
+        /** SiteCreate */
+        SiteCreate: {
+            /** Name */
+            name: string;
+            /**
+             * Position
+             * @description Default: last
+             */
+            position?: number | null;
+            /**
+             * Escalation Webhook Url
+             * @description Escalated high alerts of this site are POSTed here as JSON
+             */
+            escalation_webhook_url?: string | null;
+        };
+        /** SiteOut */
+        SiteOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Position */
+            position: number;
+            /** Escalation Webhook Configured */
+            escalation_webhook_configured: boolean;
+            /**
+             * Chairs
+             * @description In position order; retired chairs left out
+             */
+            chairs: components["schemas"]["ChairOut"][];
+        };
+        /** SiteUpdate */
+        SiteUpdate: {
+            /** Name */
+            name?: string | null;
+            /** Position */
+            position?: number | null;
+            /** Escalation Webhook Url */
+            escalation_webhook_url?: string | null;
         };
         /** SubmittedIn */
         SubmittedIn: {
@@ -4068,6 +4317,7 @@ export interface operations {
         parameters: {
             query?: {
                 active?: boolean | null;
+                site_id?: string | null;
             };
             header?: never;
             path?: never;
@@ -4290,6 +4540,255 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["TimelineItem"][];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_sites_api_sites_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SiteOut"][];
+                };
+            };
+        };
+    };
+    create_site_api_sites_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SiteCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SiteOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_site_api_sites__site_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                site_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SiteUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SiteOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    add_chair_api_sites__site_id__chairs_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                site_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChairCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChairOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_chair_api_chairs__chair_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                chair_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChairUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChairOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    members_api_sites__site_id__members_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                site_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string[];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    add_member_api_sites__site_id__members__user_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+                site_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    remove_member_api_sites__site_id__members__user_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+                site_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {

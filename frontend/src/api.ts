@@ -31,6 +31,8 @@ export type ReadingIn = Schemas["ReadingIn"];
 export type ReadingAmend = Schemas["ReadingAmend"];
 export type Reading = Schemas["ReadingOut"];
 export type Consciousness = NonNullable<Reading["consciousness"]>;
+export type Site = Schemas["SiteOut"];
+export type Chair = Schemas["ChairOut"];
 /** The PUT answer (201 first time, 200 on identical replay). */
 export type ReadingAnswer = Schemas["ReadingAnswer"];
 export type Alert = Schemas["AlertOut"];
@@ -180,6 +182,7 @@ export const api = {
   sessions: (active?: boolean) => ok(client.GET("/api/sessions", { params: { query: { active } } })),
   session: (id: Id) => ok(client.GET("/api/sessions/{session_id}", sid(id))),
   createSession: (body: SessionCreate) => ok(client.POST("/api/sessions", { body })),
+  sites: () => ok(client.GET("/api/sites")),
   patchChecklist: (id: Id, body: ChecklistPatch) => ok(client.PATCH("/api/sessions/{session_id}/checklist", { ...sid(id), body })),
   transition: (id: Id, body: TransitionIn) => ok(client.POST("/api/sessions/{session_id}/transitions", { ...sid(id), body })),
   addNote: (id: Id, kind: NoteKind, text: string) =>

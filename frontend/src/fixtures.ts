@@ -36,7 +36,10 @@ export function makeAlert(id: string, extra: Partial<Alert> = {}): Alert {
   return {
     id,
     session_id: "s1",
+    location: "Chair 1",
+    patient_name: "Ada Lovelace",
     rule: "sbp_high",
+    parameter: "systolic",
     kind: "absolute",
     priority: "high",
     state: "active",
@@ -52,6 +55,7 @@ export function makeAlert(id: string, extra: Partial<Alert> = {}): Alert {
     ack_note: null,
     resolved_at: null,
     resolved_reason: null,
+    cleared_at: null,
     escalated: false,
     ...extra,
   };
@@ -61,6 +65,8 @@ export function makeSession(id: string, extra: Partial<Session> = {}): Session {
   return {
     id,
     patient: { id: "p1", mrn: "M1", full_name: "Ada Lovelace", date_of_birth: "1980-01-01" },
+    site_id: "site-1",
+    chair_id: "chair-1",
     location: "Chair 1",
     drug: "ketamine",
     protocol: "iv-ketamine",

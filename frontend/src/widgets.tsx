@@ -193,15 +193,16 @@ export function AlertRow({
         {escalated && <span class="escalated-badge">▲ ESCALATED</span>}
         {alert.state === "acknowledged" && <span class="ack-badge">✓ Acknowledged</span>}
         <span class="alert-msg">{alert.message}</span>
+        {alert.cleared_at && alert.state === "active" && (
+          <span class="cleared-badge" data-testid="cleared">
+            condition cleared — awaiting acknowledgement
+          </span>
+        )}
       </div>
       <div class="alert-meta">
-        {session ? (
-          <a href={`#/sessions/${session.id}`}>
-            {session.location} · {session.patient.full_name}
-          </a>
-        ) : (
-          <a href={`#/sessions/${alert.session_id}`}>session</a>
-        )}{" "}
+        <a href={`#/sessions/${alert.session_id}`}>
+          {session?.location ?? alert.location} · {session?.patient.full_name ?? alert.patient_name}
+        </a>{" "}
         · raised {fmtClock(alert.raised_at)} ({timeSince(alert.raised_at, now)}){alert.count > 1 ? ` · ${alert.count} breaches` : ""}
       </div>
       <span class="sr-only">{alertLabel(alert)}</span>

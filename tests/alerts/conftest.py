@@ -9,6 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
+from tests import factories
+
 CALM = {"heart_rate": 76, "systolic": 128, "diastolic": 78, "spo2": 98, "respiratory_rate": 14}
 
 
@@ -78,7 +80,7 @@ def open_chair(staff: Any) -> OpenChair:
             "/api/sessions",
             json={
                 "patient_id": patient.json()["id"],
-                "location": f"Chair {count}",
+                "chair_id": await factories.chair_id(nurse, f"Chair {count}"),
                 "weight_kg": 72.5,
                 "dose_mg_per_kg": 0.5,
             },

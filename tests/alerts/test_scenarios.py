@@ -7,39 +7,45 @@ import pytest
 pytestmark = pytest.mark.anyio
 
 
-async def test_hypertensive_surge_near_the_end_of_the_infusion(open_chair, staff):
+async def test_one_systolic_alert_per_surge(open_chair, staff):
     chair = await open_chair(baseline={"systolic": 128, "diastolic": 80})
     await chair.reading(systolic=138)  # 10 min: the expected small rise, no alert
     assert await chair.alerts() == []
 
-    # 30 min: +42 over baseline and past the medium limit, both prompt.
+    # 30 min: +42 over baseline and past the medium limit: one systolic alert naming both.
     answer = await chair.reading(systolic=170)
-    raised = {a["rule"]: a for a in answer["alerts"]}
-    assert raised.keys() == {"sbp_rise", "sbp_high"}
-    assert raised["sbp_rise"]["priority"] == "medium"
-    assert raised["sbp_rise"]["message"] == "SBP rise +42 ≥ 40 over baseline 128 (now 170)"
-    assert raised["sbp_high"]["priority"] == "medium"
+    assert [a["rule"] for a in answer["alerts"]] == ["sbp_high"]
+    first = answer["alerts"][0]
+    assert first["priority"] == "medium"
+    assert first["message"] == "SBP 170 > 160, +42 over baseline 128"
+    assert first["location"] == "Chair 1" and first["patient_name"] == "Patient 1"
     assert not answer["recheck_prompt"]
 
-    # 40 min: severe. The same sbp_high alert turns high and alarms again, and the nurse is
-    # asked to re-measure now.
+    # 40 min: severe. The same alert turns high and alarms again, its message names the
+    # absolute limit and the rise; the nurse is asked to re-measure now.
     answer = await chair.reading(systolic=186, diastolic=98)
     high = next(a for a in answer["alerts"] if a["rule"] == "sbp_high")
-    assert high["id"] == raised["sbp_high"]["id"]
-    assert high["priority"] == "high"
-    assert high["state"] == "active"
-    assert high["message"] == "SBP 186 ≥ 180 (baseline 128)"
+    assert high["id"] == first["id"]
+    assert (high["priority"], high["state"], high["kind"]) == ("high", "active", "absolute")
+    assert high["message"] == "SBP 186 ≥ 180, +58 over baseline 128"
     assert (high["value"], high["limit"], high["worst_value"]) == (186, 180, 186)
     assert answer["recheck_prompt"]
 
     session = (await staff.physician.get(f"/api/sessions/{chair.session_id}")).json()
-    assert {a["rule"]: a["priority"] for a in session["open_alerts"]} == {
-        "sbp_rise": "medium",
-        "sbp_high": "high",
-    }
+    assert [(a["rule"], a["priority"]) for a in session["open_alerts"]] == [("sbp_high", "high")]
     timeline = (await staff.physician.get(f"/api/sessions/{chair.session_id}/timeline")).json()
     alert_events = [e["type"] for e in timeline if e["type"].startswith("alert.")]
-    assert alert_events == ["alert.raised", "alert.raised", "alert.updated", "alert.updated"]
+    assert alert_events == ["alert.raised", "alert.updated"]
+
+
+async def test_a_rise_alone_is_the_parameters_alert(open_chair):
+    chair = await open_chair(baseline={"systolic": 104})
+    answer = await chair.reading(systolic=150)
+    [alert] = answer["alerts"]
+    assert (alert["rule"], alert["kind"], alert["priority"]) == ("sbp_high", "baseline", "medium")
+    assert alert["message"] == "SBP rise +46 ≥ 40 over baseline 104 (now 150)"
+    # Value and limit are levels in mmHg: 150 against 104 + 40.
+    assert (alert["value"], alert["limit"]) == (150, 144)
 
 
 async def test_desaturation_in_recovery(open_chair):
@@ -68,7 +74,7 @@ async def test_bradycardia(open_chair):
 async def test_a_typo_corrected_by_amendment_resolves_its_alert_as_entered_in_error(open_chair):
     chair = await open_chair()
     typo = await chair.reading(systolic=218)  # meant 128
-    assert {a["rule"] for a in typo["alerts"]} >= {"sbp_high", "sbp_rise"}
+    assert [a["rule"] for a in typo["alerts"]] == ["sbp_high"]
 
     reading_id = typo["reading"]["id"]
     answer = await chair.nurse.post(
@@ -104,9 +110,8 @@ async def test_a_physician_override_raises_one_patients_systolic_limits(open_cha
     assert (await known_hypertensive.reading(systolic=170))["alerts"] == []
     answer = await known_hypertensive.reading(systolic=196)
     assert [(a["rule"], a["priority"], a["message"]) for a in answer["alerts"]] == [
-        ("sbp_high", "high", "SBP 196 ≥ 195 (baseline 138)"),
-        # The rise rule was not overridden: +58 over baseline still asks for a prompt look.
-        ("sbp_rise", "medium", "SBP rise +58 ≥ 40 over baseline 138 (now 196)"),
+        # The rise rule was not overridden: +58 over baseline is named in the same alert.
+        ("sbp_high", "high", "SBP 196 ≥ 195, +58 over baseline 138"),
     ]
 
     # The other limits still come from the clinic set.

@@ -17,9 +17,16 @@ T = TypeVar("T")
 
 
 @pytest.fixture
-def settings(settings: Settings) -> Settings:
+def settings_update() -> dict[str, Any]:
+    return {}
+
+
+@pytest.fixture
+def settings(settings: Settings, settings_update: dict[str, Any]) -> Settings:
     # A high alert escalates after half a second.
-    return settings.model_copy(update={"timer_interval_seconds": 0.1, "escalation_seconds": 0.5})
+    return settings.model_copy(
+        update={"timer_interval_seconds": 0.1, "escalation_seconds": 0.5, **settings_update}
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -76,7 +83,7 @@ async def test_an_aborted_session_has_no_reading_overdue(open_chair):
 
     assert (await eventually(resolved, "the overdue alert to clear"))[
         "resolved_reason"
-    ] == "No readings are due while aborted"
+    ] == "Session aborted: Patient asked to stop"
 
 
 @pytest.mark.usefixtures("overdue_after_any_delay")
@@ -103,7 +110,7 @@ async def test_ticks_from_several_processes_raise_one_overdue_alert(open_chair, 
 
 async def test_an_unacknowledged_high_alert_escalates(open_chair, staff):
     chair = await open_chair()
-    raised = {a["rule"]: a for a in (await chair.reading(systolic=186))["alerts"]}
+    raised = {a["rule"]: a for a in (await chair.reading(systolic=186, heart_rate=115))["alerts"]}
     assert raised["sbp_high"]["priority"] == "high"
 
     async def escalated() -> dict[str, Any] | None:
@@ -113,9 +120,9 @@ async def test_an_unacknowledged_high_alert_escalates(open_chair, staff):
     alert = await eventually(escalated, "the escalation")
     assert alert["state"] == "active"
     # Just as old, but medium: prompt, not immediate, so it never escalates.
-    rise = await chair.open_alert("sbp_rise")
-    assert rise is not None
-    assert (rise["priority"], rise["escalated"]) == ("medium", False)
+    fast = await chair.open_alert("hr_high")
+    assert fast is not None
+    assert (fast["priority"], fast["escalated"]) == ("medium", False)
 
     timeline = (await staff.physician.get(f"/api/sessions/{chair.session_id}/timeline")).json()
     escalations = [e["data"]["alert"] for e in timeline if e["type"] == "alert.escalated"]
@@ -123,3 +130,52 @@ async def test_an_unacknowledged_high_alert_escalates(open_chair, staff):
 
     acknowledged = await chair.acknowledge(alert["id"], note="At the chair")
     assert (acknowledged["state"], acknowledged["escalated"]) == ("acknowledged", True)
+
+
+async def test_a_nurses_acknowledgement_does_not_stop_the_escalation(open_chair, staff):
+    chair = await open_chair()
+    [alert] = (await chair.reading(spo2=88))["alerts"][:1]
+    assert (alert["rule"], alert["priority"]) == ("spo2_low", "high")
+    acknowledged = await chair.acknowledge(alert["id"], note="Repositioned the probe")
+    assert (acknowledged["state"], acknowledged["escalated"]) == ("acknowledged", False)
+
+    async def escalated() -> dict[str, Any] | None:
+        found = await chair.open_alert("spo2_low")
+        return found if found and found["escalated"] else None
+
+    # The room knows; the physician is still told.
+    assert (await eventually(escalated, "the escalation"))["state"] == "acknowledged"
+
+
+async def test_a_physicians_acknowledgement_stops_the_escalation(open_chair, staff):
+    chair = await open_chair()
+    [alert] = (await chair.reading(spo2=88))["alerts"][:1]
+    answer = await staff.physician.post(f"/api/alerts/{alert['id']}/acknowledge", json={})
+    assert answer.status_code == 200, answer.text
+    await anyio.sleep(1.0)  # twice the escalation time, ten timer ticks
+    assert (await chair.open_alert("spo2_low"))["escalated"] is False  # type: ignore[index]
+
+
+@pytest.mark.parametrize("settings_update", [{"escalation_stopped_by": "anyone"}])
+async def test_a_clinic_may_let_any_acknowledgement_stop_it(open_chair, settings_update):
+    chair = await open_chair()
+    [alert] = (await chair.reading(spo2=88))["alerts"][:1]
+    await chair.acknowledge(alert["id"])
+    await anyio.sleep(1.0)
+    assert (await chair.open_alert("spo2_low"))["escalated"] is False  # type: ignore[index]
+
+
+async def test_ending_a_session_resolves_its_alerts(open_chair, staff):
+    chair = await open_chair()
+    raised = (await chair.reading(systolic=186, spo2=88, heart_rate=35))["alerts"]
+    assert {a["rule"] for a in raised if a["priority"] == "high"} >= {"sbp_high", "spo2_low"}
+    await chair.move("aborted", reason="Patient unwell, transferred")
+    assert await chair.alerts("open") == []
+    resolved = {a["id"]: a for a in await chair.alerts("resolved")}
+    for alert in raised:
+        assert resolved[alert["id"]]["resolved_reason"] == (
+            "Session aborted: Patient unwell, transferred"
+        )
+    timeline = (await staff.physician.get(f"/api/sessions/{chair.session_id}/timeline")).json()
+    ends = [e["data"]["alert"] for e in timeline if e["type"] == "alert.resolved"]
+    assert {a["location"] for a in ends} == {"Chair 1"}

@@ -92,6 +92,14 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/exports/sessions.csv"): EXPORTERS,
     ("GET", "/api/exports/sessions.fhir.ndjson"): EXPORTERS,
     ("GET", "/api/exports/audit.fhir.ndjson"): {"admin"},
+    ("GET", "/api/sites"): ALL,
+    ("POST", "/api/sites"): {"admin"},
+    ("PATCH", "/api/sites/{site_id}"): {"admin"},
+    ("POST", "/api/sites/{site_id}/chairs"): {"admin"},
+    ("PATCH", "/api/chairs/{chair_id}"): {"admin"},
+    ("GET", "/api/sites/{site_id}/members"): {"admin"},
+    ("PUT", "/api/sites/{site_id}/members/{user_id}"): {"admin"},
+    ("DELETE", "/api/sites/{site_id}/members/{user_id}"): {"admin"},
 }
 
 

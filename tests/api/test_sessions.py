@@ -25,7 +25,12 @@ async def test_session_validation(staff):
     p = await factories.patient(staff.nurse)
     bad = await staff.nurse.post(
         "/api/sessions",
-        json={"patient_id": p["id"], "location": "C1", "weight_kg": 5, "dose_mg_per_kg": 0.5},
+        json={
+            "patient_id": p["id"],
+            "chair_id": await factories.chair_id(staff.nurse),
+            "weight_kg": 5,
+            "dose_mg_per_kg": 0.5,
+        },
     )
     assert bad.status_code == 422
     assert bad.json()["detail"][0]["loc"][-1] == "weight_kg"
@@ -33,7 +38,7 @@ async def test_session_validation(staff):
         "/api/sessions",
         json={
             "patient_id": str(uuid.uuid4()),
-            "location": "C1",
+            "chair_id": await factories.chair_id(staff.nurse),
             "weight_kg": 70,
             "dose_mg_per_kg": 0.5,
         },
@@ -48,7 +53,7 @@ async def test_one_active_session_per_patient(staff):
         "/api/sessions",
         json={
             "patient_id": s["patient"]["id"],
-            "location": "C2",
+            "chair_id": await factories.chair_id(staff.nurse),
             "weight_kg": 70,
             "dose_mg_per_kg": 0.5,
         },

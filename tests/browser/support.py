@@ -48,8 +48,21 @@ class VigilServer:
             timeout=10,
         )
 
+    def chair(self, name: str) -> str:
+        """The id of the chair `name` at the clinic's site, which the admin adds if missing."""
+        with self.api("admin") as api:
+            site = api.get("/api/sites").json()[0]
+            for chair in site["chairs"]:
+                if chair["name"] == name:
+                    return str(chair["id"])
+            answer = api.post(f"/api/sites/{site['id']}/chairs", json={"name": name})
+            assert answer.status_code == 201, answer.text
+            return str(answer.json()["id"])
+
     def new_session(self, location: str) -> dict[str, Any]:
-        """A fresh patient and a session in `pre_infusion`, made through the API by the nurse."""
+        """A fresh patient and a session in `pre_infusion` in the chair `location`, made through
+        the API by the nurse."""
+        chair_id = self.chair(location)
         with self.api("nurse") as api:
             patient = api.post(
                 "/api/patients",
@@ -64,7 +77,7 @@ class VigilServer:
                 "/api/sessions",
                 json={
                     "patient_id": patient.json()["id"],
-                    "location": location,
+                    "chair_id": chair_id,
                     "weight_kg": 70,
                     "dose_mg_per_kg": 0.5,
                 },
@@ -101,3 +114,9 @@ def enter_reading(page: Page, expect_text: str = "Saved ✓", **values: str | in
         page.locator(f"#{field_id}").fill(str(value))
     page.get_by_role("button", name="Save reading").click()
     expect(page.get_by_test_id("saved-msg")).to_contain_text(expect_text)
+
+
+def start_monitoring(page: Page) -> None:
+    """The dashboard's one gesture after sign-in or reload: alarms are silent until it."""
+    page.get_by_role("button", name="Start monitoring").click()
+    expect(page.get_by_test_id("monitor-gate")).to_have_count(0)

@@ -84,6 +84,6 @@ def test_alert_priority_is_text_not_only_colour(
         expect(badge).to_have_text(re.compile(r"!!!\s*HIGH"))
         expect(badge).to_have_accessible_name("High priority alert")
         expect(row).to_contain_text("SBP 190")
-    tile_alert = doctor.get_by_test_id(f"tile-{sid}").get_by_test_id("tile-alert")
+    tile_alert = doctor.locator(f"[data-session='{sid}']").get_by_test_id("tile-alert")
     expect(tile_alert).to_contain_text("HIGH")
     expect(tile_alert).to_contain_text("SBP 190")

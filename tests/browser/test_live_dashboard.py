@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.support import VigilServer, enter_reading
+from tests.browser.support import VigilServer, enter_reading, start_monitoring
 
 pytestmark = pytest.mark.browser
 
@@ -22,9 +22,10 @@ def test_reading_and_alert_reach_dashboard_live(
     sid = session["id"]
 
     doctor = signed_in("physician")
-    tile = doctor.get_by_test_id(f"tile-{sid}")
+    start_monitoring(doctor)
+    tile = doctor.locator(f"[data-session='{sid}']")
     expect(tile).to_be_visible()
-    expect(tile.get_by_test_id("vital-bp")).to_have_text("—")
+    expect(tile.get_by_test_id("value-systolic")).to_have_text("—")
     expect(doctor.get_by_test_id("live-status")).to_contain_text("Live")
 
     nurse = signed_in("nurse")
@@ -39,8 +40,9 @@ def test_reading_and_alert_reach_dashboard_live(
     def left_ms() -> float:
         return max(1.0, (LIVE_BUDGET_S - (time.monotonic() - started)) * 1000)
 
-    expect(tile.get_by_test_id("vital-bp")).to_have_text("186/95", timeout=left_ms())
-    expect(tile.get_by_test_id("vital-hr")).to_have_text("76", timeout=left_ms())
+    expect(tile.get_by_test_id("value-systolic")).to_have_text("186", timeout=left_ms())
+    expect(tile.get_by_test_id("value-diastolic")).to_have_text("95", timeout=left_ms())
+    expect(tile.get_by_test_id("value-heart_rate")).to_have_text("76", timeout=left_ms())
     row = doctor.locator(".alerts-panel li.alert-row", has_text="Chair E2E-1")
     expect(row).to_be_visible(timeout=left_ms())
     expect(tile.get_by_test_id("tile-alert")).to_contain_text("HIGH", timeout=left_ms())

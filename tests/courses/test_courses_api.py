@@ -122,7 +122,7 @@ async def test_a_session_joins_only_its_patients_course(staff):
         json={
             "patient_id": stranger["id"],
             "course_id": c["id"],
-            "location": "Chair 2",
+            "chair_id": await factories.chair_id(staff.nurse),
             "weight_kg": 70,
             "dose_mg_per_kg": 0.5,
         },

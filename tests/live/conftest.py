@@ -26,6 +26,7 @@ from app.config import Settings
 from app.db import Database
 from app.events import Event
 from app.main import create_app
+from tests.clinic import seed_site
 from tests.conftest import PASSWORD
 from tests.factories import put_reading, session
 
@@ -93,6 +94,7 @@ async def add_users(database_url: str) -> dict[str, uuid.UUID]:
                     db, data=UserCreate.model_validate(data | {"password": PASSWORD}), by=None
                 )
                 ids[role] = user.id
+                await seed_site(db, [user.id])
         return ids
     finally:
         await database.dispose()

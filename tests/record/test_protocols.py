@@ -65,7 +65,7 @@ async def test_a_clinic_adds_its_own_protocol(staff):
         "/api/sessions",
         json={
             "patient_id": p["id"],
-            "location": "Chair 2",
+            "chair_id": await factories.chair_id(staff.nurse),
             "protocol": "iv-ketamine-low",
             "weight_kg": 80,
             "dose_mg_per_kg": 0.75,
@@ -99,7 +99,12 @@ async def test_a_running_session_keeps_the_rules_it_started_with(staff):
 )
 async def test_spravato_doses_are_fixed_and_counted_in_devices(staff, dose, answer):
     p = await factories.patient(staff.nurse)
-    body = {"patient_id": p["id"], "location": "Room 3", "protocol": "spravato", "weight_kg": 70}
+    body = {
+        "patient_id": p["id"],
+        "chair_id": await factories.chair_id(staff.nurse),
+        "protocol": "spravato",
+        "weight_kg": 70,
+    }
     created = await staff.nurse.post("/api/sessions", json=body | dose)
     if isinstance(answer, int):
         assert created.status_code == 201, created.text
@@ -114,7 +119,12 @@ async def test_unknown_protocol_is_a_clear_422(staff):
     p = await factories.patient(staff.nurse)
     answer = await staff.nurse.post(
         "/api/sessions",
-        json={"patient_id": p["id"], "location": "Chair 1", "protocol": "nope", "weight_kg": 70},
+        json={
+            "patient_id": p["id"],
+            "chair_id": await factories.chair_id(staff.nurse),
+            "protocol": "nope",
+            "weight_kg": 70,
+        },
     )
     assert answer.status_code == 422
     assert "No active protocol 'nope'" in answer.text

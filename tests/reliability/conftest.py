@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from app.migrate import upgrade
+from tests.clinic import seed_site
 from tests.conftest import PASSWORD, PG_URL
 
 # The console script of this virtualenv: signals reach the server itself, not a `uv` wrapper.
@@ -62,7 +63,8 @@ async def _insert_users(url: str, password_hash: str) -> dict[str, uuid.UUID]:
             }
             users["victim"].role = "nurse"
             db.add_all(users.values())
-            await db.commit()
+            await db.flush()
+            await seed_site(db, [user.id for user in users.values()])
             return {role: user.id for role, user in users.items()}
     finally:
         await database.dispose()

@@ -50,7 +50,7 @@ def seed(server: VigilServer, user_ids: dict[str, uuid.UUID]) -> dict[str, str]:
             "/api/sessions",
             json={
                 "patient_id": p["id"],
-                "location": "Chair 9",
+                "chair_id": next(chair["id"] for chair in c.get("/api/sites").json()[0]["chairs"]),
                 "weight_kg": 70,
                 "dose_mg_per_kg": 1,
             },

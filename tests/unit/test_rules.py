@@ -12,9 +12,11 @@ from hypothesis import strategies as st
 from app.alerts.news2 import News2Input, News2Result, news2
 from app.alerts.rules import (
     DEFAULT_RULES,
+    GROUP,
     Condition,
     Rule,
     Threshold,
+    combine,
     evaluate_reading,
     merge_rules,
     overdue_condition,
@@ -577,3 +579,64 @@ def test_news2_rule_follows_the_news2_band(
     assert condition is not None
     expected = {"high": "high", "medium": "medium", "low_medium": "medium", "low": None}
     assert condition.priority == expected[result.band]
+
+
+# One alert per parameter: a baseline rule's breach joins its absolute rule's alert.
+@pytest.mark.parametrize(
+    ("values", "baseline", "expected"),
+    [
+        # Both systolic rules breached: the higher wins, the message names both.
+        (
+            {"systolic": 186},
+            {"systolic": 128},
+            [("sbp_high", "high", "SBP 186 ≥ 180, +58 over baseline 128")],
+        ),
+        (
+            {"systolic": 170},
+            {"systolic": 128},
+            [("sbp_high", "medium", "SBP 170 > 160, +42 over baseline 128")],
+        ),
+        # The rise alone is the systolic alert.
+        (
+            {"systolic": 150},
+            {"systolic": 104},
+            [("sbp_high", "medium", "SBP rise +46 ≥ 40 over baseline 104 (now 150)")],
+        ),
+        # The absolute limit alone.
+        (
+            {"systolic": 165},
+            {"systolic": 140},
+            [("sbp_high", "medium", "SBP 165 > 160 (baseline 140)")],
+        ),
+        # A fall below the low limit is a different alert from a rise.
+        ({"systolic": 88}, {"systolic": 128}, [("sbp_low", "high", "SBP 88 ≤ 90 (baseline 128)")]),
+        (
+            {"diastolic": 112},
+            {"diastolic": 80},
+            [("dbp_high", "high", "DBP 112 ≥ 110, +32 over baseline 80")],
+        ),
+    ],
+)
+def test_combine_keeps_one_condition_per_parameter(
+    values: dict[str, float], baseline: dict[str, float], expected: list[tuple[str, str, str]]
+) -> None:
+    combined = combine(evaluate_reading(values, baseline, DEFAULT_RULES, None))
+    breached = [(c.rule, c.priority, c.message) for c in combined if c.priority is not None]
+    assert breached == expected
+
+
+def test_combine_clears_a_parameter_only_when_every_rule_is_clear() -> None:
+    clear = combine(evaluate_reading({"systolic": 130}, {"systolic": 128}, DEFAULT_RULES, None))
+    by_rule = {c.rule: c for c in clear}
+    assert by_rule["sbp_high"].priority is None
+    assert "sbp_rise" not in by_rule
+    rise_only = combine(evaluate_reading({"systolic": 158}, {"systolic": 110}, DEFAULT_RULES, None))
+    high = next(c for c in rise_only if c.rule == "sbp_high")
+    assert (high.priority, high.kind, high.value, high.limit) == ("medium", "baseline", 158, 150)
+
+
+def test_every_baseline_rule_has_an_absolute_partner() -> None:
+    for rule in DEFAULT_RULES:
+        if rule.kind == "baseline":
+            assert GROUP[rule.code] != rule.code
+            assert RULES[GROUP[rule.code]].parameter == rule.parameter

@@ -1,140 +1,102 @@
-// Physician dashboard: a tile per active chair and the open alerts, live.
+// Central station: every chair of the site in its fixed place (empty ones too), the open alerts,
+// and alarms that cannot be silently off (a start gesture, a banner, pause instead of off).
 
-import { useEffect, useMemo, useState } from "preact/hooks";
-import type { Alert, Reading, Session } from "../api";
-import { Sparkline } from "../charts";
-import {
-  fmtDue,
-  fmtDuration,
-  fmtVital,
-  news2Label,
-  news2Title,
-  parseTime,
-  phaseLabel,
-  sortAlerts,
-  timeSince,
-  type VitalKey,
-  vitalLabel,
-  worstAlert,
-} from "../format";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { type Alert, api, type Site } from "../api";
+import { fmtDuration, sortAlerts } from "../format";
 import { canEnter, useLiveData, useLiveStatus, useNow, useServices } from "../services";
-import { AlarmSound, MAX_MUTE_MS } from "../sound";
-import { currentReadings } from "../store";
-import { AlertRow, LiveIndicator, PriorityBadge } from "../widgets";
-import { InfusionCell } from "./InfusionCell";
+import { type AlarmSound, alarmLevel, PAUSE_MS } from "../sound";
+import { orderPlaces, tileState } from "../tiles";
+import { AlertRow, ErrorBox, errText, LiveIndicator } from "../widgets";
+import { ChairTile, EmptyChair } from "./ChairTile";
 
-const TILE_VITALS = (["hr", "bp", "spo2", "rr"] as const).map(vitalLabel);
-
-const SPARK_POINTS = 24;
-
-function sparkFor(key: VitalKey, readings: Reading[]) {
-  const rs = readings.slice(-SPARK_POINTS);
-  const xs = rs.map((r) => (parseTime(r.taken_at) ?? 0) / 1000);
-  if (key === "bp")
-    return {
-      xs,
-      series: [
-        { values: rs.map((r) => r.systolic), stroke: "#6a1b9a" },
-        { values: rs.map((r) => r.diastolic), stroke: "#6a1b9a", dash: [4, 3] },
-      ],
-    };
-  const field = ({ hr: "heart_rate", spo2: "spo2", rr: "respiratory_rate" } as const)[key as "hr" | "spo2" | "rr"];
-  return { xs, series: [{ values: rs.map((r) => r[field]), stroke: "#0b5394" }] };
+function useSound(alerts: Alert[]): AlarmSound {
+  const { sound } = useServices();
+  const [, force] = useState(0);
+  useEffect(() => sound.subscribe(() => force((n) => n + 1)), [sound]);
+  useEffect(() => sound.setAlerts(alerts), [alerts, sound]);
+  return sound;
 }
 
-function Tile({ s, readings, alerts, now }: { s: Session; readings: Reading[]; alerts: Alert[]; now: number }) {
-  const worst = worstAlert(alerts);
-  const r = s.latest_reading;
-  const due = fmtDue(s.next_reading_due_at, now);
-  const current = useMemo(() => currentReadings(readings), [readings]);
-  const sparks = useMemo(() => Object.fromEntries(TILE_VITALS.map((v) => [v.key, sparkFor(v.key, current)])), [current]);
-  const phaseStart = parseTime(s.phase_started_at);
+/** After sign-in or a reload: one gesture starts monitoring and unlocks the alarm sound. */
+function MonitoringGate({ sound }: { sound: AlarmSound }) {
+  const button = useRef<HTMLButtonElement>(null);
+  // The gate takes the focus, so Enter or Space starts monitoring too.
+  useEffect(() => button.current?.focus(), [sound.started]);
+  if (sound.started) return null;
   return (
-    <article
-      class={`tile${worst ? ` worst-${worst.priority}` : ""}${worst?.escalated && worst.state === "active" ? " escalated" : ""}`}
-      data-testid={`tile-${s.id}`}
-      aria-labelledby={`tile-h-${s.id}`}
-    >
-      <header class="tile-head">
-        <h3 id={`tile-h-${s.id}`}>
-          <a href={`#/sessions/${s.id}`}>
-            <span class="loc">{s.location}</span> <span class="pt">{s.patient.full_name}</span>
-          </a>
-        </h3>
-        <div class="phase" data-testid="phase">
-          <span class={`phase-badge phase-${s.phase}`}>{phaseLabel(s.phase)}</span>
-          {phaseStart !== null && <span> for {fmtDuration(now - phaseStart)}</span>}
-        </div>
-      </header>
-      <div class="vitals">
-        {TILE_VITALS.map((v) => (
-          <div class="vital" key={v.key}>
-            <div class="vital-label">
-              {v.label} <span class="unit">{v.unit}</span>
-            </div>
-            <div class="vital-value" data-testid={`vital-${v.key}`}>
-              {fmtVital(r, v.key)}
-            </div>
-            <Sparkline xs={sparks[v.key].xs} series={sparks[v.key].series} label={`${v.label} trend, ${current.length} readings`} />
-          </div>
-        ))}
+    <div class="monitor-gate" role="dialog" aria-modal="true" aria-labelledby="gate-h" aria-describedby="gate-d" data-testid="monitor-gate">
+      <div class="gate-box">
+        <h2 id="gate-h">Monitoring is not started</h2>
+        <p id="gate-d">Alarms are silent until you start monitoring on this screen.</p>
+        <button type="button" class="big primary" ref={button} onClick={() => sound.start()}>
+          ▶ Start monitoring
+        </button>
       </div>
-      <div class="tile-foot">
-        <span data-testid="reading-age">{r ? `Reading ${timeSince(r.taken_at, now)}` : "No reading yet"}</span>
-        <span class={due.overdue ? "overdue" : ""} data-testid="next-due">
-          {due.overdue && <span aria-hidden="true">⚠ </span>}
-          {due.none ? "No reading due" : `Next ${due.text}`}
-        </span>
-        <span class={`news2 band-${s.news2?.band ?? "none"}`} data-testid="news2" title={news2Title(s.news2)}>
-          {news2Label(s.news2)}
-        </span>
-      </div>
-      <InfusionCell s={s} now={now} />
-      {worst ? (
-        <div class={`tile-alert prio-${worst.priority}`} data-testid="tile-alert">
-          <PriorityBadge a={worst} />
-          {worst.escalated && worst.state === "active" && <span class="escalated-badge">▲ ESCALATED</span>}
-          {worst.state === "acknowledged" && <span class="ack-badge">✓ ack</span>}
-          <span class="alert-msg">{worst.message}</span>
-          {alerts.length > 1 && <span class="more"> +{alerts.length - 1} more</span>}
-        </div>
-      ) : (
-        <div class="tile-alert none">✓ No open alerts</div>
-      )}
-    </article>
+    </div>
   );
 }
 
-function SoundControl({ alerts }: { alerts: Alert[] }) {
-  const { sound } = useServices();
-  const [, force] = useState(0);
-  const now = useNow(1000);
-  useEffect(() => sound.subscribe(() => force((n) => n + 1)), [sound]);
-  useEffect(() => sound.setAlerts(alerts), [alerts, sound]);
-  const { on, escalated } = AlarmSound.sounding(alerts);
-  if (sound.needsUnlock)
-    return (
-      <button type="button" class="sound-btn warn" onClick={() => sound.unlock()}>
-        Enable alarm sound
-      </button>
-    );
-  if (sound.muted && sound.mutedUntil)
-    return (
-      <span class="sound-state">
-        ✕ Silenced for {fmtDuration(sound.mutedUntil - now)}{" "}
-        <button type="button" onClick={() => sound.unmute()}>
-          Sound on
-        </button>
-      </span>
-    );
+function AudioBanner({ sound, now }: { sound: AlarmSound; now: number }) {
+  if (!sound.audioOff) return null;
+  const reason = !sound.started
+    ? "monitoring not started"
+    : sound.paused && sound.pausedUntil
+      ? `paused, back in ${fmtDuration(sound.pausedUntil - now)}`
+      : "this device is not playing sound (check the speaker, then press Start sound)";
   return (
-    <span class="sound-state">
-      {on ? (escalated ? "♪ Alarm sounding (escalated)" : "♪ Alarm sounding") : "Sound on"}{" "}
-      <button type="button" onClick={() => sound.mute()} disabled={!on}>
-        Silence {MAX_MUTE_MS / 60_000} min
+    <div class="audio-banner" role="alert" data-testid="audio-off">
+      <strong>🔇 ALARM AUDIO OFF</strong> — {reason}.{" "}
+      {sound.started && (
+        <button type="button" onClick={() => sound.resume()}>
+          {sound.paused ? "Sound now" : "Start sound"}
+        </button>
+      )}
+    </div>
+  );
+}
+
+function SoundControl({ sound, alerts }: { sound: AlarmSound; alerts: Alert[] }) {
+  const { level, escalated } = alarmLevel(alerts);
+  if (!sound.started || sound.paused) return null;
+  return (
+    <span class="sound-state" data-testid="sound-state">
+      {level ? `♪ ${level === "high" ? "High" : "Medium"} alarm sounding${escalated ? " (escalated)" : ""}` : "♪ Alarm sound on"}{" "}
+      <button type="button" onClick={() => sound.pause()} data-testid="pause-audio">
+        Pause audio {PAUSE_MS / 60_000} min
       </button>
     </span>
   );
+}
+
+const ORDER_KEY = "vigil.dashboard.attentionFirst";
+const SITE_KEY = "vigil.dashboard.site";
+
+function useSites(): { sites: Site[]; error: string | null } {
+  const [sites, setSites] = useState<Site[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    let gone = false;
+    const load = () =>
+      api.sites().then(
+        (x) => {
+          if (gone) return;
+          setSites(x);
+          setError(null);
+        },
+        (e) => {
+          if (!gone) setError(errText(e));
+        },
+      );
+    load();
+    // Chairs change rarely (an admin adds or retires one); who sits where comes live.
+    const t = setInterval(load, 5 * 60_000);
+    return () => {
+      gone = true;
+      clearInterval(t);
+    };
+  }, []);
+  return { sites, error };
 }
 
 export function Dashboard() {
@@ -142,45 +104,113 @@ export function Dashboard() {
   const data = useLiveData();
   const status = useLiveStatus();
   const now = useNow(10_000);
-  const sessions = useMemo(
-    () => Object.values(data.sessions).sort((a, b) => a.location.localeCompare(b.location, undefined, { numeric: true })),
-    [data.sessions],
-  );
+  const { sites, error } = useSites();
+  const [siteId, setSiteId] = useState<string | null>(localStorage.getItem(SITE_KEY));
+  const [attentionFirst, setAttentionFirst] = useState(localStorage.getItem(ORDER_KEY) === "1");
+  const site = sites.find((x) => x.id === siteId) ?? sites[0];
   const alerts = useMemo(() => sortAlerts(Object.values(data.alerts)), [data.alerts]);
-  const bySession = useMemo(() => {
-    const m: Record<string, Alert[]> = {};
-    for (const a of alerts) {
-      const list = m[a.session_id] ?? [];
-      list.push(a);
-      m[a.session_id] = list;
-    }
-    return m;
-  }, [alerts]);
+  const sound = useSound(alerts);
+  const places = useMemo(() => {
+    if (!site) return [];
+    const bySession: Record<string, Alert[]> = {};
+    for (const a of alerts) bySession[a.session_id] = [...(bySession[a.session_id] ?? []), a];
+    const sessions = Object.values(data.sessions).filter((x) => x.site_id === site.id);
+    const byChair = new Map(sessions.map((x) => [x.chair_id, x]));
+    const known = new Set(site.chairs.map((c) => c.id));
+    // A session in a chair this screen does not know yet (added since it loaded) is never hidden.
+    const extra = sessions
+      .filter((x) => !known.has(x.chair_id))
+      .map((x) => ({ id: x.chair_id, site_id: x.site_id, name: x.location, position: 1e9, retired_at: null, session_id: x.id }));
+    return orderPlaces(
+      [...site.chairs, ...extra].map((chair) => {
+        const session = byChair.get(chair.id);
+        const mine = session ? (bySession[session.id] ?? []) : [];
+        return { chair, session, alerts: mine, state: tileState(session, mine, now) };
+      }),
+      attentionFirst,
+    );
+  }, [site, data.sessions, alerts, attentionFirst, now]);
+  const siteAlerts = useMemo(
+    () => alerts.filter((a) => site && data.sessions[a.session_id]?.site_id === site.id),
+    [alerts, site, data.sessions],
+  );
 
   return (
     <div class="dashboard">
+      <MonitoringGate sound={sound} />
+      <AudioBanner sound={sound} now={now} />
       <div class="toolbar">
         <h1>Chairs</h1>
+        {site && (
+          <span class="site-name" data-testid="site-name">
+            {site.name}
+          </span>
+        )}
+        {sites.length > 1 && (
+          <label>
+            Site{" "}
+            <select
+              value={site?.id}
+              onChange={(e) => {
+                const v = (e.currentTarget as HTMLSelectElement).value;
+                localStorage.setItem(SITE_KEY, v);
+                setSiteId(v);
+              }}
+            >
+              {sites.map((x) => (
+                <option key={x.id} value={x.id}>
+                  {x.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
         <LiveIndicator status={status} />
-        <SoundControl alerts={alerts} />
+        <SoundControl sound={sound} alerts={alerts} />
+        <label class="order-toggle">
+          <input
+            type="checkbox"
+            checked={attentionFirst}
+            onChange={(e) => {
+              const v = (e.currentTarget as HTMLInputElement).checked;
+              localStorage.setItem(ORDER_KEY, v ? "1" : "0");
+              setAttentionFirst(v);
+            }}
+          />{" "}
+          Needs attention first
+        </label>
         <span class="counts">
-          {sessions.length} active · {alerts.filter((a) => a.state === "active").length} unacknowledged alerts
+          {places.filter((p) => p.session).length} of {places.length} chairs in use ·{" "}
+          {siteAlerts.filter((a) => a.state === "active").length} unacknowledged alerts
         </span>
       </div>
+      <ErrorBox error={error} />
       <div class="dash-grid">
-        <section class="tiles" aria-label="Active chairs">
-          {sessions.length === 0 && <p class="empty">{status.state === "live" ? "No active sessions." : "Waiting for live data…"}</p>}
-          {sessions.map((s) => (
-            <Tile key={s.id} s={s} readings={data.readings[s.id] ?? []} alerts={bySession[s.id] ?? []} now={now} />
-          ))}
+        <section class="tiles" aria-label="Chairs">
+          {!site && <p class="empty">{status.state === "live" ? "No chairs are set up for your sites." : "Waiting for live data…"}</p>}
+          {places.map((p) =>
+            p.session ? (
+              <ChairTile
+                key={p.chair.id}
+                chair={p.chair}
+                s={p.session}
+                readings={data.readings[p.session.id] ?? []}
+                alerts={p.alerts}
+                state={p.state}
+                now={now}
+              />
+            ) : (
+              <EmptyChair key={p.chair.id} chair={p.chair} />
+            ),
+          )}
         </section>
         <section class="alerts-panel" aria-labelledby="alerts-h">
-          <h2 id="alerts-h">Open alerts ({alerts.length})</h2>
-          {alerts.length === 0 ? (
+          <h2 id="alerts-h">Open alerts ({siteAlerts.length})</h2>
+          {siteAlerts.length === 0 ? (
             <p class="empty">✓ No open alerts</p>
           ) : (
             <ol class="alert-list">
-              {alerts.map((a) => (
+              {siteAlerts.map((a) => (
                 <AlertRow
                   key={a.id}
                   alert={a}

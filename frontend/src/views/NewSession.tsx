@@ -1,7 +1,7 @@
 // New patient and new session forms (nurse entry).
 
 import { useEffect, useState } from "preact/hooks";
-import { api, type Patient } from "../api";
+import { api, type Patient, type Site } from "../api";
 import { ErrorBox, errText } from "../widgets";
 import { type CourseChoice, CoursePicker } from "./CoursePicker";
 
@@ -66,11 +66,16 @@ export function SessionForm({ onCreated }: { onCreated: (id: string) => void }) 
   const [q, setQ] = useState("");
   const [results, setResults] = useState<Patient[]>([]);
   const [patient, setPatient] = useState<Patient | null>(null);
-  const [f, setF] = useState({ location: "", weight: "", dose: "", planned: "40", drug: "ketamine" });
+  const [f, setF] = useState({ chair: "", weight: "", dose: "", planned: "40", drug: "ketamine" });
+  const [sites, setSites] = useState<Site[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [showNewPatient, setShowNewPatient] = useState(false);
   const [course, setCourse] = useState<CourseChoice>(null);
+
+  useEffect(() => {
+    api.sites().then(setSites, (e) => setError(errText(e)));
+  }, []);
 
   useEffect(() => {
     if (q.trim().length < 2) {
@@ -94,7 +99,7 @@ export function SessionForm({ onCreated }: { onCreated: (id: string) => void }) 
   const submit = async (e: Event) => {
     e.preventDefault();
     if (!patient) return setError("Choose or create the patient first.");
-    if (!f.location.trim()) return setError("Location (chair) is required.");
+    if (!f.chair) return setError("Choose the chair.");
     if (!(weight > 20 && weight <= 350)) return setError("Weight must be in kg (measured today), above 20 and at most 350.");
     if (!(dose > 0 && dose <= 2)) return setError("Dose must be in mg/kg, above 0 and at most 2.");
     const planned = Number(f.planned);
@@ -112,7 +117,7 @@ export function SessionForm({ onCreated }: { onCreated: (id: string) => void }) 
       const s = await api.createSession({
         patient_id: patient.id,
         ...(courseId ? { course_id: courseId } : {}),
-        location: f.location.trim(),
+        chair_id: f.chair,
         weight_kg: weight,
         dose_mg_per_kg: dose,
         ...(planned > 0 ? { planned_minutes: planned } : {}),
@@ -178,8 +183,23 @@ export function SessionForm({ onCreated }: { onCreated: (id: string) => void }) 
       {patient && <CoursePicker patientId={patient.id} onChange={setCourse} />}
       <form class="stack-form" onSubmit={submit} aria-label="New session">
         <div class="entry">
-          <label for="location">Location (chair)</label>
-          <input id="location" type="text" value={f.location} onInput={set("location")} />
+          <label for="chair">Chair</label>
+          <select id="chair" value={f.chair} onChange={set("chair")}>
+            <option value="">Choose a free chair…</option>
+            {sites.map((site) => (
+              <optgroup key={site.id} label={site.name}>
+                {site.chairs.map((c) => (
+                  <option key={c.id} value={c.id} disabled={c.session_id !== null}>
+                    {c.name}
+                    {c.session_id !== null ? " (in use)" : ""}
+                  </option>
+                ))}
+              </optgroup>
+            ))}
+          </select>
+          {sites.length > 0 && sites.every((site) => site.chairs.length === 0) && (
+            <p class="muted">No chairs are set up yet: ask an admin to add them.</p>
+          )}
         </div>
         <div class="entry">
           <label for="weight">Weight today (kg)</label>
