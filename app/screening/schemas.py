@@ -1,5 +1,6 @@
 import uuid
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -7,10 +8,13 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 class ScreeningIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    answers: dict[str, bool] = Field(
-        description="Contraindication and caution codes (GET /api/screening/questions) → yes/no"
+    answers: dict[Annotated[str, Field(max_length=64)], bool] = Field(
+        max_length=100,
+        description="Contraindication and caution codes (GET /api/screening/questions) → yes/no",
     )
-    medicines: list[str] = Field(default_factory=list, max_length=10)
+    medicines: list[Annotated[str, Field(max_length=200)]] = Field(
+        default_factory=list, max_length=10
+    )
     bp_history: str | None = Field(default=None, max_length=1000)
     allergies: str | None = Field(default=None, max_length=1000)
     other_medicines: str | None = Field(default=None, max_length=2000)

@@ -278,3 +278,13 @@ async def test_finding_null_in_an_amendment_is_a_422_not_a_500(staff, field):
     [item] = answer.json()["detail"]
     assert item["loc"][-1] == field
     assert not any(word in answer.text for word in PYDANTIC_WORDS)
+
+
+async def test_finding_throttled_attempts_do_not_grow_the_log(staff, anon, app):
+    for _ in range(5):
+        await anon.post("/api/auth/token", data={"username": "nurse", "password": "wrong-guess-1"})
+    before = await audit_rows(app)
+    for _ in range(20):
+        answer = await anon.post("/api/auth/token", data={"username": "nurse", "password": "x"})
+        assert answer.status_code == 429
+    assert await audit_rows(app) == before + 1
