@@ -28,6 +28,11 @@ def serve(
     settings = get_settings()
     if workers > 1 and not settings.is_postgres:
         raise typer.BadParameter("several workers need PostgreSQL (set VIGIL_DATABASE_URL)")
+    if workers > 1 and settings.mllp_port is not None:
+        # Every worker would bind the port: one listener process serves all monitors.
+        raise typer.BadParameter(
+            "with several workers, unset VIGIL_MLLP_PORT here and run `vigil mllp` once"
+        )
     upgrade(settings.database_url)
     uvicorn.run(
         "app.main:create_app",
@@ -55,6 +60,47 @@ def migrate() -> None:
 
     upgrade(get_settings().database_url)
     typer.echo("Database schema is up to date.")
+
+
+@cli.command()
+def mllp() -> None:
+    """Receive bedside monitors' HL7 (PCD-01 over MLLP) in a process of its own, beside
+    `vigil serve --workers N` (PostgreSQL: its NOTIFY reaches every worker's dashboards)."""
+    from app.audit.keys import load_keys
+    from app.audit.service import use_keys
+    from app.db import Database, frequent_writes
+    from app.devices.mllp import NoTrust
+    from app.devices.service import start_feed, writer_chart
+    from app.vitals.ingest import ReadingWriter
+
+    settings = get_settings()
+    if settings.mllp_port is None:
+        raise typer.BadParameter("set VIGIL_MLLP_PORT (and VIGIL_MLLP_ALLOWED_SOURCES)")
+    if not settings.is_postgres:
+        raise typer.BadParameter(
+            "on SQLite the listener runs inside `vigil serve` (set VIGIL_MLLP_PORT there)"
+        )
+
+    async def run() -> None:
+        use_keys(load_keys(settings.audit_key_file))
+        database = Database(settings.database_url)
+        try:
+            async with frequent_writes(database) as writes:
+                writer = ReadingWriter(writes, settings)
+                task = asyncio.create_task(writer.run())
+                try:
+                    server = await start_feed(database, writer_chart(database, writer), settings)
+                except NoTrust as exc:
+                    raise typer.BadParameter(str(exc)) from None
+                typer.echo(f"Receiving monitors on {settings.mllp_host}:{settings.mllp_port}")
+                try:
+                    await server.serve_forever()
+                finally:
+                    task.cancel()
+        finally:
+            await database.dispose()
+
+    asyncio.run(run())
 
 
 @cli.command("check-config")

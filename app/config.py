@@ -70,6 +70,15 @@ class Settings(BaseSettings):
     live_queue_size: int = 1000
     live_auth_timeout_seconds: float = 5
 
+    # Bedside monitors, HL7 v2 PCD-01 over MLLP (docs/devices.md). The listener starts with
+    # `vigil serve` when a port is set, or alone as `vigil mllp`; it accepts connections only
+    # from these addresses or networks and refuses to start without them.
+    mllp_port: int | None = None
+    mllp_host: str = "0.0.0.0"  # noqa: S104  (monitors are on the clinic's network)
+    mllp_allowed_sources: list[str] = []
+    # The clock of monitors that send times without an offset (IANA name).
+    mllp_timezone: str = "UTC"
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> "Settings":
         if self.env == "production" and self.secret_key.get_secret_value() == DEV_SECRET:

@@ -24,6 +24,9 @@ from app.clinical.router import router as clinical_router
 from app.config import Settings, get_settings
 from app.courses.router import router as courses_router
 from app.db import Database, frequent_writes
+from app.devices.mllp import trusted_networks
+from app.devices.router import router as devices_router
+from app.devices.service import start_feed, writer_chart
 from app.errors import install_error_handlers
 from app.exports.router import router as exports_router
 from app.infusion.router import router as infusion_router
@@ -64,6 +67,8 @@ def mount_frontend(app: FastAPI, dist: Path) -> None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level)
+    if settings.mllp_port is not None:
+        trusted_networks(settings.mllp_allowed_sources)  # no listener that trusts anyone
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -89,10 +94,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 writer = ReadingWriter(writes, settings)
                 app.state.readings = writer
                 tasks.start_soon(writer.run)
+                app.state.device_chart = writer_chart(database, writer)
+                feed = None
+                if settings.mllp_port is not None:
+                    feed = await start_feed(database, app.state.device_chart, settings)
                 tasks.start_soon(anchorer.run)
                 try:
                     yield
                 finally:
+                    if feed is not None:
+                        feed.close()
                     tasks.cancel_scope.cancel()
                     await timers.stop()
                     with anyio.CancelScope(shield=True):
@@ -135,6 +146,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         screening_router,
         rems_router,
         alerts_router,
+        devices_router,
         audit_router,
         exports_router,
         live_router,

@@ -9,6 +9,7 @@ import app.audit.models
 import app.auth.models
 import app.clinical.models
 import app.courses.models
+import app.devices.models
 import app.events
 import app.infusion.models
 import app.patients.models

@@ -1,0 +1,42 @@
+"""The clinic's monitors and the chairs they stand at (admin)."""
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit.service import record_audit
+from app.auth.models import User
+from app.devices.models import Device
+from app.devices.schemas import DeviceIn
+from app.errors import Conflict, Invalid
+
+
+async def list_devices(db: AsyncSession) -> Sequence[Device]:
+    return (await db.scalars(select(Device).order_by(Device.label))).all()
+
+
+async def register(db: AsyncSession, *, device_id: str, data: DeviceIn, by: User) -> Device:
+    if data.id != device_id:
+        raise Invalid("id", "The device id in the body must be the one in the address.")
+    device = await db.get(Device, device_id)
+    if device is None:
+        device = Device(id=device_id, label=data.label, chair=data.chair)
+        db.add(device)
+    else:
+        device.label, device.chair = data.label, data.chair
+    await record_audit(
+        db,
+        action="device.register",
+        user=by,
+        target_type="device",
+        target_id=device_id,
+        details={"label": data.label, "chair": data.chair},
+    )
+    try:
+        await db.commit()
+    except IntegrityError:
+        await db.rollback()
+        raise Conflict(f"Another monitor is already bound to chair {data.chair}.") from None
+    return device
