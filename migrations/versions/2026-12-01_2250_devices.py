@@ -1,8 +1,8 @@
 """bedside monitors: device registry and device messages
 
 Revision ID: 7c4d2e9f1a06
-Revises: 3b7e9a1c5d20
-Create Date: 2026-12-01 22:45:00.000000
+Revises: 7c2d4e6f8a10
+Create Date: 2026-12-01 22:50:00.000000
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 import app.db
 
 revision: str = "7c4d2e9f1a06"
-down_revision: str | None = "3b7e9a1c5d20"
+down_revision: str | None = "7c2d4e6f8a10"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
