@@ -1,7 +1,7 @@
 """bedside monitors: device registry and device messages
 
 Revision ID: 7c4d2e9f1a06
-Revises: 1c143f4c2e4e
+Revises: 3b7e9a1c5d42
 Create Date: 2026-12-01 22:50:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import app.db
 
 revision: str = "7c4d2e9f1a06"
-down_revision: str | None = "1c143f4c2e4e"
+down_revision: str | None = "3b7e9a1c5d42"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
