@@ -28,6 +28,13 @@ export type DischargeCriterion = Schemas["Criterion"];
 export type AldreteScores = Schemas["Aldrete"];
 export type TransitionIn = Schemas["TransitionIn"];
 export type ReadingIn = Schemas["ReadingIn"];
+export type InfusionRecord = Schemas["InfusionRecord"];
+export type OrderIn = Schemas["OrderIn"];
+export type PumpEventIn = Schemas["EventIn"];
+export type ClinicalRecord = Schemas["ClinicalRecord"];
+export type SideEffectIn = Schemas["SideEffectIn"];
+export type PrnIn = Schemas["PrnIn"];
+export type AssessmentIn = Schemas["AssessmentIn"];
 export type ReadingAmend = Schemas["ReadingAmend"];
 export type Reading = Schemas["ReadingOut"];
 export type Consciousness = NonNullable<Reading["consciousness"]>;
@@ -188,6 +195,22 @@ export const api = {
   addNote: (id: Id, kind: NoteKind, text: string) =>
     ok(client.POST("/api/sessions/{session_id}/notes", { ...sid(id), body: { kind, text } })),
   timeline: (id: Id) => ok(client.GET("/api/sessions/{session_id}/timeline", sid(id))),
+  infusion: (id: Id) => ok(client.GET("/api/sessions/{session_id}/infusion", sid(id))),
+  saveOrder: (id: Id, body: OrderIn) => ok(client.PUT("/api/sessions/{session_id}/infusion/order", { ...sid(id), body })),
+  verifyOrder: (id: Id, rate_ml_per_h: number) =>
+    ok(client.POST("/api/sessions/{session_id}/infusion/verify", { ...sid(id), body: { rate_ml_per_h } })),
+  pumpEvent: (id: Id, body: PumpEventIn) => ok(client.POST("/api/sessions/{session_id}/infusion/events", { ...sid(id), body })),
+  clinical: (id: Id) => ok(client.GET("/api/sessions/{session_id}/clinical", sid(id))),
+  addSideEffect: (id: Id, body: SideEffectIn) => ok(client.POST("/api/sessions/{session_id}/side-effects", { ...sid(id), body })),
+  addOutcome: (session_id: Id, side_effect_id: Id, outcome: Schemas["OutcomeIn"]["outcome"]) =>
+    ok(
+      client.POST("/api/sessions/{session_id}/side-effects/{side_effect_id}/outcomes", {
+        params: { path: { session_id, side_effect_id } },
+        body: { outcome },
+      }),
+    ),
+  addPrn: (id: Id, body: PrnIn) => ok(client.POST("/api/sessions/{session_id}/prn", { ...sid(id), body })),
+  addAssessment: (id: Id, body: AssessmentIn) => ok(client.POST("/api/sessions/{session_id}/assessments", { ...sid(id), body })),
   readings: (id: Id) => ok(client.GET("/api/sessions/{session_id}/readings", sid(id))),
   amendReading: (session_id: Id, reading_id: Id, body: ReadingAmend) =>
     ok(client.POST("/api/sessions/{session_id}/readings/{reading_id}/amend", { params: { path: { session_id, reading_id } }, body })),

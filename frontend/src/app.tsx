@@ -26,6 +26,7 @@ import { Dashboard } from "./views/Dashboard";
 import { Login } from "./views/Login";
 import { NursePicker, NurseSession } from "./views/NurseEntry";
 import { SessionDetail } from "./views/SessionDetail";
+import { SessionRecord } from "./views/SessionRecord";
 import { errText } from "./widgets";
 
 const WARN_MS = 60_000;
@@ -121,6 +122,8 @@ function Page({ route, user }: { route: Route; user: User }) {
       return <NursePicker />;
     case "nurseSession":
       return <NurseSession id={route.id} />;
+    case "record":
+      return <SessionRecord id={route.id} />;
     case "admin":
       return <Admin tab={route.tab || (user.role === "admin" ? "users" : "exports")} />;
     default:

@@ -11,6 +11,7 @@ export type Route =
   | { name: "course"; id: string }
   | { name: "nurse" }
   | { name: "nurseSession"; id: string }
+  | { name: "record"; id: string }
   | { name: "admin"; tab: string };
 
 export function parseRoute(hash: string): Route {
@@ -27,6 +28,8 @@ export function parseRoute(hash: string): Route {
       return arg ? { name: "course", id: arg } : { name: "home" };
     case "nurse":
       return arg ? { name: "nurseSession", id: arg } : { name: "nurse" };
+    case "record":
+      return arg ? { name: "record", id: arg } : { name: "nurse" };
     case "admin":
       return { name: "admin", tab: arg ?? "" };
     default:
@@ -43,6 +46,7 @@ export function allowed(route: Route, role: Role): boolean {
   switch (route.name) {
     case "nurse":
     case "nurseSession":
+    case "record":
       return role === "nurse" || role === "physician";
     case "admin":
       return role === "admin" || role === "physician"; // physicians: the exports tab only

@@ -143,6 +143,11 @@ export function SessionDetail({ id }: { id: string }) {
             Enter readings
           </a>
         )}
+        {canEnter(user) && isActivePhase(session.phase) && (
+          <a class="button" href={`#/record/${session.id}`}>
+            Pump, side effects, scales
+          </a>
+        )}
       </div>
       <ErrorBox error={error} />
       <p class="session-facts">
