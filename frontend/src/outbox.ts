@@ -209,15 +209,6 @@ export class Outbox {
     return this.flushing;
   }
 
-  /** Put a failed item back in the queue (after the user fixed the cause). */
-  async retry(id: string): Promise<void> {
-    const item = this.items.get(id);
-    if (!item) return;
-    await this.put({ ...item, status: "pending", error: null, httpStatus: null });
-    this.emit();
-    await this.flush();
-  }
-
   /** What became of item `id` the first time it is sent (stored, queued or failed). */
   settled(id: string): Promise<SendOutcome> {
     return new Promise((resolve) => {

@@ -64,8 +64,11 @@ def test_a_refused_reading_stays_until_fixed_or_discarded_with_a_reason(
     expect(outbox).to_contain_text("1 reading NOT saved", timeout=15_000)
     expect(outbox).to_contain_text("aborted")
     expect(nurse.get_by_text("All readings synced")).to_have_count(0)
-    expect(nurse.get_by_test_id("saved-msg")).not_to_contain_text("Saved")
+    expect(nurse.get_by_test_id("saved-msg")).to_contain_text("Not saved: the queued reading")
+    expect(nurse.get_by_test_id("saved-msg")).not_to_contain_text("Queued")
 
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    nurse.screenshot(path=SHOTS / "nurse-entry-refused-1024x768.png")
     # It survives a reload, and leaves only with a reason the server audits.
     nurse.reload()
     failed = nurse.locator("[data-testid^=outbox-failed-]")
@@ -216,3 +219,25 @@ def test_discharge_pre_fills_the_aldrete_items_the_readings_decide(
     expect(
         nurse.get_by_text("Confirm the items pre-filled from the readings first.")
     ).to_be_visible()
+
+
+def test_corrections_from_the_chart_page(
+    vigil_server: VigilServer, signed_in: Callable[..., Page]
+) -> None:
+    sid = vigil_server.new_session("Chair N-chart")["id"]
+    with vigil_server.api("nurse") as api:
+        body = {"heart_rate": 72, "systolic": 120, "diastolic": 78, "spo2": 98}
+        rid = str(uuid.uuid4())
+        put = api.put(
+            f"/api/sessions/{sid}/readings/{rid}",
+            json=body | {"taken_at": datetime.now(UTC).isoformat()},
+        )
+        assert put.status_code == 201, put.text
+    doctor = signed_in("physician", viewport={"width": 1920, "height": 1080})
+    doctor.goto(f"/#/sessions/{sid}")
+    row = doctor.get_by_test_id(f"reading-{rid}")
+    row.get_by_role("button", name="Entered in error…").click()
+    row.get_by_label("Reason").fill("monitor of the next chair")
+    row.get_by_role("button", name="Mark as entered in error").click()
+    expect(row).to_contain_text("Entered in error: monitor of the next chair")
+    assert vigil_server.readings(sid)[0]["status"] == "entered_in_error"

@@ -22,7 +22,7 @@ import type { OutboxItem } from "../outbox";
 import { useLiveData, useLiveStatus, useNow, useOutboxState, useServices } from "../services";
 import { AlertRow, ErrorBox, errText, LiveIndicator, OutboxStatus, PriorityBadge } from "../widgets";
 import { SessionForm } from "./NewSession";
-import { type Draft, ReadingForm, type SaveResult } from "./ReadingForm";
+import { type Draft, type Notice, ReadingForm, type SaveResult } from "./ReadingForm";
 import { ReadingHistory } from "./ReadingHistory";
 import { ChecklistPanel, NotesPanel, PhaseActions } from "./SessionActions";
 
@@ -110,7 +110,8 @@ export function NurseSession({ id }: { id: string }) {
   const [session, setSession] = useState<SessionDetail | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [draft, setDraft] = useState<Draft | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
+  const [notice, setNotice] = useState<Notice | null>(null);
+  const outboxState = useOutboxState();
   const [version, setVersion] = useState(0);
   // Readings this screen saw queued: when the outbox delivers one, the nurse is told it is stored.
   const queuedHere = useRef(new Set<string>());
@@ -143,7 +144,10 @@ export function NurseSession({ id }: { id: string }) {
       const high = (answer?.alerts ?? []).filter((a) => a.priority === "high" && a.state !== "resolved");
       if (high.length) setRecheck(high);
       if (queuedHere.current.delete(item.id))
-        setNotice(`Saved ✓ at ${fmtClock(Date.now())}: the queued reading of ${fmtClock(item.body.taken_at)} is stored`);
+        setNotice({
+          kind: "stored",
+          text: `Saved ✓ at ${fmtClock(Date.now())}: the queued reading of ${fmtClock(item.body.taken_at)} is stored`,
+        });
       void load();
     });
     return () => {
@@ -152,6 +156,17 @@ export function NurseSession({ id }: { id: string }) {
       if (debounce.current) clearTimeout(debounce.current);
     };
   }, [id]);
+
+  // A reading queued here and refused once it got through: the form must not go on saying "queued".
+  useEffect(() => {
+    for (const f of outboxState.failed) {
+      if (!queuedHere.current.delete(f.id)) continue;
+      setNotice({
+        kind: "failed",
+        text: `✘ Not saved: the queued reading of ${fmtClock(f.body.taken_at)} was refused — ${(f.error ?? "").replace(/\.$/, "")}. Fix it or discard it above.`,
+      });
+    }
+  }, [outboxState.failed]);
 
   const alerts = useMemo(() => sortAlerts(Object.values(data.alerts).filter((a) => a.session_id === id)), [data.alerts, id]);
 

@@ -90,6 +90,12 @@ function serverMessages(fields: Record<string, string> | null): Partial<Record<E
   return out;
 }
 
+/** News from outside the form about a reading it queued: stored, or refused after all. */
+export interface Notice {
+  kind: "stored" | "failed";
+  text: string;
+}
+
 type Status = { kind: "stored" | "queued" | "failed"; text: string } | null;
 
 export function ReadingForm({
@@ -102,8 +108,7 @@ export function ReadingForm({
   disabled?: string | null;
   /** A refused reading to fix (from the outbox list); a new draft id reloads the form. */
   draft?: Draft | null;
-  /** News from outside the form: a queued reading has been stored. */
-  notice?: string | null;
+  notice?: Notice | null;
 }) {
   const [values, setValues] = useState<EntryValues>({});
   const [touched, setTouched] = useState<Partial<Record<EntryField, boolean>>>({});
@@ -134,7 +139,7 @@ export function ReadingForm({
     if (draft) load(draft);
   }, [draft?.id]);
   useEffect(() => {
-    if (notice) setStatus({ kind: "stored", text: notice });
+    if (notice) setStatus(notice);
   }, [notice]);
 
   const clear = () => {

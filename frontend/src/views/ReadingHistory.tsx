@@ -123,6 +123,8 @@ export function ReadingHistory({ session, version, onChanged }: { session: Sessi
   const [readings, setReadings] = useState<Reading[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [open, setOpen] = useState<{ id: string; action: Action } | null>(null);
+  // Refetched after each correction made here, as well as when the page's own data moves on.
+  const [changes, setChanges] = useState(0);
 
   useEffect(() => {
     api.readings(session.id).then(
@@ -132,7 +134,7 @@ export function ReadingHistory({ session, version, onChanged }: { session: Sessi
       },
       (e) => setError(errText(e)),
     );
-  }, [session.id, version]);
+  }, [session.id, version, changes]);
 
   const byId = new Map((readings ?? []).map((r) => [r.id, r]));
   const canPickBaseline = session.phase === "pre_infusion";
@@ -178,6 +180,7 @@ export function ReadingHistory({ session, version, onChanged }: { session: Sessi
                   action={open.action}
                   onDone={() => {
                     setOpen(null);
+                    setChanges((n) => n + 1);
                     onChanged();
                   }}
                 />

@@ -22,6 +22,7 @@ import { canEnter, canExport, useLiveStatus, useNow, useServices } from "../serv
 import { currentReadings, mergeReadings } from "../store";
 import { alertHistory, alertsOpenAt, describeEvent, dischargeRows, eventTime, phaseAt, phaseBands, readingAt } from "../timeline";
 import { AlertRow, ErrorBox, errText, LiveIndicator } from "../widgets";
+import { ReadingHistory } from "./ReadingHistory";
 
 const VITALS = (["hr", "bp", "spo2", "rr", "temp", "rass", "cadss"] as const).map(vitalLabel);
 
@@ -227,6 +228,7 @@ export function SessionDetail({ id }: { id: string }) {
         Shaded bands: phases (named at the top). Dashed grey: baseline. Dotted red: high alert limits. Marks at the top: alerts (!!! high,
         !! medium, ! low).
       </p>
+      {canEnter(user) && <ReadingHistory session={session} version={readings.length} onChanged={() => void load(true)} />}
 
       <div class="detail-cols">
         <section aria-labelledby="alerts-h">
