@@ -1,10 +1,15 @@
 import uuid
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from app.infusion.calc import EventKind
+
+# Floors a pump can be set to: a rate or concentration near zero would make the time to deliver
+# the dose unbounded (the calculator answered null minutes for 1e-308 mg/kg/h).
+RateMgPerKgH = Annotated[float, Field(ge=0.01, le=10)]
+ConcentrationMgPerMl = Annotated[float, Field(ge=0.1, le=100)]
 
 
 class OrderIn(BaseModel):
@@ -13,10 +18,10 @@ class OrderIn(BaseModel):
     drug: str | None = Field(
         default=None, min_length=1, max_length=64, description="Defaults to the session's"
     )
-    concentration_mg_per_ml: float = Field(gt=0, le=100)
+    concentration_mg_per_ml: ConcentrationMgPerMl
     lot: str = Field(min_length=1, max_length=64)
     expiry: date
-    rate_mg_per_kg_h: float = Field(gt=0, le=10)
+    rate_mg_per_kg_h: RateMgPerKgH
 
 
 class VerifyIn(BaseModel):
@@ -50,7 +55,7 @@ class EventIn(BaseModel):
 
     kind: EventKind
     at: AwareDatetime | None = Field(default=None, description="Clinical time; default now")
-    rate_mg_per_kg_h: float | None = Field(default=None, gt=0, le=10)
+    rate_mg_per_kg_h: RateMgPerKgH | None = None
     bolus_mg: float | None = Field(default=None, gt=0, le=200)
     note: str | None = Field(default=None, max_length=2000)
 
@@ -102,8 +107,8 @@ class CalculatorIn(BaseModel):
 
     weight_kg: float = Field(gt=20, le=350)
     dose_mg_per_kg: float = Field(gt=0, le=5)
-    rate_mg_per_kg_h: float = Field(gt=0, le=10)
-    concentration_mg_per_ml: float = Field(gt=0, le=100)
+    rate_mg_per_kg_h: RateMgPerKgH
+    concentration_mg_per_ml: ConcentrationMgPerMl
 
 
 class CalculatorOut(BaseModel):

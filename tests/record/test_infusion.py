@@ -148,3 +148,18 @@ async def test_calculator(staff):
         },
     )
     assert answer.json() == {"planned_dose_mg": 35, "rate_ml_per_h": 87.5, "planned_minutes": 60}
+
+
+async def test_calculator_refuses_a_rate_too_small_to_deliver_the_dose(staff):
+    """Found by the schema fuzzer: 1e-308 mg/kg/h answered 200 with null minutes."""
+    answer = await staff.nurse.post(
+        "/api/infusion/calculator",
+        json={
+            "weight_kg": 70,
+            "dose_mg_per_kg": 0.5,
+            "rate_mg_per_kg_h": 1e-308,
+            "concentration_mg_per_ml": 0.4,
+        },
+    )
+    assert answer.status_code == 422
+    assert "rate_mg_per_kg_h" in answer.text
