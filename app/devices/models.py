@@ -14,9 +14,9 @@ class Device(Base):
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)  # OBX-18 / MSH-3 identity
     label: Mapped[str] = mapped_column(String(64))
-    # The chair it is bound to: today the session's `location` text; the chair's id once chairs
-    # are data (app/sites/).
-    chair: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The chair it stands at (one monitor per chair): its messages without a known MRN go to
+    # that chair's active session.
+    chair_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("chair.id"), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_message_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -9,7 +9,7 @@ class DeviceIn(BaseModel):
 
     id: str = Field(min_length=1, max_length=64, description="OBX-18 / MSH-3 device identity")
     label: str = Field(min_length=1, max_length=64)
-    chair: str | None = Field(default=None, max_length=64, description="The chair it stands at")
+    chair_id: uuid.UUID | None = Field(default=None, description="The chair it stands at")
 
 
 class DeviceOut(BaseModel):
@@ -17,7 +17,7 @@ class DeviceOut(BaseModel):
 
     id: str
     label: str
-    chair: str | None
+    chair_id: uuid.UUID | None
     created_at: datetime
     last_message_at: datetime | None
 

@@ -71,11 +71,11 @@ async def find_session(db: AsyncSession, message: Parsed) -> uuid.UUID | None:
         if len(by_mrn) == 1:
             return by_mrn[0]
     device = await db.get(Device, message.device_id)
-    if device is None or device.chair is None:
+    if device is None or device.chair_id is None:
         return None
     at_chair = (
         await db.scalars(
-            select(InfusionSession.id).where(InfusionSession.location == device.chair, active)
+            select(InfusionSession.id).where(InfusionSession.chair_id == device.chair_id, active)
         )
     ).all()
     return at_chair[0] if len(at_chair) == 1 else None

@@ -11,7 +11,7 @@ import pytest
 from app.config import Settings
 from app.main import create_app
 from tests.conftest import Staff, bearer_client, create_user
-from tests.factories import session
+from tests.factories import chair_id, session
 
 pytestmark = pytest.mark.anyio
 
@@ -168,13 +168,14 @@ async def test_device_bound_to_a_chair_charts_into_its_session(
     feed: tuple[Any, int], staff_of: Staff
 ) -> None:
     _app, port = feed
+    chair = await chair_id(staff_of.nurse, "Chair 3")
     bound = await staff_of.admin.put(
         "/api/devices/0011223344556677",
-        json={"id": "0011223344556677", "label": "Monitor 3", "chair": "Chair 3"},
+        json={"id": "0011223344556677", "label": "Monitor 3", "chair_id": chair},
     )
     assert bound.status_code == 200, bound.text
     nurse_may_not = await staff_of.nurse.put(
-        "/api/devices/X1", json={"id": "X1", "label": "x", "chair": None}
+        "/api/devices/X1", json={"id": "X1", "label": "x", "chair_id": None}
     )
     assert nurse_may_not.status_code == 403
     s = await session(staff_of.nurse, location="Chair 3")
