@@ -2100,10 +2100,10 @@ export interface components {
             /** Label */
             label: string;
             /**
-             * Chair
+             * Chair Id
              * @description The chair it stands at
              */
-            chair?: string | null;
+            chair_id?: string | null;
         };
         /** DeviceOut */
         DeviceOut: {
@@ -2111,8 +2111,8 @@ export interface components {
             id: string;
             /** Label */
             label: string;
-            /** Chair */
-            chair: string | null;
+            /** Chair Id */
+            chair_id: string | null;
             /**
              * Created At
              * Format: date-time
