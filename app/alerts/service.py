@@ -428,5 +428,10 @@ async def acknowledge(
         alert.state, alert.resolved_at = "resolved", now
         alert.resolved_reason = "Back within limits; acknowledged"
         await emit(db, alert, "alert.resolved", session)
+    elif alert.kind == SAFETY:
+        # An answer has no condition that could clear later: the note of what was done ends it.
+        alert.state, alert.resolved_at = "resolved", now
+        alert.resolved_reason = f"Acknowledged with a note: {note}"
+        await emit(db, alert, "alert.resolved", session)
     await db.commit()
     return AlertOut.of(alert, session)

@@ -219,7 +219,10 @@ def test_the_item9_alert_is_acknowledged_only_with_a_note(
     row.get_by_test_id(f"ack-note-{alert['id']}").fill("Called Dr Chen; seen, safety plan.")
     shot(page, "dashboard-item9-1920")
     row.get_by_role("button", name="Acknowledge").click()
-    expect(row).to_have_attribute("data-state", "acknowledged")
+    # Acknowledged with its note, it is resolved and leaves the open alerts.
+    expect(row).to_have_count(0)
+    states = [a["state"] for a in vigil_server.alerts(sid) if a["id"] == alert["id"]]
+    assert states == ["resolved"]
 
 
 def test_a_nurse_starts_a_course_with_a_new_session(signed_in, vigil_server: VigilServer) -> None:  # type: ignore[no-untyped-def]

@@ -52,6 +52,7 @@ async def test_a_course_of_six_infusions_responds_without_remission_and_item9_al
             )
             assert ok.status_code == 200, ok.text
             assert ok.json()["ack_note"].startswith("Seen by Dr Chen")
+            assert ok.json()["state"] == "resolved"
         else:
             assert body["alert"] is None
         await infuse_and_discharge(staff.nurse, sid, systolic=150 + n, diastolic=88, spo2=100 - n)

@@ -30,11 +30,22 @@ async def test_an_unacknowledged_item9_alert_escalates_and_a_second_one_renews_i
         f"/api/alerts/{first['id']}/acknowledge", json={"note": "Physician called; seen."}
     )
     assert ok.status_code == 200
-    # The same visit answered again: one open alert, alarming again, not a second one.
+    # The note of what was done ends it: an answer has nothing that clears later.
+    assert ok.json()["state"] == "resolved"
+    assert ok.json()["resolved_reason"] == "Acknowledged with a note: Physician called; seen."
+    # The same visit answered again: a new alert, alarming again.
+    again = (await respond(staff.nurse, c["id"], sid, "phq9", phq9(12, item9=3))).json()["alert"]
+    assert again["id"] != first["id"]
+    assert (again["state"], again["count"], again["escalated"]) == ("active", 1, False)
+
+
+async def test_a_second_answer_before_acknowledgement_renews_the_open_alert(staff):
+    c = await course(staff.nurse)
+    sid = await visit(staff.nurse, c)
+    first = (await respond(staff.nurse, c["id"], sid, "phq9", phq9(9, item9=1))).json()["alert"]
     again = (await respond(staff.nurse, c["id"], sid, "phq9", phq9(12, item9=3))).json()["alert"]
     assert again["id"] == first["id"]
-    assert (again["state"], again["count"], again["escalated"]) == ("active", 2, False)
-    assert again["worst_value"] == 3
+    assert (again["state"], again["count"], again["worst_value"]) == ("active", 2, 3)
 
 
 async def test_the_item9_alert_does_not_make_vitals_due_sooner(staff):
