@@ -85,7 +85,9 @@ def _words(kind: str, ctx: Mapping[str, Any], field: str | None, msg: object) ->
         return "this contains characters that are not allowed here"
     if kind in ("too_long", "too_short"):
         word = "at most" if kind == "too_long" else "at least"
-        return f"send {word} {ctx.get('max_length' if kind == 'too_long' else 'min_length')} items"
+        n = ctx.get("max_length" if kind == "too_long" else "min_length")
+        unit = {"List": "items", "Dictionary": "entries"}.get(str(ctx.get("field_type")))
+        return f"send {word} {n} {unit}" if unit else f"use {word} {n} characters"
     if kind in ("bool_type", "bool_parsing"):
         return "enter true or false"
     if kind in ("literal_error", "enum"):

@@ -1,6 +1,7 @@
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 
 from app.deps import Admin, AppSettings, Clinician, CurrentUser, Db
 from app.devices import registry, service
@@ -15,7 +16,12 @@ async def list_devices(_user: CurrentUser, db: Db) -> list[DeviceOut]:
 
 
 @router.put("/{device_id}")
-async def register_device(device_id: str, body: DeviceIn, user: Admin, db: Db) -> DeviceOut:
+async def register_device(
+    device_id: Annotated[str, Path(min_length=1, max_length=64)],
+    body: DeviceIn,
+    user: Admin,
+    db: Db,
+) -> DeviceOut:
     """Register a monitor (or change its label or chair); its id is what it sends."""
     return DeviceOut.model_validate(
         await registry.register(db, device_id=device_id, data=body, by=user)

@@ -1,9 +1,12 @@
 import uuid
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
 
 Name = Field(min_length=1, max_length=64)
+# Checked as text first (a URL parser given a megabyte still parses a megabyte).
+WebhookUrl = Annotated[AnyHttpUrl, Field(max_length=2000)]
 
 
 class SiteCreate(BaseModel):
@@ -11,7 +14,7 @@ class SiteCreate(BaseModel):
 
     name: str = Field(min_length=1, max_length=100)
     position: int | None = Field(default=None, ge=0, le=10_000, description="Default: last")
-    escalation_webhook_url: AnyHttpUrl | None = Field(
+    escalation_webhook_url: WebhookUrl | None = Field(
         default=None, description="Escalated high alerts of this site are POSTed here as JSON"
     )
 
@@ -21,7 +24,7 @@ class SiteUpdate(BaseModel):
 
     name: str | None = Field(default=None, min_length=1, max_length=100)
     position: int | None = Field(default=None, ge=0, le=10_000)
-    escalation_webhook_url: AnyHttpUrl | None = None
+    escalation_webhook_url: WebhookUrl | None = None
 
 
 class ChairCreate(BaseModel):

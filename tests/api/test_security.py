@@ -288,3 +288,19 @@ async def test_finding_throttled_attempts_do_not_grow_the_log(staff, anon, app):
         answer = await anon.post("/api/auth/token", data={"username": "nurse", "password": "x"})
         assert answer.status_code == 429
     assert await audit_rows(app) == before + 1
+
+
+def test_a_too_long_list_map_or_url_is_worded_for_what_it_is():
+    ctx = {"max_length": 3}
+    worded = plain_errors(
+        [
+            {"type": "too_long", "loc": ("body", "a"), "ctx": {**ctx, "field_type": "List"}},
+            {"type": "too_long", "loc": ("body", "d"), "ctx": {**ctx, "field_type": "Dictionary"}},
+            {"type": "too_long", "loc": ("body", "u"), "ctx": {**ctx, "field_type": "Value"}},
+        ]
+    )
+    assert [w["msg"] for w in worded] == [
+        "send at most 3 items",
+        "send at most 3 entries",
+        "use at most 3 characters",
+    ]
