@@ -22,6 +22,7 @@ from app.auth.router import router as auth_router
 from app.client_config import router as client_config_router
 from app.clinical.router import router as clinical_router
 from app.config import Settings, get_settings
+from app.controlled.router import router as controlled_router
 from app.courses.router import router as courses_router
 from app.db import Database, frequent_writes
 from app.devices.mllp import trusted_networks
@@ -145,6 +146,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         clinical_router,
         screening_router,
         rems_router,
+        controlled_router,
         alerts_router,
         devices_router,
         audit_router,

@@ -8,6 +8,7 @@ import app.alerts.models
 import app.audit.models
 import app.auth.models
 import app.clinical.models
+import app.controlled.models
 import app.courses.models
 import app.devices.models
 import app.events

@@ -1,0 +1,126 @@
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from app.controlled import export, service
+from app.controlled.schemas import (
+    ChainOut,
+    ContainerOut,
+    CorrectIn,
+    CountIn,
+    CountOut,
+    Discrepancy,
+    DrawIn,
+    EntryOut,
+    ReceiveIn,
+    ReportRange,
+    ResolveIn,
+    WasteIn,
+)
+from app.deps import AppSettings, CurrentUser, Db
+
+router = APIRouter(prefix="/api/controlled", tags=["controlled substances"])
+REFUSED: dict[int | str, dict[str, Any]] = {
+    403: {"description": "The role may not do this, or the witness was refused"},
+    409: {"description": "The log forbids it; the message says why"},
+}
+
+
+def _download(file: export.File) -> Response:
+    return Response(
+        file.content,
+        media_type=file.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{file.filename}"'},
+    )
+
+
+@router.post("/receipts", status_code=201, responses=REFUSED)
+async def receive(
+    body: ReceiveIn, db: Db, user: CurrentUser, settings: AppSettings
+) -> list[ContainerOut]:
+    """Stock received into the site's safe, one container per vial, witnessed."""
+    return await service.receive(db, data=body, by=user, settings=settings)
+
+
+@router.get("/sites/{site_id}/containers")
+async def containers(site_id: uuid.UUID, db: Db, user: CurrentUser) -> list[ContainerOut]:
+    await service.site_of(db, site_id, user)
+    return await service.containers_out(db, site_id)
+
+
+@router.get("/containers/{container_id}/log")
+async def container_log(container_id: uuid.UUID, db: Db, user: CurrentUser) -> list[EntryOut]:
+    c = await service.container_of(db, container_id, user)
+    return (await service.load_log(db, c.site_id, container_id=c.id)).out()
+
+
+@router.get("/sites/{site_id}/log")
+async def site_log(site_id: uuid.UUID, db: Db, user: CurrentUser) -> list[EntryOut]:
+    await service.site_of(db, site_id, user)
+    return (await service.load_log(db, site_id)).out()
+
+
+@router.post("/draws", status_code=201, responses=REFUSED)
+async def draw(body: DrawIn, db: Db, user: CurrentUser) -> EntryOut:
+    return await service.draw(db, data=body, by=user)
+
+
+@router.post("/draws/{entry_id}/waste", status_code=201, responses=REFUSED)
+async def waste(
+    entry_id: int, body: WasteIn, db: Db, user: CurrentUser, settings: AppSettings
+) -> EntryOut:
+    """What is left of a draw, wasted before a witness who signs with their own password."""
+    return await service.waste(db, draw_id=entry_id, data=body, by=user, settings=settings)
+
+
+@router.post("/counts", status_code=201, responses=REFUSED)
+async def count(body: CountIn, db: Db, user: CurrentUser, settings: AppSettings) -> CountOut:
+    return await service.count(db, data=body, by=user, settings=settings)
+
+
+@router.get("/sites/{site_id}/discrepancies")
+async def discrepancies(site_id: uuid.UUID, db: Db, user: CurrentUser) -> list[Discrepancy]:
+    """Counts that differed from the log and are not resolved yet."""
+    await service.site_of(db, site_id, user)
+    return await service.discrepancies(db, site_id)
+
+
+@router.post("/discrepancies/{entry_id}/resolution", status_code=201, responses=REFUSED)
+async def resolve(entry_id: int, body: ResolveIn, db: Db, user: CurrentUser) -> EntryOut:
+    return await service.resolve(db, count_id=entry_id, data=body, by=user)
+
+
+@router.post("/entries/{entry_id}/corrections", status_code=201, responses=REFUSED)
+async def correct(
+    entry_id: int, body: CorrectIn, db: Db, user: CurrentUser, settings: AppSettings
+) -> EntryOut:
+    """A new entry replacing an earlier one's amount; the earlier stays in the log."""
+    return await service.correct(db, entry_id=entry_id, data=body, by=user, settings=settings)
+
+
+@router.get("/sites/{site_id}/verify", responses=REFUSED)
+async def verify(site_id: uuid.UUID, db: Db, user: CurrentUser, settings: AppSettings) -> ChainOut:
+    """Walks the site's chain of entries: an edited, removed or reordered entry is found."""
+    return await service.verify(db, site_id=site_id, by=user, settings=settings)
+
+
+@router.get("/sites/{site_id}/log.csv", response_class=Response, responses=REFUSED)
+async def log_csv(site_id: uuid.UUID, db: Db, user: CurrentUser) -> Response:
+    return _download(await export.log_csv(db, site_id=site_id, by=user))
+
+
+@router.get("/sites/{site_id}/dispensing.csv", response_class=Response, responses=REFUSED)
+async def dispensing_csv(
+    site_id: uuid.UUID, rng: Annotated[ReportRange, Query()], db: Db, user: CurrentUser
+) -> Response:
+    return _download(
+        await export.dispensing_csv(db, site_id=site_id, by=user, start=rng.start, end=rng.end)
+    )
+
+
+@router.get("/sites/{site_id}/inventory.pdf", response_class=Response, responses=REFUSED)
+async def inventory_pdf(site_id: uuid.UUID, db: Db, user: CurrentUser) -> Response:
+    """The biennial inventory (21 CFR 1304.11): every container holding stock, as of now."""
+    return _download(await export.inventory_pdf(db, site_id=site_id, by=user))
