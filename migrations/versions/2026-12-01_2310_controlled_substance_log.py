@@ -1,7 +1,7 @@
 """controlled substance log: containers per site and their chained, append-only entries
 
 Revision ID: bb548976a48a
-Revises: 7c4d2e9f1a06
+Revises: 8d5e3f0a2b17
 Create Date: 2026-12-01 22:42:49.114181
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import app.db
 
 revision: str = "bb548976a48a"
-down_revision: str | None = "7c4d2e9f1a06"
+down_revision: str | None = "8d5e3f0a2b17"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
