@@ -1135,6 +1135,262 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/controlled/receipts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Receive
+         * @description Stock received into the site's safe, one container per vial, witnessed.
+         */
+        post: operations["receive_api_controlled_receipts_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/controlled/sites/{site_id}/containers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Containers */
+        get: operations["containers_api_controlled_sites__site_id__containers_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/controlled/containers/{container_id}/log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Container Log */
+        get: operations["container_log_api_controlled_containers__container_id__log_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/controlled/sites/{site_id}/log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Site Log */
+        get: operations["site_log_api_controlled_sites__site_id__log_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/controlled/draws": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Draw */
+        post: operations["draw_api_controlled_draws_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/controlled/draws/{entry_id}/waste": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Waste
+         * @description What is left of a draw, wasted before a witness who signs with their own password.
+         */
+        post: operations["waste_api_controlled_draws__entry_id__waste_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/controlled/counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Count */
+        post: operations["count_api_controlled_counts_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/controlled/sites/{site_id}/discrepancies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Discrepancies
+         * @description Counts that differed from the log and are not resolved yet.
+         */
+        get: operations["discrepancies_api_controlled_sites__site_id__discrepancies_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/controlled/discrepancies/{entry_id}/resolution": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resolve */
+        post: operations["resolve_api_controlled_discrepancies__entry_id__resolution_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/controlled/entries/{entry_id}/corrections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Correct
+         * @description A new entry replacing an earlier one's amount; the earlier stays in the log.
+         */
+        post: operations["correct_api_controlled_entries__entry_id__corrections_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/controlled/sites/{site_id}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Verify
+         * @description Walks the site's chain of entries: an edited, removed or reordered entry is found.
+         */
+        get: operations["verify_api_controlled_sites__site_id__verify_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/controlled/sites/{site_id}/log.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Log Csv */
+        get: operations["log_csv_api_controlled_sites__site_id__log_csv_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/controlled/sites/{site_id}/dispensing.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Dispensing Csv */
+        get: operations["dispensing_csv_api_controlled_sites__site_id__dispensing_csv_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/controlled/sites/{site_id}/inventory.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Inventory Pdf
+         * @description The biennial inventory (21 CFR 1304.11): every container holding stock, as of now.
+         */
+        get: operations["inventory_pdf_api_controlled_sites__site_id__inventory_pdf_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/alerts": {
         parameters: {
             query?: never;
@@ -1789,21 +2045,6 @@ export interface components {
             /** Planned Minutes */
             planned_minutes: number;
         };
-        /** ChainOut */
-        ChainOut: {
-            /** Ok */
-            ok: boolean;
-            /** Checked */
-            checked: number;
-            /** First Bad Id */
-            first_bad_id: number | null;
-            /** Message */
-            message: string;
-            /** Anchored Id */
-            anchored_id: number | null;
-            /** Anchored At */
-            anchored_at: string | null;
-        };
         /** ChairCreate */
         ChairCreate: {
             /** Name */
@@ -1932,6 +2173,93 @@ export interface components {
             trends: {
                 [key: string]: components["schemas"]["TrendPoint"][];
             };
+        };
+        /** ContainerOut */
+        ContainerOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Site Id
+             * Format: uuid
+             */
+            site_id: string;
+            /** Label */
+            label: string;
+            /** Drug */
+            drug: string;
+            /** Ndc */
+            ndc: string;
+            /** Concentration Mg Per Ml */
+            concentration_mg_per_ml: number;
+            /** Volume Ml */
+            volume_ml: number;
+            /** Lot */
+            lot: string;
+            /**
+             * Expiry
+             * Format: date
+             */
+            expiry: string;
+            /** Supplier */
+            supplier: string;
+            /** Invoice */
+            invoice: string;
+            /**
+             * Received At
+             * Format: date-time
+             */
+            received_at: string;
+            /** Balance Ml */
+            balance_ml: number;
+            /** Balance Mg */
+            balance_mg: number;
+        };
+        /** CorrectIn */
+        CorrectIn: {
+            /** Amount Ml */
+            amount_ml?: number | null;
+            /** Amount Mg */
+            amount_mg?: number | null;
+            /** Reason */
+            reason: string;
+            /** @description Needed when the corrected entry had a witness */
+            witness?: components["schemas"]["WitnessIn"] | null;
+        };
+        /** CountIn */
+        CountIn: {
+            /**
+             * Site Id
+             * Format: uuid
+             */
+            site_id: string;
+            /**
+             * Period
+             * @enum {string}
+             */
+            period: "start" | "end";
+            /** Counts */
+            counts: components["schemas"]["CountLine"][];
+            witness: components["schemas"]["WitnessIn"];
+        };
+        /** CountLine */
+        CountLine: {
+            /**
+             * Container Id
+             * Format: uuid
+             */
+            container_id: string;
+            /** Counted Ml */
+            counted_ml: number;
+        };
+        /** CountOut */
+        CountOut: {
+            /** Entries */
+            entries: components["schemas"]["EntryOut"][];
+            /** Discrepancies */
+            discrepancies: components["schemas"]["Discrepancy"][];
         };
         /** CourseCreate */
         CourseCreate: {
@@ -2133,10 +2461,136 @@ export interface components {
             /** Criteria */
             criteria: components["schemas"]["Criterion"][];
         };
+        /** Discrepancy */
+        Discrepancy: {
+            /** Count Entry Id */
+            count_entry_id: number;
+            /**
+             * Site Id
+             * Format: uuid
+             */
+            site_id: string;
+            /**
+             * Container Id
+             * Format: uuid
+             */
+            container_id: string;
+            /** Container Label */
+            container_label: string;
+            /**
+             * Counted At
+             * Format: date-time
+             */
+            counted_at: string;
+            /** Counted Ml */
+            counted_ml: number;
+            /** Expected Ml */
+            expected_ml: number;
+            /** Difference Ml */
+            difference_ml: number;
+            /** Difference Mg */
+            difference_mg: number;
+        };
+        /** DrawIn */
+        DrawIn: {
+            /** Amount Ml */
+            amount_ml?: number | null;
+            /** Amount Mg */
+            amount_mg?: number | null;
+            /**
+             * Container Id
+             * Format: uuid
+             */
+            container_id: string;
+            /**
+             * Session Id
+             * Format: uuid
+             */
+            session_id: string;
+            /**
+             * At
+             * @description Default now
+             */
+            at?: string | null;
+        };
         /** EnteredInError */
         EnteredInError: {
             /** Reason */
             reason: string;
+        };
+        /** EntryOut */
+        EntryOut: {
+            /** Id */
+            id: number;
+            /**
+             * Site Id
+             * Format: uuid
+             */
+            site_id: string;
+            /**
+             * Container Id
+             * Format: uuid
+             */
+            container_id: string;
+            /** Container Label */
+            container_label: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "receive" | "draw" | "waste" | "count" | "resolve" | "correct";
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /**
+             * Recorded At
+             * Format: date-time
+             */
+            recorded_at: string;
+            /**
+             * By
+             * Format: uuid
+             */
+            by: string;
+            /** By Name */
+            by_name: string;
+            /** Witness Id */
+            witness_id: string | null;
+            /** Witness Name */
+            witness_name: string | null;
+            /** Session Id */
+            session_id: string | null;
+            /** Amount Ml */
+            amount_ml: number;
+            /** Amount Mg */
+            amount_mg: number;
+            /** Expected Ml */
+            expected_ml: number | null;
+            /** Refers To */
+            refers_to: number | null;
+            /** Period */
+            period: string | null;
+            /** Reason */
+            reason: string | null;
+            /**
+             * Change Ml
+             * @description What the entry did to the container's balance
+             */
+            change_ml: number;
+            /**
+             * Balance Ml
+             * @description The container's balance after the entry
+             */
+            balance_ml: number;
+            /** Balance Mg */
+            balance_mg: number;
+            /**
+             * Superseded
+             * @description A later correction replaced this entry's amount
+             */
+            superseded: boolean;
         };
         /** EventIn */
         EventIn: {
@@ -3017,6 +3471,47 @@ export interface components {
             /** Error Reason */
             error_reason: string | null;
         };
+        /** ReceiveIn */
+        ReceiveIn: {
+            /**
+             * Site Id
+             * Format: uuid
+             */
+            site_id: string;
+            /**
+             * Drug
+             * @default ketamine
+             */
+            drug?: string;
+            /** Ndc */
+            ndc: string;
+            /** Concentration Mg Per Ml */
+            concentration_mg_per_ml: number;
+            /** Volume Ml */
+            volume_ml: number;
+            /** Lot */
+            lot: string;
+            /**
+             * Expiry
+             * Format: date
+             */
+            expiry: string;
+            /** Supplier */
+            supplier: string;
+            /** Invoice */
+            invoice: string;
+            /**
+             * Quantity
+             * @description Containers received (vials)
+             */
+            quantity: number;
+            /**
+             * Received At
+             * @description Default now
+             */
+            received_at?: string | null;
+            witness: components["schemas"]["WitnessIn"];
+        };
         /** RemsDue */
         RemsDue: {
             /**
@@ -3042,6 +3537,16 @@ export interface components {
             overdue: boolean;
             /** Submitted At */
             submitted_at: string | null;
+        };
+        /** ResolveIn */
+        ResolveIn: {
+            /** Reason */
+            reason: string;
+            /**
+             * Accept Count
+             * @description True: the count stands and the balance is adjusted to it (a loss or a gain); false: the computed balance stands (the count was wrong).
+             */
+            accept_count: boolean;
         };
         /**
          * ResponseIn
@@ -3683,6 +4188,43 @@ export interface components {
             /** Rate Ml Per H */
             rate_ml_per_h: number;
         };
+        /** WasteIn */
+        WasteIn: {
+            /** Amount Ml */
+            amount_ml?: number | null;
+            /** Amount Mg */
+            amount_mg?: number | null;
+            witness: components["schemas"]["WitnessIn"];
+            /** At */
+            at?: string | null;
+            /** Reason */
+            reason?: string | null;
+        };
+        /**
+         * WitnessIn
+         * @description The witness signs on the same device: their own username and password, typed again.
+         */
+        WitnessIn: {
+            /** Username */
+            username: string;
+            /** Password */
+            password: string;
+        };
+        /** ChainOut */
+        app__audit__router__ChainOut: {
+            /** Ok */
+            ok: boolean;
+            /** Checked */
+            checked: number;
+            /** First Bad Id */
+            first_bad_id: number | null;
+            /** Message */
+            message: string;
+            /** Anchored Id */
+            anchored_id: number | null;
+            /** Anchored At */
+            anchored_at: string | null;
+        };
         /** OutcomeOut */
         app__clinical__schemas__OutcomeOut: {
             /**
@@ -3702,6 +4244,17 @@ export interface components {
              * Format: uuid
              */
             by: string;
+        };
+        /** ChainOut */
+        app__controlled__schemas__ChainOut: {
+            /** Ok */
+            ok: boolean;
+            /** Checked */
+            checked: number;
+            /** First Bad Id */
+            first_bad_id: number | null;
+            /** Message */
+            message: string;
         };
         /** OutcomeOut */
         app__courses__schemas__OutcomeOut: {
@@ -5958,6 +6511,595 @@ export interface operations {
             };
         };
     };
+    receive_api_controlled_receipts_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReceiveIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContainerOut"][];
+                };
+            };
+            /** @description The role may not do this, or the witness was refused */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The log forbids it; the message says why */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    containers_api_controlled_sites__site_id__containers_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                site_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContainerOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    container_log_api_controlled_containers__container_id__log_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                container_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntryOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    site_log_api_controlled_sites__site_id__log_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                site_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntryOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    draw_api_controlled_draws_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DrawIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntryOut"];
+                };
+            };
+            /** @description The role may not do this, or the witness was refused */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The log forbids it; the message says why */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    waste_api_controlled_draws__entry_id__waste_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entry_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WasteIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntryOut"];
+                };
+            };
+            /** @description The role may not do this, or the witness was refused */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The log forbids it; the message says why */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    count_api_controlled_counts_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CountIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CountOut"];
+                };
+            };
+            /** @description The role may not do this, or the witness was refused */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The log forbids it; the message says why */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    discrepancies_api_controlled_sites__site_id__discrepancies_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                site_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Discrepancy"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    resolve_api_controlled_discrepancies__entry_id__resolution_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entry_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResolveIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntryOut"];
+                };
+            };
+            /** @description The role may not do this, or the witness was refused */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The log forbids it; the message says why */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    correct_api_controlled_entries__entry_id__corrections_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entry_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CorrectIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntryOut"];
+                };
+            };
+            /** @description The role may not do this, or the witness was refused */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The log forbids it; the message says why */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    verify_api_controlled_sites__site_id__verify_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                site_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["app__controlled__schemas__ChainOut"];
+                };
+            };
+            /** @description The role may not do this, or the witness was refused */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The log forbids it; the message says why */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    log_csv_api_controlled_sites__site_id__log_csv_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                site_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The role may not do this, or the witness was refused */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The log forbids it; the message says why */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    dispensing_csv_api_controlled_sites__site_id__dispensing_csv_get: {
+        parameters: {
+            query: {
+                start: string;
+                end: string;
+            };
+            header?: never;
+            path: {
+                site_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The role may not do this, or the witness was refused */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The log forbids it; the message says why */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    inventory_pdf_api_controlled_sites__site_id__inventory_pdf_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                site_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The role may not do this, or the witness was refused */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The log forbids it; the message says why */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_alerts_api_alerts_get: {
         parameters: {
             query?: {
@@ -6335,7 +7477,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ChainOut"];
+                    "application/json": components["schemas"]["app__audit__router__ChainOut"];
                 };
             };
         };
