@@ -6,7 +6,6 @@ from fastapi.responses import Response
 
 from app.controlled import export, service
 from app.controlled.schemas import (
-    ChainOut,
     ContainerOut,
     CorrectIn,
     CountIn,
@@ -14,6 +13,7 @@ from app.controlled.schemas import (
     Discrepancy,
     DrawIn,
     EntryOut,
+    LogCheck,
     ReceiveIn,
     ReportRange,
     ResolveIn,
@@ -101,7 +101,7 @@ async def correct(
 
 
 @router.get("/sites/{site_id}/verify", responses=REFUSED)
-async def verify(site_id: uuid.UUID, db: Db, user: CurrentUser, settings: AppSettings) -> ChainOut:
+async def verify(site_id: uuid.UUID, db: Db, user: CurrentUser, settings: AppSettings) -> LogCheck:
     """Walks the site's chain of entries: an edited, removed or reordered entry is found."""
     return await service.verify(db, site_id=site_id, by=user, settings=settings)
 

@@ -154,7 +154,7 @@ class CountOut(BaseModel):
     discrepancies: list[Discrepancy]
 
 
-class ChainOut(BaseModel):
+class LogCheck(BaseModel):
     ok: bool
     checked: int
     first_bad_id: int | None

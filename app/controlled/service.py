@@ -21,7 +21,6 @@ from app.controlled.ledger import Act, EntryKind, Fact
 from app.controlled.models import Container, LogEntry
 from app.controlled.schemas import (
     Amount,
-    ChainOut,
     ContainerOut,
     CorrectIn,
     CountIn,
@@ -29,6 +28,7 @@ from app.controlled.schemas import (
     Discrepancy,
     DrawIn,
     EntryOut,
+    LogCheck,
     ReceiveIn,
     ResolveIn,
     WasteIn,
@@ -653,11 +653,11 @@ async def correct(
 # --- the chain -----------------------------------------------------------------------------
 
 
-def verify_entries(entries: Sequence[LogEntry], keys: AuditKeys) -> ChainOut:
+def verify_entries(entries: Sequence[LogEntry], keys: AuditKeys) -> LogCheck:
     prev = ledger.GENESIS
     for n, e in enumerate(entries):
         if e.prev_hash != prev:
-            return ChainOut(
+            return LogCheck(
                 ok=False,
                 checked=n,
                 first_bad_id=e.id,
@@ -666,7 +666,7 @@ def verify_entries(entries: Sequence[LogEntry], keys: AuditKeys) -> ChainOut:
             )
         key = keys.keys.get(e.key_id)
         if key is None:
-            return ChainOut(
+            return LogCheck(
                 ok=False,
                 checked=n,
                 first_bad_id=e.id,
@@ -674,14 +674,14 @@ def verify_entries(entries: Sequence[LogEntry], keys: AuditKeys) -> ChainOut:
             )
         expected = ledger.chain_hash(prev_hash=prev, content=_content(e), key_id=e.key_id, key=key)
         if expected != e.hash:
-            return ChainOut(
+            return LogCheck(
                 ok=False,
                 checked=n,
                 first_bad_id=e.id,
                 message=f"Log entry {e.id} was altered after it was written.",
             )
         prev = e.hash
-    return ChainOut(
+    return LogCheck(
         ok=True,
         checked=len(entries),
         first_bad_id=None,
@@ -689,7 +689,7 @@ def verify_entries(entries: Sequence[LogEntry], keys: AuditKeys) -> ChainOut:
     )
 
 
-async def verify(db: AsyncSession, *, site_id: uuid.UUID, by: User, settings: Settings) -> ChainOut:
+async def verify(db: AsyncSession, *, site_id: uuid.UUID, by: User, settings: Settings) -> LogCheck:
     allow("report", by)
     await site_of(db, site_id, by)
     keys = await anyio.to_thread.run_sync(load_keys, settings.audit_key_file)

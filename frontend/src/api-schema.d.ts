@@ -2045,6 +2045,21 @@ export interface components {
             /** Planned Minutes */
             planned_minutes: number;
         };
+        /** ChainOut */
+        ChainOut: {
+            /** Ok */
+            ok: boolean;
+            /** Checked */
+            checked: number;
+            /** First Bad Id */
+            first_bad_id: number | null;
+            /** Message */
+            message: string;
+            /** Anchored Id */
+            anchored_id: number | null;
+            /** Anchored At */
+            anchored_at: string | null;
+        };
         /** ChairCreate */
         ChairCreate: {
             /** Name */
@@ -2774,6 +2789,17 @@ export interface components {
             expires_at: string;
             /** Scales */
             scales: ("phq9" | "gad7" | "pcl5")[];
+        };
+        /** LogCheck */
+        LogCheck: {
+            /** Ok */
+            ok: boolean;
+            /** Checked */
+            checked: number;
+            /** First Bad Id */
+            first_bad_id: number | null;
+            /** Message */
+            message: string;
         };
         /** LoginIn */
         LoginIn: {
@@ -4210,21 +4236,6 @@ export interface components {
             /** Password */
             password: string;
         };
-        /** ChainOut */
-        app__audit__router__ChainOut: {
-            /** Ok */
-            ok: boolean;
-            /** Checked */
-            checked: number;
-            /** First Bad Id */
-            first_bad_id: number | null;
-            /** Message */
-            message: string;
-            /** Anchored Id */
-            anchored_id: number | null;
-            /** Anchored At */
-            anchored_at: string | null;
-        };
         /** OutcomeOut */
         app__clinical__schemas__OutcomeOut: {
             /**
@@ -4244,17 +4255,6 @@ export interface components {
              * Format: uuid
              */
             by: string;
-        };
-        /** ChainOut */
-        app__controlled__schemas__ChainOut: {
-            /** Ok */
-            ok: boolean;
-            /** Checked */
-            checked: number;
-            /** First Bad Id */
-            first_bad_id: number | null;
-            /** Message */
-            message: string;
         };
         /** OutcomeOut */
         app__courses__schemas__OutcomeOut: {
@@ -6940,7 +6940,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["app__controlled__schemas__ChainOut"];
+                    "application/json": components["schemas"]["LogCheck"];
                 };
             };
             /** @description The role may not do this, or the witness was refused */
@@ -7477,7 +7477,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["app__audit__router__ChainOut"];
+                    "application/json": components["schemas"]["ChainOut"];
                 };
             };
         };
