@@ -103,6 +103,34 @@ def mllp() -> None:
     asyncio.run(run())
 
 
+@cli.command("monitor-sim")
+def monitor_sim(
+    host: Annotated[str, typer.Option(help="The MLLP listener's address")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="The MLLP listener's port")] = 2575,
+    chairs: Annotated[int, typer.Option(help="Simulated monitors, one per chair")] = 3,
+    mrn: Annotated[
+        list[str] | None, typer.Option(help="Patient MRN per monitor (PID-3), in order")
+    ] = None,
+    interval: Annotated[float, typer.Option(help="Seconds between messages")] = 5,
+    count: Annotated[
+        int | None, typer.Option(help="Messages per monitor (default: forever)")
+    ] = None,
+    speed: Annotated[float, typer.Option(help="Clinical minutes per wall-clock minute")] = 1,
+) -> None:
+    """Simulated bedside monitors pushing PCD-01 over MLLP (device ids 00A0B0C0D0E00000...):
+    bind them to chairs (PUT /api/devices/{id}) or give them MRNs."""
+    from contextlib import suppress
+
+    from app.devices.sim import monitors, simulate
+
+    fleet = monitors(chairs, mrn or [], seed=1)
+    for m in fleet:
+        typer.echo(f"monitor {m.device}" + (f" patient {m.mrn}" if m.mrn else ""))
+    with suppress(KeyboardInterrupt):
+        asyncio.run(simulate(host, port, fleet, interval=interval, count=count, speed=speed))
+    typer.echo(f"sent {sum(m.sent for m in fleet)}, acknowledged {sum(m.acked for m in fleet)}")
+
+
 @cli.command("check-config")
 def check_config() -> None:
     """Show the effective configuration (secrets hidden) and check the database answers."""
@@ -225,8 +253,11 @@ def demo(
     password: Annotated[
         str | None, typer.Option(envvar="VIGIL_DEMO_PASSWORD", help="Demo users' password")
     ] = None,
+    mllp_port: Annotated[int, typer.Option(help="Port of the demo's monitor feed")] = 2575,
 ) -> None:
-    """Seed a demo clinic (DEMO users and patients) and serve it with six simulated chairs."""
+    """Seed a demo clinic (DEMO users and patients) and serve it with six simulated chairs,
+    three of them charted by simulated bedside monitors over HL7 (MLLP)."""
+    import os
     import secrets
 
     from app.db import Database
@@ -240,6 +271,14 @@ def demo(
     )
     from app.migrate import upgrade
 
+    # The demo's monitors are on this machine; its terminal is for a person, so the per-request
+    # JSON log stays off unless asked for (VIGIL_LOG_LEVEL=INFO).
+    os.environ.update(
+        VIGIL_MLLP_PORT=str(mllp_port),
+        VIGIL_MLLP_HOST="127.0.0.1",
+        VIGIL_MLLP_ALLOWED_SOURCES='["127.0.0.1"]',
+    )
+    os.environ.setdefault("VIGIL_LOG_LEVEL", "WARNING")
     get_settings.cache_clear()
     settings = get_settings()
     password = password or secrets.token_urlsafe(9)
@@ -256,7 +295,10 @@ def demo(
         typer.echo(f"  Open http://{host}:{port}/ and sign in with:")
         for username, role, _ in DEMO_USERS:
             typer.echo(f"    {role:<10} username {username:<7} password {password}")
-        typer.echo("")
+        typer.echo(
+            f"  Chairs 2, 4 and 6 are charted by simulated monitors (HL7 on port {mllp_port})."
+        )
+        typer.echo("  Logs show warnings only (VIGIL_LOG_LEVEL=INFO for every request).\n")
         config = uvicorn.Config(
             "app.main:create_app",
             factory=True,
@@ -269,7 +311,7 @@ def demo(
             ws_per_message_deflate=False,
         )
         server = uvicorn.Server(config)
-        simulator = Simulator(f"http://{host}:{port}", password, speed)
+        simulator = Simulator(f"http://{host}:{port}", password, speed, ("127.0.0.1", mllp_port))
 
         async def simulate() -> None:
             while not server.started:  # noqa: ASYNC110  (uvicorn offers a flag, no event)

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from app.auth.models import User
 from app.auth.service import hash_password, revoke_user_logins
 from app.db import Database
+from app.devices.sim import OBX, Monitor, exchange, pcd01
 from app.protocols.models import Protocol
 from app.protocols.rules import IV_KETAMINE
 from app.sites.service import furnish_site
@@ -100,6 +101,9 @@ class Chair:
     baseline_hr: int
     event: str | None  # "desaturation" | "bradycardia" | None
     rng: random.Random = field(default_factory=random.Random)
+    # The bedside monitor whose HL7 (PCD-01 over MLLP) charts this chair's readings; None: the
+    # nurse enters them.
+    monitor: str | None = None
 
     def vitals(self, phase: str, minute: float) -> dict[str, Any]:
         """Ketamine's sympathomimetic rise peaks near the end of a 40 min infusion."""
@@ -135,8 +139,11 @@ class Chair:
 
 
 class Simulator:
-    def __init__(self, base_url: str, password: str, speed: float) -> None:
+    def __init__(
+        self, base_url: str, password: str, speed: float, mllp: tuple[str, int] | None = None
+    ) -> None:
         self.base_url, self.password, self.speed = base_url, password, speed
+        self.mllp = mllp
         self.rng = random.Random()
 
     def real_seconds(self, clinical_minutes: float) -> float:
@@ -175,7 +182,18 @@ class Simulator:
         sites = (await nurse.get("/api/sites")).raise_for_status().json()
         return next(str(c["id"]) for site in sites for c in site["chairs"] if c["name"] == name)
 
-    async def reading(self, nurse: httpx.AsyncClient, sid: str, body: dict[str, Any]) -> None:
+    async def reading(
+        self, nurse: httpx.AsyncClient, sid: str, chair: Chair, mrn: str, body: dict[str, Any]
+    ) -> None:
+        if chair.monitor is not None and self.mllp is not None:
+            # What the monitor measures, sent as the monitor sends it (`vigil monitor-sim`).
+            measured = {k: body[k] for k in OBX}
+            monitor = Monitor(chair.monitor, mrn, chair.baseline_sbp, chair.baseline_hr)
+            text = pcd01(monitor, uuid.uuid4().hex[:20], datetime.now(UTC), measured)
+            ack = await exchange(*self.mllp, text, wait=30)
+            if "MSA|AA" not in ack:
+                log.warning("demo monitor %s: %s", chair.monitor, ack.replace("\r", " | "))
+            return
         answer = await nurse.put(f"/api/sessions/{sid}/readings/{uuid.uuid4()}", json=body)
         answer.raise_for_status()
 
@@ -193,6 +211,7 @@ class Simulator:
             },
         )
         patient.raise_for_status()
+        mrn = str(patient.json()["mrn"])
         weight = self.rng.randint(55, 105)
         created = await nurse.post(
             "/api/sessions",
@@ -207,23 +226,23 @@ class Simulator:
         created.raise_for_status()
         sid = created.json()["id"]
         await nurse.patch(f"/api/sessions/{sid}/checklist", json=CHECKLIST)
-        await self.reading(nurse, sid, chair.vitals("pre_infusion", 0))
+        await self.reading(nurse, sid, chair, mrn, chair.vitals("pre_infusion", 0))
         if chair.offset_min == 0:
             await asyncio.sleep(self.real_seconds(5))
         await self.transition(nurse, sid, "infusion")
         interval = 5.0  # a reading every 5 clinical minutes
         minute = chair.offset_min
         while minute < 40:
-            await self.reading(nurse, sid, chair.vitals("infusion", minute))
+            await self.reading(nurse, sid, chair, mrn, chair.vitals("infusion", minute))
             await asyncio.sleep(self.real_seconds(interval))
             minute += interval
         await self.transition(nurse, sid, "recovery")
         minute = 0.0
         while minute < 30:
-            await self.reading(nurse, sid, chair.vitals("recovery", minute))
+            await self.reading(nurse, sid, chair, mrn, chair.vitals("recovery", minute))
             await asyncio.sleep(self.real_seconds(interval))
             minute += interval
-        await self.reading(nurse, sid, chair.vitals("recovery", 30))
+        await self.reading(nurse, sid, chair, mrn, chair.vitals("recovery", 30))
         # The demo physician acknowledges what is still open before the chair is discharged.
         open_alerts = await doctor.get("/api/alerts", params={"state": "active", "session_id": sid})
         for alert in open_alerts.json():
@@ -271,6 +290,8 @@ def demo_chairs() -> list[Chair]:
             baseline_hr=rng.randint(62, 82),
             event=event,
             rng=rng,
+            # Half the chairs have a networked monitor.
+            monitor=f"00A0B0C0D0E0{i:04X}" if i % 2 else None,
         )
         for i, (offset, event) in enumerate(plans)
     ]

@@ -251,3 +251,18 @@ async def test_listener_refuses_to_start_without_trust(settings: Settings) -> No
     configured = settings.model_copy(update={"mllp_port": free_port(), "mllp_host": "127.0.0.1"})
     with pytest.raises(NoTrust, match="VIGIL_MLLP_ALLOWED_SOURCES is empty"):
         create_app(configured)
+
+
+async def test_monitor_sim_charts_through_the_listener(
+    feed: tuple[Any, int], staff_of: Staff
+) -> None:
+    from app.devices.sim import monitors, simulate
+
+    _app, port = feed
+    s = await session(staff_of.nurse)
+    fleet = monitors(1, [s["patient"]["mrn"]], seed=3)
+    await simulate("127.0.0.1", port, fleet, interval=0.05, count=3, speed=60)
+    assert (fleet[0].sent, fleet[0].acked) == (3, 3)
+    charted = await readings(staff_of, s["id"])
+    assert len(charted) == 3
+    assert all(90 <= r["systolic"] <= 200 and r["respiratory_rate"] for r in charted)
