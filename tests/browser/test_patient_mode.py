@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.browser.support import HOME, VigilServer, login
+from tests.browser.support import HOME, VigilServer, login, start_monitoring
 
 pytestmark = pytest.mark.browser
 
@@ -61,7 +61,7 @@ def a_course(server: VigilServer) -> dict[str, Any]:
                 json={
                     "patient_id": patient["id"],
                     "course_id": course["id"],
-                    "location": f"Course chair {uuid.uuid4().hex[:4]}",
+                    "chair_id": server.chair(f"Course chair {uuid.uuid4().hex[:4]}"),
                     "weight_kg": 70,
                     "dose_mg_per_kg": 0.5,
                 },
@@ -212,6 +212,7 @@ def test_the_item9_alert_is_acknowledged_only_with_a_note(
         )
         alert = answer.json()["alert"]
     page = signed_in("physician", viewport={"width": 1920, "height": 1080})
+    start_monitoring(page)
     row = page.get_by_test_id(f"alert-{alert['id']}")
     expect(row).to_contain_text("PHQ-9 item 9")
     row.get_by_role("button", name="Acknowledge").click()
@@ -237,6 +238,8 @@ def test_a_nurse_starts_a_course_with_a_new_session(signed_in, vigil_server: Vig
             },
         )
         assert created.status_code == 201
+    chair = f"Chair {uuid.uuid4().hex[:4]}"
+    vigil_server.chair(chair)
     page = signed_in("nurse", viewport=TABLET)
     page.get_by_role("button", name="＋ New session").click()
     page.get_by_label("Find patient (MRN or name)").fill(name)
@@ -244,7 +247,7 @@ def test_a_nurse_starts_a_course_with_a_new_session(signed_in, vigil_server: Vig
     page.get_by_label("Course", exact=True).select_option(label="Start a new course…")
     page.get_by_label("Indication").select_option("ptsd")
     page.get_by_label("Infusions planned").fill("4")
-    page.get_by_label("Location (chair)").fill(f"Chair {uuid.uuid4().hex[:4]}")
+    page.get_by_label("Chair", exact=True).select_option(label=chair)
     page.get_by_label("Weight today (kg)").fill("70")
     page.get_by_label("Dose (mg/kg)").fill("0.5")
     shot(page, "new-session-course-1024")
