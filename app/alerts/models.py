@@ -69,3 +69,7 @@ class AlertRule(Base):
     definition: Mapped[dict[str, object]] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("app_user.id"))
+    # Why the last change made alarms less sensitive (required for that), and since when the
+    # rule is switched off: every dashboard shows "SpO₂ low alarm OFF since 14:02 (by …, …)".
+    reason: Mapped[str | None] = mapped_column(Text)
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

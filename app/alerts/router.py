@@ -1,7 +1,7 @@
 import uuid
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from app.alerts import rule_store, service
 from app.alerts.schemas import (
@@ -10,6 +10,7 @@ from app.alerts.schemas import (
     AlertRuleOut,
     ClinicRulesIn,
     PatientRulesIn,
+    RuleOff,
 )
 from app.deps import Admin, Clinician, CurrentUser, Db, Physician
 from app.sites.service import site_ids_of
@@ -50,11 +51,32 @@ async def get_clinic_rules(db: Db, _user: CurrentUser) -> list[AlertRuleOut]:
     return [AlertRuleOut.of(rule) for rule in await rule_store.clinic_rules(db)]
 
 
+Reason = Annotated[
+    str | None,
+    Query(
+        max_length=500,
+        description="Required when the change makes an alarm less sensitive (off, a limit "
+        "removed or moved towards fewer alarms); shown on every dashboard while a rule is off",
+    ),
+]
+Confirm = Annotated[
+    bool, Query(description="Must be true to make an alarm less sensitive (with a reason)")
+]
+
+
+@router.get("/alert-rules/off", tags=["alert rules"])
+async def rules_off(db: Db, user: CurrentUser) -> list[RuleOff]:
+    """Rules switched off: clinic-wide, and for patients in a session at the caller's sites."""
+    return await rule_store.switched_off(db, site_ids=await site_ids_of(db, user))
+
+
 @router.put("/alert-rules", tags=["alert rules"], responses=_VALIDATION)
-async def put_clinic_rules(body: ClinicRulesIn, db: Db, user: Admin) -> list[AlertRuleOut]:
+async def put_clinic_rules(
+    body: ClinicRulesIn, db: Db, user: Admin, reason: Reason = None, confirm: Confirm = False
+) -> list[AlertRuleOut]:
     """Replace the clinic rules: send the whole list (every rule code once), as GET returns it."""
     rules = await rule_store.replace_clinic_rules(
-        db, rules=[rule.to_rule() for rule in body.root], by=user
+        db, rules=[rule.to_rule() for rule in body.root], reason=reason, confirm=confirm, by=user
     )
     return [AlertRuleOut.of(rule) for rule in rules]
 
@@ -69,10 +91,20 @@ async def get_patient_rules(
 
 @router.put("/patients/{patient_id}/alert-rules", tags=["alert rules"], responses=_VALIDATION)
 async def put_patient_rules(
-    patient_id: uuid.UUID, body: PatientRulesIn, db: Db, user: Physician
+    patient_id: uuid.UUID,
+    body: PatientRulesIn,
+    db: Db,
+    user: Physician,
+    reason: Reason = None,
+    confirm: Confirm = False,
 ) -> list[AlertRuleOut]:
     """Replace this patient's overrides (only the rules that differ from the clinic's)."""
     rules = await rule_store.replace_patient_overrides(
-        db, patient_id=patient_id, rules=[rule.to_rule() for rule in body.root], by=user
+        db,
+        patient_id=patient_id,
+        rules=[rule.to_rule() for rule in body.root],
+        reason=reason,
+        confirm=confirm,
+        by=user,
     )
     return [AlertRuleOut.of(rule) for rule in rules]

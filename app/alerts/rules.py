@@ -333,6 +333,64 @@ def combine(conditions: Sequence[Condition]) -> list[Condition]:
     return combined
 
 
+# What the rules table and the dashboard call each rule, and the unit its limits are in.
+RULE_NAMES: dict[str, str] = {
+    "sbp_high": "Systolic BP high",
+    "sbp_rise": "Systolic BP rise over baseline",
+    "dbp_high": "Diastolic BP high",
+    "dbp_rise": "Diastolic BP rise over baseline",
+    "sbp_low": "Systolic BP low",
+    "hr_high": "Heart rate high",
+    "hr_low": "Heart rate low",
+    "spo2_low": "SpO₂ low",
+    "rr_low": "Respiratory rate low",
+    "rr_high": "Respiratory rate high",
+    "rass_low": "Sedation (RASS) deep",
+    "news2": "NEWS2 aggregate",
+    "overdue": "Reading overdue",
+}
+UNITS: dict[str, str] = {
+    "systolic": "mmHg",
+    "diastolic": "mmHg",
+    "heart_rate": "/min",
+    "spo2": "%",
+    "respiratory_rate": "/min",
+    "sedation_rass": "RASS points",
+    "news2": "points",
+    "overdue_minutes": "min",
+}
+
+
+def _less_sensitive(before: Threshold, after: Threshold) -> bool:
+    """`after` alarms on fewer values than `before` (same direction assumed)."""
+    if before.upward != after.upward:
+        return True
+    if after.value != before.value:
+        return after.value > before.value if before.upward else after.value < before.value
+    strict = {">", "<"}
+    return after.op in strict and before.op not in strict
+
+
+def loosening(before: Rule | None, after: Rule | None) -> list[str]:
+    """How a change makes a rule alarm less, in words; [] when it does not. Switching a rule
+    off, removing a limit or moving one towards fewer alarms all count: each needs a reason."""
+    if before is None or not before.enabled:
+        return []
+    name = RULE_NAMES.get(before.code, before.code)
+    if after is None or not after.enabled:
+        return [f"{name}: alarm switched off"]
+    found: list[str] = []
+    for tier in ("medium", "high"):
+        old, new = getattr(before, tier), getattr(after, tier)
+        if old is None:
+            continue
+        if new is None:
+            found.append(f"{name}: {tier} limit {_show(old)} removed")
+        elif _less_sensitive(old, new):
+            found.append(f"{name}: {tier} limit {_show(old)} → {_show(new)}")
+    return found
+
+
 def parameter_of(code: str) -> str:
     """The reading field a rule (or alert group) code watches."""
     rule = _DEFAULTS_BY_CODE.get(code)

@@ -9,6 +9,8 @@ from pydantic_core import PydanticCustomError
 from app.alerts.models import Alert
 from app.alerts.rules import (
     DEFAULT_RULES,
+    RULE_NAMES,
+    UNITS,
     Kind,
     Op,
     Rule,
@@ -86,6 +88,10 @@ class AlertRuleOut(BaseModel):
     """One rule in the JSON shape of `rules.rule_to_dict`; GET answers can be PUT back as-is."""
 
     code: str = Field(max_length=32, examples=["sbp_high"])
+    name: str | None = Field(
+        default=None, max_length=64, description="Read-only: the rule as a clinician reads it"
+    )
+    unit: str | None = Field(default=None, max_length=16, description="Read-only: its limits' unit")
     kind: Kind
     parameter: str = Field(max_length=32, examples=["systolic"])
     medium: ThresholdIO | None
@@ -94,14 +100,17 @@ class AlertRuleOut(BaseModel):
 
     @classmethod
     def of(cls, rule: Rule) -> "AlertRuleOut":
-        return cls.model_validate(rule_to_dict(rule))
+        return cls.model_validate(
+            rule_to_dict(rule)
+            | {"name": RULE_NAMES.get(rule.code), "unit": UNITS.get(rule.parameter)}
+        )
 
 
 class AlertRuleIn(AlertRuleOut):
     model_config = ConfigDict(extra="forbid")
 
     def to_rule(self) -> Rule:
-        return rule_from_dict(self.model_dump())
+        return rule_from_dict(self.model_dump(exclude={"name", "unit"}))
 
     @model_validator(mode="after")
     def _clinically_sound(self) -> "AlertRuleIn":
@@ -155,3 +164,17 @@ class PatientRulesIn(RootModel[RuleList]):
     def _once_each(self) -> "PatientRulesIn":
         _unique(self.root)
         return self
+
+
+class RuleOff(BaseModel):
+    """A rule switched off: every dashboard shows it until it is on again."""
+
+    code: str
+    name: str = Field(description="The rule as a clinician reads it, e.g. 'SpO₂ low'")
+    scope: Literal["clinic", "patient"]
+    patient_id: uuid.UUID | None
+    patient_name: str | None
+    location: str | None = Field(description="The patient's chair, for a patient's rule")
+    since: datetime | None
+    by: str | None = Field(description="Who switched it off")
+    reason: str | None

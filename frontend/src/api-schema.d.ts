@@ -1449,6 +1449,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/alert-rules/off": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Rules Off
+         * @description Rules switched off: clinic-wide, and for patients in a session at the caller's sites.
+         */
+        get: operations["rules_off_api_alert_rules_off_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/patients/{patient_id}/alert-rules": {
         parameters: {
             query?: never;
@@ -1867,6 +1887,16 @@ export interface components {
              */
             code: string;
             /**
+             * Name
+             * @description Read-only: the rule as a clinician reads it
+             */
+            name?: string | null;
+            /**
+             * Unit
+             * @description Read-only: its limits' unit
+             */
+            unit?: string | null;
+            /**
              * Kind
              * @enum {string}
              */
@@ -1894,6 +1924,16 @@ export interface components {
              * @example sbp_high
              */
             code: string;
+            /**
+             * Name
+             * @description Read-only: the rule as a clinician reads it
+             */
+            name?: string | null;
+            /**
+             * Unit
+             * @description Read-only: its limits' unit
+             */
+            unit?: string | null;
             /**
              * Kind
              * @enum {string}
@@ -3656,6 +3696,42 @@ export interface components {
              */
             entered_by: string;
             alert: components["schemas"]["AlertOut"] | null;
+        };
+        /**
+         * RuleOff
+         * @description A rule switched off: every dashboard shows it until it is on again.
+         */
+        RuleOff: {
+            /** Code */
+            code: string;
+            /**
+             * Name
+             * @description The rule as a clinician reads it, e.g. 'SpO₂ low'
+             */
+            name: string;
+            /**
+             * Scope
+             * @enum {string}
+             */
+            scope: "clinic" | "patient";
+            /** Patient Id */
+            patient_id: string | null;
+            /** Patient Name */
+            patient_name: string | null;
+            /**
+             * Location
+             * @description The patient's chair, for a patient's rule
+             */
+            location: string | null;
+            /** Since */
+            since: string | null;
+            /**
+             * By
+             * @description Who switched it off
+             */
+            by: string | null;
+            /** Reason */
+            reason: string | null;
         };
         /** ScaleOut */
         ScaleOut: {
@@ -7189,7 +7265,12 @@ export interface operations {
     };
     put_clinic_rules_api_alert_rules_put: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Required when the change makes an alarm less sensitive (off, a limit removed or moved towards fewer alarms); shown on every dashboard while a rule is off */
+                reason?: string | null;
+                /** @description Must be true to make an alarm less sensitive (with a reason) */
+                confirm?: boolean;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -7215,6 +7296,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    rules_off_api_alert_rules_off_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleOff"][];
+                };
             };
         };
     };
@@ -7251,7 +7352,12 @@ export interface operations {
     };
     put_patient_rules_api_patients__patient_id__alert_rules_put: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Required when the change makes an alarm less sensitive (off, a limit removed or moved towards fewer alarms); shown on every dashboard while a rule is off */
+                reason?: string | null;
+                /** @description Must be true to make an alarm less sensitive (with a reason) */
+                confirm?: boolean;
+            };
             header?: never;
             path: {
                 patient_id: string;

@@ -40,6 +40,7 @@ export type Reading = Schemas["ReadingOut"];
 export type Consciousness = NonNullable<Reading["consciousness"]>;
 export type Site = Schemas["SiteOut"];
 export type Chair = Schemas["ChairOut"];
+export type RuleOff = Schemas["RuleOff"];
 /** The PUT answer (201 first time, 200 on identical replay). */
 export type ReadingAnswer = Schemas["ReadingAnswer"];
 export type Alert = Schemas["AlertOut"];
@@ -190,6 +191,7 @@ export const api = {
   session: (id: Id) => ok(client.GET("/api/sessions/{session_id}", sid(id))),
   createSession: (body: SessionCreate) => ok(client.POST("/api/sessions", { body })),
   sites: () => ok(client.GET("/api/sites")),
+  rulesOff: () => ok(client.GET("/api/alert-rules/off")),
   patchChecklist: (id: Id, body: ChecklistPatch) => ok(client.PATCH("/api/sessions/{session_id}/checklist", { ...sid(id), body })),
   transition: (id: Id, body: TransitionIn) => ok(client.POST("/api/sessions/{session_id}/transitions", { ...sid(id), body })),
   addNote: (id: Id, kind: NoteKind, text: string) =>
@@ -234,7 +236,8 @@ export const api = {
     ok(client.POST("/api/alerts/{alert_id}/acknowledge", { params: { path: { alert_id } }, body: note ? { note } : {} })),
 
   alertRules: () => ok(client.GET("/api/alert-rules")),
-  putAlertRules: (body: AlertRule[]) => ok(client.PUT("/api/alert-rules", { body })),
+  putAlertRules: (body: AlertRule[], reason?: string, confirm?: boolean) =>
+    ok(client.PUT("/api/alert-rules", { body, params: { query: { reason, confirm } } })),
   patientAlertRules: (patient_id: Id) => ok(client.GET("/api/patients/{patient_id}/alert-rules", { params: { path: { patient_id } } })),
 
   audit: (f: { from?: string; to?: string; user?: string; action?: string }) =>

@@ -6,11 +6,18 @@ from typing import Any
 
 import pytest
 
-from app.alerts.rules import DEFAULT_RULES, rule_to_dict
+from app.alerts.rules import DEFAULT_RULES
+from app.alerts.schemas import AlertRuleOut
 
 pytestmark = pytest.mark.anyio
 
-DEFAULTS = [rule_to_dict(rule) for rule in DEFAULT_RULES]
+# As GET answers: each rule with its human name and unit (read-only, accepted back on PUT).
+DEFAULTS = [AlertRuleOut.of(rule).model_dump(mode="json") for rule in DEFAULT_RULES]
+
+
+def bare(rule: dict[str, Any]) -> dict[str, Any]:
+    """A rule as stored and audited: without the read-only name and unit."""
+    return {k: v for k, v in rule.items() if k not in ("name", "unit")}
 
 
 def edited(code: str, **changes: Any) -> list[dict[str, Any]]:
@@ -53,19 +60,25 @@ async def test_an_admin_change_applies_to_the_next_reading_and_is_audited(staff,
     assert len(audit) == 1, "only the rule that changed is audited"
     [entry] = audit
     assert (entry["username"], entry["target_id"]) == ("admin", "sbp_high")
-    sbp_high = next(rule for rule in DEFAULTS if rule["code"] == "sbp_high")
+    sbp_high = bare(next(rule for rule in DEFAULTS if rule["code"] == "sbp_high"))
     assert entry["details"] == {
         "scope": "clinic",
         "patient_id": None,
         "before": sbp_high,
         "after": {**sbp_high, "medium": stricter},
+        "loosened": [],
+        "reason": None,
     }
     chain = (await staff.admin.get("/api/audit/verify")).json()
     assert chain["ok"], chain
 
 
 async def test_a_rule_switched_off_stays_silent(staff, open_chair):
-    answer = await staff.admin.put("/api/alert-rules", json=edited("hr_high", enabled=False))
+    answer = await staff.admin.put(
+        "/api/alert-rules",
+        json=edited("hr_high", enabled=False),
+        params={"reason": "test", "confirm": True},
+    )
     assert answer.status_code == 200, answer.text
     chair = await open_chair()
     assert (await chair.reading(heart_rate=125))["alerts"] == []
@@ -139,7 +152,8 @@ async def test_only_a_physician_sets_patient_limits(staff, open_chair):
     looser = [{**DEFAULTS[0], "medium": {"op": ">", "value": 170}}]
     for client in (staff.nurse, staff.admin):
         assert (await client.put(url, json=looser)).status_code == 403
-    assert (await staff.physician.put(url, json=looser)).status_code == 200
+    looser_ok = {"reason": "known hypertensive", "confirm": True}
+    assert (await staff.physician.put(url, json=looser, params=looser_ok)).status_code == 200
     for client in (staff.nurse, staff.physician, staff.admin):
         assert (await client.get(url)).json() == looser
 
@@ -161,12 +175,14 @@ async def test_patient_overrides_are_validated_and_audited(staff, open_chair):
     target = [
         {**DEFAULTS[7], "medium": {"op": "<=", "value": 90}, "high": {"op": "<=", "value": 85}}
     ]
-    assert (await staff.physician.put(url, json=target)).status_code == 200
+    looser = {"reason": "chronic lung disease", "confirm": True}
+    assert (await staff.physician.put(url, json=target, params=looser)).status_code == 200
     assert (await staff.physician.put(url, json=[])).json() == []
 
     audit = (await staff.admin.get("/api/audit", params={"action": "alert_rule.update"})).json()
     changes = [(e["username"], e["details"]["before"], e["details"]["after"]) for e in audit]
-    assert changes == [("physician", target[0], None), ("physician", None, target[0])]
+    stored = bare(target[0])
+    assert changes == [("physician", stored, None), ("physician", None, stored)]
     assert {e["details"]["patient_id"] for e in audit} == {chair.patient_id}
 
 

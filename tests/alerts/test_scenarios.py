@@ -99,7 +99,9 @@ async def test_a_physician_override_raises_one_patients_systolic_limits(open_cha
         "high": {"op": ">=", "value": 195},
     }
     answer = await staff.physician.put(
-        f"/api/patients/{known_hypertensive.patient_id}/alert-rules", json=[override]
+        f"/api/patients/{known_hypertensive.patient_id}/alert-rules",
+        json=[override],
+        params={"reason": "known hypertensive, on treatment", "confirm": True},
     )
     assert answer.status_code == 200, answer.text
     assert answer.json() == [override]

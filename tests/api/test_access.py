@@ -98,6 +98,7 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/exports/sessions.fhir.ndjson"): EXPORTERS,
     ("GET", "/api/exports/audit.fhir.ndjson"): {"admin"},
     ("GET", "/api/sites"): ALL,
+    ("GET", "/api/alert-rules/off"): ALL,
     ("POST", "/api/sites"): {"admin"},
     ("PATCH", "/api/sites/{site_id}"): {"admin"},
     ("POST", "/api/sites/{site_id}/chairs"): {"admin"},

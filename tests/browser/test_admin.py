@@ -54,6 +54,14 @@ def test_admin_changes_a_clinic_limit(
     limit.fill("185")
     page.get_by_label("sbp_high medium limit").fill("")
     page.get_by_role("button", name="Save limits").click()
+    # Less sensitive alarms: the server asks for a reason and a confirmation first.
+    dialog = page.get_by_test_id("loosening")
+    expect(dialog).to_contain_text("Systolic BP high: medium limit > 160 removed")
+    save = page.get_by_role("button", name="Save with reason")
+    expect(save).to_be_disabled()
+    page.get_by_label("Reason").fill("medical director sign-off 2026-12")
+    page.get_by_label("I confirm").check()
+    save.click()
     expect(page.get_by_role("status").filter(has_text="Saved")).to_be_visible()
     expect(page.get_by_role("alert")).to_have_count(0)
     with vigil_server.api("admin") as api:

@@ -188,3 +188,30 @@ def test_audio_gate_after_reload_and_a_banner_while_paused(
     page.reload()
     expect(page.get_by_test_id("monitor-gate")).to_be_visible()
     expect(page.get_by_role("button", name="Start monitoring")).to_be_focused()
+
+
+def test_an_alarm_switched_off_elsewhere_is_shown_on_the_dashboard(
+    station: dict[str, Any], vigil_server: VigilServer, signed_in: Callable[..., Page]
+) -> None:
+    page = signed_in("physician", viewport={"width": 1920, "height": 1080})
+    open_station(page, station)
+    expect(page.get_by_test_id("rules-off")).to_have_count(0)
+    with vigil_server.api("admin") as api:
+        rules = api.get("/api/alert-rules").json()
+        off = [{**r, "enabled": False} if r["code"] == "spo2_low" else r for r in rules]
+        answer = api.put(
+            "/api/alert-rules",
+            json=off,
+            params={"reason": "probe recall", "confirm": "true"},
+        )
+        assert answer.status_code == 200, answer.text
+        try:
+            banner = page.get_by_test_id("rules-off")
+            expect(banner).to_contain_text("SpO₂ low alarm OFF since")
+            expect(banner).to_contain_text("reason: probe recall")
+            expect(banner).to_contain_text("by E2E Admin")
+            if SHOTS:
+                page.screenshot(path=f"{SHOTS}/station-alarm-off-1920x1080.png")
+        finally:
+            assert api.put("/api/alert-rules", json=rules).status_code == 200
+    expect(page.get_by_test_id("rules-off")).to_have_count(0)

@@ -2,8 +2,8 @@
 // and alarms that cannot be silently off (a start gesture, a banner, pause instead of off).
 
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import { type Alert, api, type Site } from "../api";
-import { fmtDuration, sortAlerts } from "../format";
+import { type Alert, api, type RuleOff, type Site } from "../api";
+import { fmtClock, fmtDuration, sortAlerts } from "../format";
 import { canEnter, useLiveData, useLiveStatus, useNow, useServices } from "../services";
 import { type AlarmSound, alarmLevel, PAUSE_MS } from "../sound";
 import { orderPlaces, tileState } from "../tiles";
@@ -69,6 +69,49 @@ function SoundControl({ sound, alerts }: { sound: AlarmSound; alerts: Alert[] })
   );
 }
 
+/** Rules switched off, re-read on mount, on every change anywhere and on every reconnect. */
+function useRulesOff(): RuleOff[] {
+  const { live } = useServices();
+  const [off, setOff] = useState<RuleOff[]>([]);
+  useEffect(() => {
+    let gone = false;
+    const load = () =>
+      api.rulesOff().then(
+        (x) => {
+          if (!gone) setOff(x);
+        },
+        () => undefined,
+      );
+    load();
+    const unsub = live.subscribe((m) => {
+      if (m.type === "snapshot" || (m.type === "event" && m.event === "alert_rules.changed")) load();
+    });
+    return () => {
+      gone = true;
+      unsub();
+    };
+  }, [live]);
+  return off;
+}
+
+function RulesOffBanner({ off }: { off: RuleOff[] }) {
+  if (!off.length) return null;
+  return (
+    <div class="rules-off" role="alert" data-testid="rules-off">
+      {off.map((r) => (
+        <p key={`${r.scope}-${r.patient_id ?? ""}-${r.code}`}>
+          <strong>
+            <span aria-hidden="true">⊘ </span>
+            {r.scope === "patient" ? `${r.location} · ${r.patient_name}: ` : ""}
+            {r.name} alarm OFF
+          </strong>
+          {r.since ? ` since ${fmtClock(r.since)}` : ""} (by {r.by ?? "unknown"}, reason: {r.reason ?? "none given"})
+        </p>
+      ))}
+    </div>
+  );
+}
+
 const ORDER_KEY = "vigil.dashboard.attentionFirst";
 const SITE_KEY = "vigil.dashboard.site";
 
@@ -110,6 +153,7 @@ export function Dashboard() {
   const site = sites.find((x) => x.id === siteId) ?? sites[0];
   const alerts = useMemo(() => sortAlerts(Object.values(data.alerts)), [data.alerts]);
   const sound = useSound(alerts);
+  const off = useRulesOff();
   const places = useMemo(() => {
     if (!site) return [];
     const bySession: Record<string, Alert[]> = {};
@@ -139,6 +183,7 @@ export function Dashboard() {
     <div class="dashboard">
       <MonitoringGate sound={sound} />
       <AudioBanner sound={sound} now={now} />
+      <RulesOffBanner off={off} />
       <div class="toolbar">
         <h1>Chairs</h1>
         {site && (

@@ -51,9 +51,16 @@ export function AlertRules() {
   const [error, setError] = useState<string | null>(null);
   const [msg, setMsg] = useState<string | null>(null);
   const [dirty, setDirty] = useState(false);
+  // Set when the server refuses a change that makes alarms less sensitive without a reason.
+  const [loosening, setLoosening] = useState<string | null>(null);
+  const [reason, setReason] = useState("");
+  const [confirmed, setConfirmed] = useState(false);
   const show = (rules: AlertRule[]) => {
     setRows(rules.map(toDraft));
     setDirty(false);
+    setLoosening(null);
+    setReason("");
+    setConfirmed(false);
   };
   const load = () => api.alertRules().then(show, (e) => setError(errText(e)));
   useEffect(() => void load(), []);
@@ -72,10 +79,13 @@ export function AlertRules() {
       return;
     }
     try {
-      show(await api.putAlertRules(rules as AlertRule[]));
+      const asked = loosening !== null;
+      show(await api.putAlertRules(rules as AlertRule[], asked ? reason : undefined, asked && confirmed));
       setMsg("Saved ✓ (the change is audited)");
     } catch (e) {
-      setError(errText(e));
+      const text = errText(e);
+      if (text.includes("less sensitive")) setLoosening(text);
+      else setError(text);
     }
   };
 
@@ -137,11 +147,17 @@ export function AlertRules() {
           <tbody>
             {rows.map((d, i) => (
               <tr key={d.rule.code} data-testid={`rule-${d.rule.code}`}>
-                <td>{d.rule.code}</td>
+                <td>
+                  {d.rule.name ?? d.rule.code} <span class="muted">({d.rule.code})</span>
+                </td>
                 <td>{KIND_LABEL[d.rule.kind]}</td>
                 <td>{parameterLabel(d.rule.parameter)}</td>
-                <td>{threshold(d, i, "medium")}</td>
-                <td>{threshold(d, i, "high")}</td>
+                <td>
+                  {threshold(d, i, "medium")} <span class="unit">{d.rule.unit}</span>
+                </td>
+                <td>
+                  {threshold(d, i, "high")} <span class="unit">{d.rule.unit}</span>
+                </td>
                 <td>
                   <input
                     type="checkbox"
@@ -158,9 +174,34 @@ export function AlertRules() {
           </tbody>
         </table>
       </div>
+      {loosening && (
+        <div class="loosening" role="alertdialog" aria-labelledby="loosen-h" data-testid="loosening">
+          <h2 id="loosen-h">⚠ Alarms become less sensitive</h2>
+          <p>{loosening}</p>
+          <div class="entry wide">
+            <label for="loosen-reason">Reason (shown on every dashboard while an alarm is off)</label>
+            <input
+              id="loosen-reason"
+              type="text"
+              maxLength={500}
+              value={reason}
+              onInput={(e) => setReason((e.currentTarget as HTMLInputElement).value)}
+            />
+          </div>
+          <label>
+            <input type="checkbox" checked={confirmed} onChange={(e) => setConfirmed((e.currentTarget as HTMLInputElement).checked)} /> I
+            confirm that these alarms become less sensitive for every patient of the clinic
+          </label>
+        </div>
+      )}
       <div class="button-row">
-        <button type="button" class="primary" disabled={!dirty} onClick={() => void save()}>
-          Save limits
+        <button
+          type="button"
+          class="primary"
+          disabled={!dirty || (loosening !== null && (!reason.trim() || !confirmed))}
+          onClick={() => void save()}
+        >
+          {loosening ? "Save with reason" : "Save limits"}
         </button>
         <button type="button" disabled={!dirty} onClick={() => void load()}>
           Discard changes
