@@ -10,8 +10,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
-EntryKind = Literal["receive", "draw", "waste", "count", "resolve", "correct"]
-Act = Literal["receive", "draw", "waste", "witness", "count", "resolve", "report"]
+EntryKind = Literal["receive", "draw", "waste", "count", "resolve", "correct", "loss", "destroy"]
+Act = Literal[
+    "receive", "draw", "waste", "witness", "count", "resolve", "report", "loss", "destroy"
+]
+# What a DEA Form 106 asks: how the stock was lost.
+LossCause = Literal["breakage", "spill", "theft", "lost_in_transit", "unexplained"]
 GENESIS = "0" * 64
 # The log keeps millilitres to 0.01 mL; a count that differs by less is the same count.
 COUNT_TOLERANCE_ML = 0.005
@@ -25,6 +29,8 @@ ROLES: dict[Act, frozenset[str]] = {
     "witness": frozenset({"nurse", "physician", "admin"}),
     "count": frozenset({"nurse", "physician", "admin"}),
     "resolve": frozenset({"admin"}),
+    "loss": frozenset({"nurse", "physician", "admin"}),
+    "destroy": frozenset({"physician", "admin"}),
     "report": frozenset({"admin"}),
 }
 
@@ -78,10 +84,11 @@ def effective(facts: Sequence[Fact]) -> tuple[list[Fact], set[int]]:
 
 def change_ml(fact: Fact) -> float:
     """What an entry does to its container's balance. A waste is of a draw: what was drawn and
-    not given, already out of the container. A resolution carries the adjustment it accepted."""
+    not given, already out of the container. A loss (broken, spilt, stolen) and a destruction
+    take stock out. A resolution carries the adjustment it accepted."""
     if fact.kind == "receive":
         return fact.amount_ml
-    if fact.kind == "draw":
+    if fact.kind in ("draw", "loss", "destroy"):
         return -fact.amount_ml
     if fact.kind == "resolve":
         return fact.amount_ml

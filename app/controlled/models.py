@@ -63,6 +63,9 @@ class LogEntry(Base):
         BigInteger().with_variant(Integer, "sqlite"), ForeignKey("controlled_entry.id")
     )
     period: Mapped[str | None] = mapped_column(String(8))
+    # A loss's cause (ledger.LossCause); a destruction's second witness (DEA Form 41 needs two).
+    cause: Mapped[str | None] = mapped_column(String(16))
+    second_witness_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("app_user.id"))
     reason: Mapped[str | None] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     key_id: Mapped[str] = mapped_column(String(16))

@@ -68,6 +68,8 @@ def log_csv(entries: list[EntryOut]) -> str:
                 e.refers_to or "",
                 "yes" if e.superseded else "",
                 e.reason or "",
+                e.cause or "",
+                e.second_witness_name or "",
             ]
             for e in entries
         ],

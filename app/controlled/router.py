@@ -10,10 +10,12 @@ from app.controlled.schemas import (
     CorrectIn,
     CountIn,
     CountOut,
+    DestroyIn,
     Discrepancy,
     DrawIn,
     EntryOut,
     LogCheck,
+    LossIn,
     ReceiveIn,
     ReportRange,
     ResolveIn,
@@ -73,6 +75,24 @@ async def waste(
 ) -> EntryOut:
     """What is left of a draw, wasted before a witness who signs with their own password."""
     return await service.waste(db, draw_id=entry_id, data=body, by=user, settings=settings)
+
+
+@router.post("/containers/{container_id}/losses", status_code=201, responses=REFUSED)
+async def loss(
+    container_id: uuid.UUID, body: LossIn, db: Db, user: CurrentUser, settings: AppSettings
+) -> EntryOut:
+    """Breakage, spill or theft, witnessed: the data of a DEA Form 106."""
+    return await service.loss(db, container_id=container_id, data=body, by=user, settings=settings)
+
+
+@router.post("/containers/{container_id}/destruction", status_code=201, responses=REFUSED)
+async def destroy(
+    container_id: uuid.UUID, body: DestroyIn, db: Db, user: CurrentUser, settings: AppSettings
+) -> EntryOut:
+    """What is left in a container destroyed before two witnesses: a DEA Form 41's data."""
+    return await service.destroy(
+        db, container_id=container_id, data=body, by=user, settings=settings
+    )
 
 
 @router.post("/counts", status_code=201, responses=REFUSED)

@@ -4,7 +4,7 @@ from typing import Literal, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from app.controlled.ledger import EntryKind
+from app.controlled.ledger import EntryKind, LossCause
 
 
 class WitnessIn(BaseModel):
@@ -58,6 +58,24 @@ class WasteIn(Amount):
     witness: WitnessIn
     at: AwareDatetime | None = None
     reason: str | None = Field(default=None, max_length=500)
+
+
+class LossIn(Amount):
+    """Breakage, spill or theft: the data of a DEA Form 106."""
+
+    cause: LossCause
+    reason: str = Field(min_length=3, max_length=2000, description="What happened")
+    discovered_at: AwareDatetime | None = Field(default=None, description="Default now")
+    witness: WitnessIn
+
+
+class DestroyIn(BaseModel):
+    """Expired or unwanted stock destroyed before two witnesses: the data of a DEA Form 41."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    method: str = Field(min_length=3, max_length=500, description="How it was destroyed")
+    witnesses: list[WitnessIn] = Field(min_length=2, max_length=2)
 
 
 class CountLine(BaseModel):
@@ -131,6 +149,9 @@ class EntryOut(BaseModel):
     refers_to: int | None
     period: str | None
     reason: str | None
+    cause: str | None
+    second_witness_id: uuid.UUID | None
+    second_witness_name: str | None
     change_ml: float = Field(description="What the entry did to the container's balance")
     balance_ml: float = Field(description="The container's balance after the entry")
     balance_mg: float

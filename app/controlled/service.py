@@ -25,10 +25,12 @@ from app.controlled.schemas import (
     CorrectIn,
     CountIn,
     CountOut,
+    DestroyIn,
     Discrepancy,
     DrawIn,
     EntryOut,
     LogCheck,
+    LossIn,
     ReceiveIn,
     ResolveIn,
     WasteIn,
@@ -142,6 +144,11 @@ class Log:
             refers_to=e.refers_to,
             period=e.period,
             reason=e.reason,
+            cause=e.cause,
+            second_witness_id=e.second_witness_id,
+            second_witness_name=self.names.get(e.second_witness_id)
+            if e.second_witness_id
+            else None,
             change_ml=line.change_ml,
             balance_ml=line.balance_ml,
             balance_mg=round(line.balance_ml * c.concentration_mg_per_ml, 1),
@@ -181,7 +188,9 @@ async def load_log(
     containers = {c.id: c for c in await site_containers(db, site_id)}
     entries = await site_entries(db, site_id, container_id=container_id)
     lines = ledger.running_log([fact(e) for e in entries])
-    names = await _names(db, [u for e in entries for u in (e.by, e.witness_id)])
+    names = await _names(
+        db, [u for e in entries for u in (e.by, e.witness_id, e.second_witness_id)]
+    )
     return Log(containers, entries, lines, names)
 
 
@@ -278,7 +287,7 @@ async def confirm_witness(
 
 def _content(e: LogEntry) -> dict[str, object]:
     """What an entry's hash covers: everything but its id and the chain fields."""
-    return {
+    content: dict[str, object] = {
         "site_id": str(e.site_id),
         "container_id": str(e.container_id),
         "kind": e.kind,
@@ -293,6 +302,12 @@ def _content(e: LogEntry) -> dict[str, object]:
         "period": e.period,
         "reason": e.reason,
     }
+    # Only when set, so entries written before these fields existed keep their hashes.
+    if e.cause is not None:
+        content["cause"] = e.cause
+    if e.second_witness_id is not None:
+        content["second_witness_id"] = str(e.second_witness_id)
+    return content
 
 
 _LAST = select(LogEntry.hash).order_by(LogEntry.id.desc()).limit(1)
@@ -486,6 +501,89 @@ async def waste(
         session_id=d.session_id,
         refers_to=d.id,
         reason=(data.reason or "").strip() or None,
+    )
+    await append(db, c.site_id, [e], by=by)
+    await db.commit()
+    return (await _entries_out(db, c.site_id, {e.id}))[0]
+
+
+async def _held(db: AsyncSession, c: Container) -> float:
+    facts = [fact(e) for e in await site_entries(db, c.site_id, container_id=c.id)]
+    return ledger.balances(facts).get(c.id, 0.0)
+
+
+async def loss(
+    db: AsyncSession, *, container_id: uuid.UUID, data: LossIn, by: User, settings: Settings
+) -> EntryOut:
+    """Stock broken, spilt or stolen, with a witness: what a DEA Form 106 reports."""
+    allow("loss", by)
+    _not_future(data.discovered_at, "discovered_at")
+    c = await container_of(db, container_id, by)
+    amount, held = _amount_ml(data, c), await _held(db, c)
+    if amount > held + ledger.COUNT_TOLERANCE_ML:
+        raise Conflict(f"{c.label} holds {held:g} mL; {amount:g} mL cannot be lost from it.")
+    witness = await confirm_witness(
+        db,
+        witness=data.witness,
+        actors=[by.id],
+        by=by,
+        act="loss",
+        site_id=c.site_id,
+        settings=settings,
+    )
+    e = _entry(
+        "loss",
+        c,
+        by,
+        amount,
+        data.discovered_at,
+        witness_id=witness.id,
+        cause=data.cause,
+        reason=data.reason.strip(),
+    )
+    await append(db, c.site_id, [e], by=by)
+    await db.commit()
+    return (await _entries_out(db, c.site_id, {e.id}))[0]
+
+
+async def destroy(
+    db: AsyncSession, *, container_id: uuid.UUID, data: DestroyIn, by: User, settings: Settings
+) -> EntryOut:
+    """All that is left in a container destroyed before two witnesses (DEA Form 41)."""
+    allow("destroy", by)
+    c = await container_of(db, container_id, by)
+    held = await _held(db, c)
+    if held <= ledger.COUNT_TOLERANCE_ML:
+        raise Conflict(f"{c.label} is empty; there is nothing to destroy.")
+    if data.witnesses[0].username == data.witnesses[1].username:
+        raise Invalid("witnesses", "Destruction needs two different witnesses.")
+    first = await confirm_witness(
+        db,
+        witness=data.witnesses[0],
+        actors=[by.id],
+        by=by,
+        act="destroy",
+        site_id=c.site_id,
+        settings=settings,
+    )
+    second = await confirm_witness(
+        db,
+        witness=data.witnesses[1],
+        actors=[by.id, first.id],
+        by=by,
+        act="destroy",
+        site_id=c.site_id,
+        settings=settings,
+    )
+    e = _entry(
+        "destroy",
+        c,
+        by,
+        held,
+        None,
+        witness_id=first.id,
+        second_witness_id=second.id,
+        reason=data.method.strip(),
     )
     await append(db, c.site_id, [e], by=by)
     await db.commit()

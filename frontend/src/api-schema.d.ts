@@ -1243,6 +1243,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/controlled/containers/{container_id}/losses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Loss
+         * @description Breakage, spill or theft, witnessed: the data of a DEA Form 106.
+         */
+        post: operations["loss_api_controlled_containers__container_id__losses_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/controlled/containers/{container_id}/destruction": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Destroy
+         * @description What is left in a container destroyed before two witnesses: a DEA Form 41's data.
+         */
+        post: operations["destroy_api_controlled_containers__container_id__destruction_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/controlled/counts": {
         parameters: {
             query?: never;
@@ -2473,6 +2513,19 @@ export interface components {
             /** Detail */
             detail: string;
         };
+        /**
+         * DestroyIn
+         * @description Expired or unwanted stock destroyed before two witnesses: the data of a DEA Form 41.
+         */
+        DestroyIn: {
+            /**
+             * Method
+             * @description How it was destroyed
+             */
+            method: string;
+            /** Witnesses */
+            witnesses: components["schemas"]["WitnessIn"][];
+        };
         /** DeviceIn */
         DeviceIn: {
             /**
@@ -2593,7 +2646,7 @@ export interface components {
              * Kind
              * @enum {string}
              */
-            kind: "receive" | "draw" | "waste" | "count" | "resolve" | "correct";
+            kind: "receive" | "draw" | "waste" | "count" | "resolve" | "correct" | "loss" | "destroy";
             /**
              * At
              * Format: date-time
@@ -2629,6 +2682,12 @@ export interface components {
             period: string | null;
             /** Reason */
             reason: string | null;
+            /** Cause */
+            cause: string | null;
+            /** Second Witness Id */
+            second_witness_id: string | null;
+            /** Second Witness Name */
+            second_witness_name: string | null;
             /**
              * Change Ml
              * @description What the entry did to the container's balance
@@ -2856,6 +2915,32 @@ export interface components {
         /** LoginOut */
         LoginOut: {
             user: components["schemas"]["UserOut"];
+        };
+        /**
+         * LossIn
+         * @description Breakage, spill or theft: the data of a DEA Form 106.
+         */
+        LossIn: {
+            /** Amount Ml */
+            amount_ml?: number | null;
+            /** Amount Mg */
+            amount_mg?: number | null;
+            /**
+             * Cause
+             * @enum {string}
+             */
+            cause: "breakage" | "spill" | "theft" | "lost_in_transit" | "unexplained";
+            /**
+             * Reason
+             * @description What happened
+             */
+            reason: string;
+            /**
+             * Discovered At
+             * @description Default now
+             */
+            discovered_at?: string | null;
+            witness: components["schemas"]["WitnessIn"];
         };
         /** MfaCodeIn */
         MfaCodeIn: {
@@ -6786,6 +6871,104 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["WasteIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntryOut"];
+                };
+            };
+            /** @description The role may not do this, or the witness was refused */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The log forbids it; the message says why */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    loss_api_controlled_containers__container_id__losses_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                container_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LossIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntryOut"];
+                };
+            };
+            /** @description The role may not do this, or the witness was refused */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The log forbids it; the message says why */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    destroy_api_controlled_containers__container_id__destruction_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                container_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DestroyIn"];
             };
         };
         responses: {

@@ -361,3 +361,62 @@ async def test_a_site_is_logged_only_by_those_who_work_there(staff, site):
     assert (await draw(staff.nurse, vials[0]["id"], sid, amount_ml=1))["site_id"] == site
     missing = await staff.nurse.get(f"/api/controlled/sites/{uuid.uuid4()}/log")
     assert missing.status_code == 404
+
+
+async def test_a_broken_vial_is_a_witnessed_loss_with_its_cause(staff, site):
+    vials = await receive(staff, site)
+    url = f"/api/controlled/containers/{vials[2]['id']}/losses"
+    body = {"amount_ml": 10, "cause": "breakage", "reason": "Dropped on the floor while stocking."}
+    alone = await staff.nurse.post(url, json=body | {"witness": witness("nurse")})
+    assert alone.status_code == 403
+    lost = await staff.nurse.post(url, json=body | {"witness": witness("physician")})
+    assert lost.status_code == 201, lost.text
+    assert (lost.json()["cause"], lost.json()["change_ml"], lost.json()["balance_mg"]) == (
+        "breakage",
+        -10,
+        0,
+    )
+    unknown = await staff.nurse.post(
+        url, json=body | {"cause": "magic", "witness": witness("physician")}
+    )
+    assert unknown.status_code == 422
+    assert (await balances(staff.nurse, site))[vials[2]["label"]] == 0
+    assert (await staff.admin.get(f"/api/controlled/sites/{site}/verify")).json()["ok"] is True
+
+
+async def test_destruction_needs_two_witnesses_other_than_who_destroys(
+    app, staff, site, password_hash
+):
+    vials = await receive(staff, site)
+    await create_user(app, "nurse2", "nurse", password_hash)
+    url = f"/api/controlled/containers/{vials[0]['id']}/destruction"
+    method = {"method": "Expired; rendered unrecoverable in a Rx Destroyer bottle."}
+    one = await staff.physician.post(url, json=method | {"witnesses": [witness("nurse")]})
+    assert one.status_code == 422
+    same = await staff.physician.post(
+        url, json=method | {"witnesses": [witness("nurse"), witness("nurse")]}
+    )
+    assert same.status_code == 422 and "two different witnesses" in same.text
+    self_witness = await staff.physician.post(
+        url, json=method | {"witnesses": [witness("nurse"), witness("physician")]}
+    )
+    assert self_witness.status_code == 403
+    assert (
+        await staff.nurse.post(
+            url, json=method | {"witnesses": [witness("admin"), witness("nurse2")]}
+        )
+    ).status_code == 403
+    done = await staff.physician.post(
+        url, json=method | {"witnesses": [witness("nurse"), witness("nurse2")]}
+    )
+    assert done.status_code == 201, done.text
+    entry = done.json()
+    assert (entry["kind"], entry["amount_ml"], entry["balance_ml"]) == ("destroy", 10, 0)
+    assert {entry["witness_name"], entry["second_witness_name"]} == {"Nurse", "Nurse2"}
+    again = await staff.physician.post(
+        url, json=method | {"witnesses": [witness("nurse"), witness("nurse2")]}
+    )
+    assert again.status_code == 409 and "nothing to destroy" in again.json()["detail"]
+    log = await staff.admin.get(f"/api/controlled/sites/{site}/log.csv")
+    assert "destroy" in log.text and "Nurse2" in log.text
+    assert (await staff.admin.get(f"/api/controlled/sites/{site}/verify")).json()["ok"] is True
