@@ -1,7 +1,7 @@
 """controlled losses and destruction: a loss's cause (DEA 106), a second witness (DEA 41)
 
 Revision ID: 9751c906778e
-Revises: bb548976a48a
+Revises: 5f0c2e8d7a11
 Create Date: 2026-12-01 23:16:33.118044
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "9751c906778e"
-down_revision: str | None = "bb548976a48a"
+down_revision: str | None = "5f0c2e8d7a11"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
