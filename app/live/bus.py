@@ -13,6 +13,7 @@ order, so a notification lost to a dropped connection or delivered late loses no
 import asyncio
 import json
 import logging
+import uuid
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -50,6 +51,7 @@ class Message:
     type: str
     data: dict[str, Any]  # what the server itself reads: kept for private events only
     text: str  # the wire form, serialised once and shared by every subscriber
+    session_id: uuid.UUID | None = None  # whose site may see it (live/stream.py filters)
 
 
 def to_message(event: Event) -> Message:
@@ -61,7 +63,8 @@ def to_message(event: Event) -> Message:
         "data": event.data,
     }
     data = event.data if event.type.startswith(PRIVATE_PREFIX) else {}
-    return Message(event.seq, event.type, data, json.dumps(wire, separators=(",", ":")))
+    wire_text = json.dumps(wire, separators=(",", ":"))
+    return Message(event.seq, event.type, data, wire_text, event.session_id)
 
 
 def frame(messages: Sequence[Message]) -> str:

@@ -12,6 +12,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 
 import anyio
+from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from starlette.types import Message
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -34,6 +35,7 @@ from app.live.bus import (
     to_message,
 )
 from app.live.bus import Message as BusMessage
+from app.sessions.models import InfusionSession
 from app.sessions.service import list_sessions
 from app.sites.service import site_ids_of
 
@@ -138,6 +140,10 @@ class LiveConnection:
         self._send_lock = anyio.Lock(fast_acquire=True)
         self._started = anyio.Event()  # the snapshot or the resume marker is out
         self._scope = anyio.CancelScope()
+        # The sites this login may see (None: every site) and the sites of sessions seen so far:
+        # each client gets only its sites' events.
+        self._sites: set[uuid.UUID] | None = set()
+        self._session_sites: dict[uuid.UUID, uuid.UUID] = {}
 
     async def run(self, bus: Bus, since: int | None) -> None:
         async with bus.subscribe() as subscription:
@@ -172,11 +178,34 @@ class LiveConnection:
                 # is closed, which is a disconnect, not an error (found by the soak).
                 raise WebSocketDisconnect(1006) from exc
 
+    async def _visible(self, messages: list[BusMessage]) -> list[BusMessage]:
+        if self._sites is None:
+            return messages
+        unknown = {m.session_id for m in messages if m.session_id is not None}
+        unknown -= self._session_sites.keys()
+        if unknown:
+            async with self.database.read_session() as db:
+                rows = await db.execute(
+                    select(InfusionSession.id, InfusionSession.site_id).where(
+                        InfusionSession.id.in_(unknown)
+                    )
+                )
+                self._session_sites.update({sid: site for sid, site in rows})
+        return [
+            m
+            for m in messages
+            if m.session_id is None or self._session_sites.get(m.session_id) in self._sites
+        ]
+
     async def _send_events(self, messages: list[BusMessage]) -> None:
-        for start in range(0, len(messages), FRAME_EVENTS):
-            chunk = messages[start : start + FRAME_EVENTS]
+        shown = await self._visible(messages)
+        for start in range(0, len(shown), FRAME_EVENTS):
+            chunk = shown[start : start + FRAME_EVENTS]
             await self._send(frame(chunk))
             self.last = chunk[-1].seq
+        if messages:
+            # Events of other sites count as seen: a resume starts after them.
+            self.last = max(self.last, messages[-1].seq)
 
     async def _receive(self) -> None:
         # Clients have nothing more to say; this loop notices when they leave.
@@ -194,6 +223,12 @@ class LiveConnection:
             await self._snapshot()
             self._started.set()
         else:
+            async with self.database.read_session() as db:
+                user = await db.get(User, self.login.user_id)
+                if user is None:
+                    self.end(POLICY, "signed out: the user no longer exists")
+                    return
+                self._sites = await site_ids_of(db, user)
             await self._send(dumps({"type": "resumed", "seq": since}))
             self.last = since
             self._started.set()
@@ -221,6 +256,7 @@ class LiveConnection:
             if user is None:
                 self.end(POLICY, "signed out: the user no longer exists")
                 return
+            self._sites = await site_ids_of(db, user)
             sessions = await list_sessions(
                 db, active=True, site_id=None, by=user, settings=self.settings
             )

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.audit.access import ACTION
 from app.audit.models import AuditEvent
 from app.db import Database
+from tests.factories import session
 from tests.live.conftest import (
     StartLive,
     closed_with,
@@ -148,3 +149,27 @@ async def test_finding_the_live_snapshot_is_an_audited_read(start_live: StartLiv
             break
         await anyio.sleep(0.1)
     assert await audited() == [("nurse", sid, "live snapshot")]
+
+
+async def test_each_client_gets_only_its_sites_events(start_live: StartLive) -> None:
+    live = await start_live()
+    admin = await live.client("admin")
+    north = (await admin.post("/api/sites", json={"name": "North"})).json()
+    chair = await admin.post(f"/api/sites/{north['id']}/chairs", json={"name": "N1"})
+    joined = await admin.put(f"/api/sites/{north['id']}/members/{live.ids['physician']}")
+    assert joined.status_code == 204
+    nurse_ws = await live.stream("nurse")
+    doctor_ws = await live.stream("physician")
+    for ws in (nurse_ws, doctor_ws):
+        assert (await receive(ws))["type"] == "snapshot"
+
+    doctor = await live.client("physician")
+    far = str((await session(doctor, chair_id=chair.json()["id"]))["id"])
+    await write_readings(doctor, far, 1, systolic=186)
+    near = await new_session(await live.client("nurse"))
+
+    # The nurse works at the main site only: North's session, reading and alert never reach her.
+    first = await receive(nurse_ws)
+    assert (first["event"], first["session_id"]) == ("session.created", near)
+    seen = {m["session_id"] for m in await events(doctor_ws, 4)}
+    assert far in seen
