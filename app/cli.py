@@ -71,7 +71,7 @@ def mllp() -> None:
     from app.db import Database, frequent_writes
     from app.devices.mllp import NoTrust
     from app.devices.service import start_feed, writer_chart
-    from app.vitals.ingest import ReadingWriter
+    from app.vitals.writer import ReadingWriter
 
     settings = get_settings()
     if settings.mllp_port is None:

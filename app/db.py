@@ -1,26 +1,23 @@
 """Database engines, sessions, the declarative Base and the UTC datetime type."""
 
 import asyncio
-import queue
-import sqlite3
-import threading
-from collections.abc import AsyncIterator, Awaitable, Callable, Generator
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from functools import partial
 from typing import Any, Protocol, TypeVar
 
-import aiosqlite
 import anyio
 from sqlalchemy import DateTime, MetaData, event, make_url
-from sqlalchemy.engine import Dialect
+from sqlalchemy import create_engine as sa_create_engine
+from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -71,52 +68,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-class _RunNow(queue.SimpleQueue[tuple[asyncio.Future[Any] | None, Callable[[], Any]]]):
-    """Stands in for aiosqlite's queue to its worker thread: each call runs as it is queued."""
-
-    def put_nowait(self, item: tuple[asyncio.Future[Any] | None, Callable[[], Any]]) -> None:
-        future, function = item
-        try:
-            result = function()
-        except BaseException as exc:
-            if future is None:
-                raise
-            future.set_exception(exc)
-        else:
-            if future is not None:
-                future.set_result(result)
-
-
-class InlineSQLite(aiosqlite.Connection):
-    """aiosqlite's interface with SQLite called in the caller's own thread.
-
-    Only for an event loop whose thread does nothing else (`SQLiteThread`): there a call that
-    blocks (a commit's fsync, a wait for the write lock) holds up nobody, and what is saved is
-    aiosqlite's hand-over to its thread and back, several per statement at ~0.1 ms each."""
-
-    def __init__(self, connector: Callable[[], sqlite3.Connection]) -> None:
-        super().__init__(connector, iter_chunk_size=64)
-        self._tx = _RunNow()
-
-    def __await__(self) -> Generator[Any, None, aiosqlite.Connection]:
-        return self._connect().__await__()
-
-
-async def _inline_sqlite(path: str) -> aiosqlite.Connection:
-    # One thread uses it from start to end; the check would only trip on the pool's clean-up.
-    return await InlineSQLite(partial(sqlite3.connect, path, timeout=30, check_same_thread=False))
-
-
-def create_engine(url: str, *, write: bool = True, inline: bool = False) -> AsyncEngine:
-    if not url.startswith("sqlite"):
-        return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
-    path = make_url(url).database or ""
-    engine = (
-        create_async_engine(url, async_creator=partial(_inline_sqlite, path))
-        if inline
-        else create_async_engine(url, connect_args={"timeout": 30})
-    )
-    event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+def _sqlite_listeners(engine: Engine, *, write: bool) -> None:
+    event.listen(engine, "connect", _sqlite_pragmas)
 
     # A deferred SQLite transaction that reads and then writes fails at once with "database is
     # locked" when another writer got there first; taking the write lock up front makes writers
@@ -124,7 +77,14 @@ def create_engine(url: str, *, write: bool = True, inline: bool = False) -> Asyn
     def _begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
-    event.listen(engine.sync_engine, "begin", _begin)
+    event.listen(engine, "begin", _begin)
+
+
+def create_engine(url: str, *, write: bool = True) -> AsyncEngine:
+    if not url.startswith("sqlite"):
+        return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    engine = create_async_engine(url, connect_args={"timeout": 30})
+    _sqlite_listeners(engine.sync_engine, write=write)
     return engine
 
 
@@ -150,10 +110,10 @@ event.listen(VigilSession, "after_soft_rollback", lambda session, _tx: _after_ro
 class Database:
     """The engines and session factories of one process."""
 
-    def __init__(self, url: str, *, inline: bool = False) -> None:
+    def __init__(self, url: str) -> None:
         self.url = url
         self.is_postgres = url.startswith("postgresql")
-        self.engine = create_engine(url, inline=inline)
+        self.engine = create_engine(url)
         self.read_engine = self.engine if self.is_postgres else create_engine(url, write=False)
         # Called with the committed events of each transaction (the live bus sets it).
         self.hooks: dict[str, Callable[[list[Any]], None]] = {}
@@ -178,65 +138,73 @@ class Database:
 T = TypeVar("T")
 
 
-class SQLiteThread:
-    """An event loop in a thread of its own, with an engine of its own whose SQLite calls run
-    in that thread: work handed to it costs the caller's loop one hand-over each way, however
-    many statements it runs. Its commits' events go to `database`'s hook on the caller's loop."""
+class WriterThread:
+    """One thread of its own with a synchronous engine (the standard library's sqlite3 through
+    SQLAlchemy) for SQLite's frequent writes: a piece of work costs the caller's loop one
+    hand-over each way, however many statements it runs, and one thread takes the write lock in
+    turn for all of them. Its commits' events go to `database`'s hook on the caller's loop."""
 
     def __init__(self, database: Database) -> None:
         self._home = asyncio.get_running_loop()
         self._forward_to = database.hooks
-        self.database = Database(database.url, inline=True)
-        self.database.on_commit(self._forward)
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(
-            target=self._loop.run_forever, name="vigil-sqlite-writer", daemon=True
+        url = make_url(database.url).set(drivername="sqlite")
+        # The thread is the engine's only user; the check would only trip on disposal.
+        self.engine = sa_create_engine(
+            url, connect_args={"timeout": 30, "check_same_thread": False}
         )
+        _sqlite_listeners(self.engine, write=True)
+        self._sessions = sessionmaker(
+            self.engine,
+            class_=VigilSession,
+            expire_on_commit=False,
+            info={"after_commit": self._forward},
+        )
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vigil-sqlite-writer")
 
     def _forward(self, events: list[Any]) -> None:
         hook = self._forward_to.get("after_commit")
         if hook is not None:
             self._home.call_soon_threadsafe(hook, events)
 
-    async def run(self, work: Callable[[Database], Awaitable[T]]) -> T:
-        async def on_this_thread() -> T:
-            return await work(self.database)
+    def _in_session(self, work: Callable[[Session], T]) -> T:
+        with self._sessions() as session:
+            return work(session)
 
-        future = asyncio.run_coroutine_threadsafe(on_this_thread(), self._loop)
-        return await asyncio.wrap_future(future)
+    async def run(self, work: Callable[[Session], T]) -> T:
+        return await asyncio.wrap_future(self._thread.submit(self._in_session, work))
 
-    async def __aenter__(self) -> "SQLiteThread":
-        self._thread.start()
-        return self
-
-    async def __aexit__(self, *_exc: object) -> None:
-        # Also on the way out of a cancelled task: the thread's engine is closed in its thread.
+    async def close(self) -> None:
+        # Also on the way out of a cancelled task: the engine is closed in its own thread.
         with anyio.CancelScope(shield=True):
-            await self.run(lambda database: database.dispose())
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            await anyio.to_thread.run_sync(self._thread.join)
-            self._loop.close()
+            await asyncio.wrap_future(self._thread.submit(self.engine.dispose))
+            await anyio.to_thread.run_sync(self._thread.shutdown)
 
 
 class Writes(Protocol):
-    """Runs a piece of write work, `work(database)`, where the frequent writes run."""
+    """Runs `work(session)`, a synchronous piece of write work that commits its own
+    transaction, where the frequent writes run, and returns what it returns."""
 
-    async def __call__(self, work: Callable[[Database], Awaitable[T]]) -> T: ...
+    async def __call__(self, work: Callable[[Session], T]) -> T: ...
 
 
 @asynccontextmanager
 async def frequent_writes(database: Database) -> AsyncIterator[Writes]:
-    """Where the frequent writes (reading batches, alert timer ticks) run. PostgreSQL: on this
-    loop, as asyncpg costs no thread hops. SQLite: on a `SQLiteThread`, where one thread takes
-    the write lock in turn for all of them instead of their waiting on SQLite's busy-handler
-    back-off for each other, and each statement costs microseconds instead of several
-    aiosqlite hand-overs (~0.1 ms each here)."""
+    """Where the frequent writes (reading batches, alert timer ticks) run. They are written
+    once, synchronously, against a `Session`. PostgreSQL: on this loop, through
+    `AsyncSession.run_sync` (asyncpg costs no thread hops). SQLite: on a `WriterThread`,
+    where each statement costs microseconds instead of several of aiosqlite's hand-overs to
+    its thread and back (~0.1 ms each here), and batches and ticks take the write lock in
+    turn instead of meeting in SQLite's busy-handler back-off."""
     if database.is_postgres:
 
-        async def here(work: Callable[[Database], Awaitable[T]]) -> T:
-            return await work(database)
+        async def here(work: Callable[[Session], T]) -> T:
+            async with database.session() as db:
+                return await db.run_sync(work)
 
         yield here
     else:
-        async with SQLiteThread(database) as thread:
+        thread = WriterThread(database)
+        try:
             yield thread.run
+        finally:
+            await thread.close()

@@ -1,5 +1,6 @@
 """Request dependencies as Annotated aliases: the database, the caller and their role."""
 
+import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -16,6 +17,8 @@ from app.config import Settings
 from app.context import user_id_var
 from app.db import Database
 from app.errors import Forbidden, Unauthorized
+from app.sessions.models import InfusionSession
+from app.sessions.service import get_session
 
 COOKIE_NAME = "vigil_session"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -135,6 +138,14 @@ def require_role(*roles: str) -> object:
 
     return Depends(check)
 
+
+async def valid_session(session_id: uuid.UUID, db: Db, user: CurrentUser) -> InfusionSession:
+    """The session named in the path, if it is at a site the user belongs to (roles are checked
+    before it)."""
+    return await get_session(db, session_id, user=user)
+
+
+ValidSession = Annotated[InfusionSession, Depends(valid_session)]
 
 Clinician = Annotated[User, require_role("nurse", "physician")]
 Physician = Annotated[User, require_role("physician")]

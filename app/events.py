@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Integer, String, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.db import Base, UTCDateTime, utcnow
 
@@ -34,13 +34,17 @@ class Event(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
-def is_postgres(db: AsyncSession) -> bool:
+def is_postgres(db: AsyncSession | Session) -> bool:
     return db.get_bind().dialect.name == "postgresql"
 
 
+def lock_journal(session: Session) -> None:
+    if is_postgres(session):
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": JOURNAL_LOCK})
+
+
 async def take_journal_lock(db: AsyncSession) -> None:
-    if is_postgres(db):
-        await db.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": JOURNAL_LOCK})
+    await db.run_sync(lock_journal)
 
 
 # A Core insert: the rows are written once and never changed, so the unit of work's per-object
@@ -49,11 +53,11 @@ _TABLE = Event.__table__
 _INSERT = insert(_TABLE).returning(_TABLE.c.seq, sort_by_parameter_order=True)  # type: ignore[arg-type]
 
 
-async def record_events(db: AsyncSession, events: Sequence[Event]) -> None:
+def write_events(session: Session, events: Sequence[Event]) -> None:
     """Write event rows, in order, and give each its `seq`; on PostgreSQL also NOTIFY, which is
     delivered only if we commit. The listeners read the table after their last seq, so one
     notification will do. The events stay transient: the commit hook hands them to the bus."""
-    await take_journal_lock(db)
+    lock_journal(session)
     now = utcnow()
     for e in events:
         e.occurred_at = e.occurred_at or now
@@ -61,11 +65,15 @@ async def record_events(db: AsyncSession, events: Sequence[Event]) -> None:
         {"type": e.type, "session_id": e.session_id, "occurred_at": e.occurred_at, "data": e.data}
         for e in events
     ]
-    for e, seq in zip(events, (await db.execute(_INSERT, rows)).scalars(), strict=True):
+    for e, seq in zip(events, session.execute(_INSERT, rows).scalars(), strict=True):
         e.seq = seq
-    db.info.setdefault("pending_events", []).extend(events)
-    if is_postgres(db):
-        await db.execute(text("SELECT pg_notify(:c, :p)"), {"c": NOTIFY_CHANNEL, "p": ""})
+    session.info.setdefault("pending_events", []).extend(events)
+    if is_postgres(session):
+        session.execute(text("SELECT pg_notify(:c, :p)"), {"c": NOTIFY_CHANNEL, "p": ""})
+
+
+async def record_events(db: AsyncSession, events: Sequence[Event]) -> None:
+    await db.run_sync(write_events, events)
 
 
 async def record_event(

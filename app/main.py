@@ -41,8 +41,8 @@ from app.rems.router import router as rems_router
 from app.screening.router import router as screening_router
 from app.sessions.router import router as sessions_router
 from app.sites.router import router as sites_router
-from app.vitals.ingest import ReadingWriter
 from app.vitals.router import router as vitals_router
+from app.vitals.writer import ReadingWriter
 
 
 def mount_frontend(app: FastAPI, dist: Path) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from app.alerts.models import AlertRule
 from app.alerts.rules import (
@@ -65,22 +66,18 @@ _CLINIC_AND_PATIENTS = select(AlertRule).where(
 )
 
 
-async def rules_by_patient(
-    db: AsyncSession, patient_ids: Iterable[uuid.UUID]
+def rules_by_patient(
+    session: Session, patient_ids: Iterable[uuid.UUID]
 ) -> dict[uuid.UUID, tuple[Rule, ...]]:
     """The rules that judge each patient's readings: clinic set, patient overrides in place.
-    One query, whatever the number of patients."""
+    One query, whatever the number of patients (async callers: `db.run_sync`)."""
     ids = set(patient_ids)
-    rows = (await db.scalars(_CLINIC_AND_PATIENTS, {"ids": list(ids)})).all()
+    rows = session.scalars(_CLINIC_AND_PATIENTS, {"ids": list(ids)}).all()
     overrides: dict[uuid.UUID | None, list[Rule]] = {}
     for row in rows:
         overrides.setdefault(row.patient_id, []).append(rule_from_dict(row.definition))
     clinic = merge_rules(DEFAULT_RULES, overrides.get(None, []))
     return {pid: merge_rules(clinic, overrides.get(pid, [])) for pid in ids}
-
-
-async def rules_for(db: AsyncSession, *, patient_id: uuid.UUID) -> tuple[Rule, ...]:
-    return (await rules_by_patient(db, [patient_id]))[patient_id]
 
 
 def check_loosening(loosened: Sequence[str], *, reason: str | None, confirm: bool) -> None:

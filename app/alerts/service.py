@@ -14,13 +14,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import BindParameter, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from app.alerts.models import Alert
 from app.alerts.news2 import news2
-from app.alerts.rule_store import rules_for
 from app.alerts.rules import Condition, Rule, combine, evaluate_reading, overdue_condition
 from app.alerts.schemas import AlertOut
 from app.audit.service import record_audit
@@ -28,9 +27,9 @@ from app.auth.models import User
 from app.config import Settings
 from app.db import utcnow
 from app.errors import Conflict, Invalid, NotFound
-from app.events import Event, record_events, take_journal_lock
+from app.events import Event, take_journal_lock, write_events
 from app.sessions.models import InfusionSession
-from app.sessions.views import next_due
+from app.sessions.phases import next_due
 from app.vitals import read
 from app.vitals.codes import VITALS
 from app.vitals.models import Reading
@@ -48,9 +47,25 @@ def alert_event(alert: Alert, type: str, session: InfusionSession) -> Event:
     return Event(type=type, session_id=alert.session_id, data=data)
 
 
+# The open alerts of sessions; built once, as on the reading path building a statement costs
+# more than running it.
+OPEN_ALERTS_OF = select(Alert).where(
+    Alert.session_id.in_(bindparam("ids", expanding=True)), Alert.state != "resolved"
+)
+
+
+def record_change(session: Session, alert: Alert, type: str, s: InfusionSession) -> None:
+    session.add(alert)
+    write_events(session, [alert_event(alert, type, s)])
+
+
 async def emit(db: AsyncSession, alert: Alert, type: str, session: InfusionSession) -> None:
-    db.add(alert)
-    await record_events(db, [alert_event(alert, type, session)])
+    await db.run_sync(record_change, alert, type, session)
+
+
+async def open_alerts(db: AsyncSession, session_id: uuid.UUID) -> list[Alert]:
+    rows = await db.scalars(OPEN_ALERTS_OF, {"ids": [session_id]})
+    return sorted(rows, key=lambda a: a.raised_at)
 
 
 # Built once: alert paths off the reading path load the sessions their events name.
@@ -61,15 +76,18 @@ _SESSIONS_WITH_PATIENT = (
 )
 
 
-async def sessions_by_id(
-    db: AsyncSession, ids: Iterable[uuid.UUID]
-) -> dict[uuid.UUID, InfusionSession]:
+def load_sessions(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, InfusionSession]:
     """Sessions with their patients, by id: what `AlertOut.of` needs."""
     wanted = list(set(ids))
     if not wanted:
         return {}
-    rows = await db.scalars(_SESSIONS_WITH_PATIENT, {"ids": wanted})
-    return {s.id: s for s in rows}
+    return {s.id: s for s in session.scalars(_SESSIONS_WITH_PATIENT, {"ids": wanted})}
+
+
+async def sessions_by_id(
+    db: AsyncSession, ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, InfusionSession]:
+    return await db.run_sync(load_sessions, ids)
 
 
 _RANK = {None: 0, "low": 1, "medium": 2, "high": 3}
@@ -159,7 +177,7 @@ def overdue_change(
     """Raise, worsen or clear the session's overdue-reading `alert` (None if none is open)
     against the next due time after the `latest` current reading."""
     rule = next(r for r in rules if r.code == OVERDUE)
-    due = next_due(session, latest)
+    due = next_due(session, latest.taken_at if latest else None)
     if due is None:
         condition = Condition(
             rule.code, rule.kind, None, None, None, f"No readings are due while {session.phase}"
@@ -248,38 +266,7 @@ def fold_reading(
 
 
 async def open_alerts_by_rule(db: AsyncSession, session_id: uuid.UUID) -> dict[str, Alert]:
-    rows = await db.scalars(
-        select(Alert).where(Alert.session_id == session_id, Alert.state != "resolved")
-    )
-    return {a.rule: a for a in rows}
-
-
-async def apply_reading(
-    db: AsyncSession,
-    *,
-    session: InfusionSession,
-    reading: Reading,
-    baseline: Reading | None,
-    settings: Settings,
-) -> list[Alert]:
-    """`fold_reading` on the session's stored state, its changes written with their events."""
-    await take_journal_lock(db)
-    rules = await rules_for(db, patient_id=session.patient_id)
-    latest = await read.latest_current(db, session_id=session.id)
-    opened = await open_alerts_by_rule(db, session.id)
-    raised, changes = fold_reading(
-        session=session,
-        reading=reading,
-        baseline=baseline,
-        latest=latest,
-        rules=rules,
-        opened=opened,
-        settings=settings,
-        now=utcnow(),
-    )
-    for alert, type in changes:
-        await emit(db, alert, type, session)
-    return raised
+    return {a.rule: a for a in await db.scalars(OPEN_ALERTS_OF, {"ids": [session_id]})}
 
 
 async def raise_safety_alert(
@@ -318,21 +305,6 @@ async def raise_safety_alert(
     return alert
 
 
-async def retract_reading(db: AsyncSession, *, reading: Reading, reason: str) -> None:
-    """Alerts last driven by a reading that turned out wrong are resolved as entered in error."""
-    await take_journal_lock(db)
-    now = utcnow()
-    rows = await db.scalars(
-        select(Alert).where(Alert.last_reading_id == reading.id, Alert.state != "resolved")
-    )
-    found = rows.all()
-    sessions = await sessions_by_id(db, [a.session_id for a in found])
-    for alert in found:
-        alert.state, alert.resolved_at, alert.updated_at = "resolved", now, now
-        alert.resolved_reason = f"Reading entered in error: {reason}"
-        await emit(db, alert, "alert.resolved", sessions[alert.session_id])
-
-
 async def resolve_session_alerts(
     db: AsyncSession, *, session: InfusionSession, reason: str
 ) -> None:
@@ -349,13 +321,29 @@ async def resolve_session_alerts(
         await emit(db, alert, "alert.resolved", session)
 
 
-async def alerts_for_reading(db: AsyncSession, reading_id: uuid.UUID) -> list[Alert]:
-    rows = await db.scalars(
-        select(Alert)
-        .where((Alert.first_reading_id == reading_id) | (Alert.last_reading_id == reading_id))
-        .order_by(Alert.raised_at)
-    )
-    return list(rows.all())
+def retract(
+    opened: dict[str, Alert], *, reading_id: uuid.UUID, reason: str, now: datetime
+) -> list[Change]:
+    """Alerts last driven by a reading that turned out wrong are resolved as entered in error;
+    `opened` (the session's open alerts by rule) loses them. Touches no database."""
+    changes: list[Change] = []
+    for code, alert in list(opened.items()):
+        if alert.last_reading_id != reading_id:
+            continue
+        alert.state, alert.resolved_at, alert.updated_at = "resolved", now, now
+        alert.resolved_reason = f"Reading entered in error: {reason}"
+        changes.append((alert, "alert.resolved"))
+        del opened[code]
+    return changes
+
+
+_READING_IDS: BindParameter[uuid.UUID] = bindparam("ids", expanding=True)
+# The alerts each of some readings raised or last updated: what a replay answers with.
+ALERTS_OF_READINGS = (
+    select(Alert)
+    .where(Alert.first_reading_id.in_(_READING_IDS) | Alert.last_reading_id.in_(_READING_IDS))
+    .order_by(Alert.raised_at)
+)
 
 
 async def list_alerts(

@@ -12,16 +12,15 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from app.alerts.models import Alert
 from app.alerts.rule_store import rules_by_patient
-from app.alerts.service import OVERDUE, emit, overdue_change, sessions_by_id
+from app.alerts.service import OVERDUE, load_sessions, overdue_change, record_change
 from app.auth.models import User
 from app.config import Settings
-from app.db import Database, Writes, utcnow
-from app.events import is_postgres, take_journal_lock
+from app.db import Writes, utcnow
+from app.events import is_postgres, lock_journal
 from app.sessions.models import InfusionSession
 from app.vitals import read
 
@@ -32,11 +31,11 @@ TICK_LOCK = 0x56_49_47_54_4B  # "VIGTK"; any key distinct from events.JOURNAL_LO
 STOP_GRACE_SECONDS = 10
 
 
-async def check_overdue(db: AsyncSession, *, settings: Settings, now: datetime) -> None:
+def check_overdue(db: Session, *, settings: Settings, now: datetime) -> None:
     """Every session that has readings due, or an overdue alert still open (ended, say)."""
     open_overdue = select(Alert.session_id).where(Alert.rule == OVERDUE, Alert.state != "resolved")
     sessions = (
-        await db.scalars(
+        db.scalars(
             select(InfusionSession)
             .where(
                 InfusionSession.phase.in_(("infusion", "paused", "recovery"))
@@ -48,11 +47,11 @@ async def check_overdue(db: AsyncSession, *, settings: Settings, now: datetime) 
     if not sessions:
         return
     ids = [s.id for s in sessions]
-    rules = await rules_by_patient(db, {s.patient_id for s in sessions})
-    latest = await read.latest_current_many(db, ids)
+    rules = rules_by_patient(db, {s.patient_id for s in sessions})
+    latest = read.latest_current_many(db, ids)
     alerts = {
         a.session_id: a
-        for a in await db.scalars(
+        for a in db.scalars(
             select(Alert).where(
                 Alert.session_id.in_(ids), Alert.rule == OVERDUE, Alert.state != "resolved"
             )
@@ -68,10 +67,10 @@ async def check_overdue(db: AsyncSession, *, settings: Settings, now: datetime) 
             alert=alerts.get(session.id),
         )
         if change is not None:
-            await emit(db, *change, session)
+            record_change(db, *change, session)
 
 
-async def escalate(db: AsyncSession, *, settings: Settings, now: datetime) -> None:
+def escalate(db: Session, *, settings: Settings, now: datetime) -> None:
     """High alerts nobody has acknowledged within `escalation_seconds` of being raised (or only
     a nurse has, unless `escalation_stopped_by` is "anyone").
 
@@ -84,7 +83,7 @@ async def escalate(db: AsyncSession, *, settings: Settings, now: datetime) -> No
         # Acknowledged by a nurse: the room knows, the physician must still be told.
         by_nurse = select(User.id).where(User.role != "physician")
         unanswered |= (Alert.state == "acknowledged") & Alert.acknowledged_by.in_(by_nurse)
-    due = await db.scalars(
+    due = db.scalars(
         select(Alert).where(
             Alert.priority == "high",
             unanswered,
@@ -93,34 +92,33 @@ async def escalate(db: AsyncSession, *, settings: Settings, now: datetime) -> No
         )
     )
     alerts = due.all()
-    sessions = await sessions_by_id(db, [a.session_id for a in alerts])
+    sessions = load_sessions(db, [a.session_id for a in alerts])
     for alert in alerts:
         alert.escalated, alert.escalated_at, alert.updated_at = True, now, now
-        await emit(db, alert, "alert.escalated", sessions[alert.session_id])
+        record_change(db, alert, "alert.escalated", sessions[alert.session_id])
 
 
-async def _claim_tick(db: AsyncSession) -> bool:
+def _claim_tick(db: Session) -> bool:
     if not is_postgres(db):
         # Begins the transaction with BEGIN IMMEDIATE: this process's writer lock, taken now.
-        await db.connection()
+        db.connection()
         return True
-    claimed = await db.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": TICK_LOCK})
-    return bool(claimed)
+    return bool(db.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": TICK_LOCK}))
 
 
-async def tick(database: Database, settings: Settings) -> None:
-    async with database.session() as db:
-        if not await _claim_tick(db):
-            return
-        # Before reading anything: a reading committing meanwhile is then seen, not overwritten
-        # by a decision taken on the state before it (see the lock order in alerts.service).
-        await take_journal_lock(db)
-        # Only once the locks are held: a `now` taken while waiting for another tick to commit
-        # would be older than what that tick wrote, and would clear its fresh overdue alert.
-        now = utcnow()
-        await check_overdue(db, settings=settings, now=now)
-        await escalate(db, settings=settings, now=now)
-        await db.commit()
+def tick(db: Session, settings: Settings) -> None:
+    """One tick in one transaction; run by `frequent_writes` (db.py)."""
+    if not _claim_tick(db):
+        return
+    # Before reading anything: a reading committing meanwhile is then seen, not overwritten
+    # by a decision taken on the state before it (see the lock order in alerts.service).
+    lock_journal(db)
+    # Only once the locks are held: a `now` taken while waiting for another tick to commit
+    # would be older than what that tick wrote, and would clear its fresh overdue alert.
+    now = utcnow()
+    check_overdue(db, settings=settings, now=now)
+    escalate(db, settings=settings, now=now)
+    db.commit()
 
 
 class AlertTimers:

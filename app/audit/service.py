@@ -12,6 +12,7 @@ from typing import Any
 import anyio
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from app.audit.anchor import Anchor, read_anchors
 from app.audit.keys import AuditKeys, load_keys
@@ -20,7 +21,7 @@ from app.auth.models import User
 from app.config import Settings
 from app.context import client_addr_var
 from app.db import utcnow
-from app.events import take_journal_lock
+from app.events import lock_journal
 
 GENESIS = "0" * 64
 _LAST_HASH = select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
@@ -105,17 +106,21 @@ def audit_entry(
     )
 
 
-async def append_audit(db: AsyncSession, rows: Sequence[AuditEvent]) -> None:
+def chain_audit(session: Session, rows: Sequence[AuditEvent]) -> None:
     """Chain rows onto the log, in order, in the caller's transaction: they land if, and only
     if, the change does. The journal lock keeps the chain from forking."""
     keys = signing_keys()
-    await take_journal_lock(db)
-    prev = await db.scalar(_LAST_HASH) or GENESIS
+    lock_journal(session)
+    prev = session.scalar(_LAST_HASH) or GENESIS
     for row in rows:
         row.prev_hash = prev
         row.key_id = keys.current
         row.hash = prev = row_hash(row, keys)
-    await db.execute(_INSERT, [{c: getattr(row, c) for c in _COLUMNS} for row in rows])
+    session.execute(_INSERT, [{c: getattr(row, c) for c in _COLUMNS} for row in rows])
+
+
+async def append_audit(db: AsyncSession, rows: Sequence[AuditEvent]) -> None:
+    await db.run_sync(chain_audit, rows)
 
 
 async def record_audit(

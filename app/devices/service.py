@@ -32,8 +32,9 @@ from app.errors import Conflict, Invalid, NotFound, VigilError
 from app.patients.models import Patient
 from app.sessions.models import InfusionSession
 from app.sessions.phases import ACTIVE
-from app.vitals.ingest import ReadingWriter
+from app.vitals.plan import NewReading, Submission
 from app.vitals.schemas import ReadingIn
+from app.vitals.writer import ReadingWriter
 
 log = logging.getLogger(__name__)
 
@@ -296,8 +297,8 @@ def writer_chart(database: Database, writer: ReadingWriter) -> Chart:
                 )
             except ValidationError as exc:
                 raise Invalid("values", str(exc.errors()[0]["msg"])) from None
-            await writer.record(
-                session_id=session_id, reading_id=reading_id, data=data, by=users[0]
+            await writer.submit(
+                Submission(session_id, NewReading(reading_id, data), users[0], None)
             )
 
     return chart

@@ -54,8 +54,7 @@ from app.infusion.service import infusion_record
 from app.patients.models import Patient
 from app.screening.service import latest_screening, screening_out
 from app.sessions.models import InfusionSession
-from app.sessions.service import get_session, timeline
-from app.sessions.views import news2_of, session_detail
+from app.sessions.service import get_session, news2_of, session_detail, timeline
 from app.vitals import read
 from app.vitals.models import Reading, ReadingError
 

@@ -24,8 +24,7 @@ from app.infusion.schemas import (
 )
 from app.sessions.models import InfusionSession
 from app.sessions.phases import ACTIVE
-from app.sessions.service import clinical_time
-from app.sessions.views import session_read
+from app.sessions.service import clinical_time, session_read
 
 
 def calculate(data: CalculatorIn) -> CalculatorOut:

@@ -14,8 +14,7 @@ from app.screening.models import Screening
 from app.screening.rules import CAUTIONS, HARD_STOPS, INTERACTING_MEDICINES, screen
 from app.screening.schemas import OverrideIn, ScreeningIn, ScreeningOut
 from app.sessions.models import InfusionSession
-from app.sessions.phases import ACTIVE
-from app.sessions.views import rules_of
+from app.sessions.phases import ACTIVE, rules_of
 
 
 def ensure_open(s: InfusionSession) -> None:

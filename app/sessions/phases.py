@@ -1,6 +1,13 @@
 """The phase graph and its guards (DESIGN §1). Pure: no I/O, tested directly."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from app.alerts.models import Alert
+from app.config import Settings
+from app.protocols.rules import ProtocolRules
+from app.sessions.models import InfusionSession
 
 ACTIVE = ("pre_infusion", "infusion", "paused", "recovery")
 TERMINAL = ("discharged", "aborted")
@@ -75,3 +82,52 @@ def check_transition(
     if to == "discharged":
         return Verdict(overridable=list(discharge_unmet))
     return Verdict()
+
+
+def rules_of(s: InfusionSession) -> ProtocolRules:
+    """The rules the session was created under (its protocol, frozen then)."""
+    return ProtocolRules.model_validate(s.protocol_rules)
+
+
+def cadence_seconds(phase: str, rules: ProtocolRules) -> float | None:
+    if phase in ("infusion", "paused"):
+        return rules.infusion_check_seconds
+    if phase == "recovery":
+        return rules.recovery_check_seconds
+    return None
+
+
+def alert_cadence_seconds(alerts: Iterable[Alert], settings: Settings) -> float | None:
+    """After a medium or high alert the next reading is due sooner (DESIGN §3); the overdue
+    alert is about the readings themselves and does not shorten anything."""
+    priorities = {a.priority for a in alerts if a.state != "resolved" and a.kind != "overdue"}
+    if "high" in priorities:
+        return settings.recheck_after_high_seconds
+    if "medium" in priorities:
+        return settings.recheck_after_medium_seconds
+    return None
+
+
+def next_due(
+    s: InfusionSession,
+    last_taken_at: datetime | None,
+    *,
+    alerts: Iterable[Alert] = (),
+    settings: Settings | None = None,
+) -> datetime | None:
+    """Readings are due a cadence after the later of the phase start and the last reading; a
+    baseline is due from the start of the session, and an open alert shortens the cadence."""
+    if s.phase not in ACTIVE:
+        return None
+    cadence = cadence_seconds(s.phase, rules_of(s))
+    sooner = alert_cadence_seconds(alerts, settings) if settings is not None else None
+    if sooner is not None:
+        cadence = sooner if cadence is None else min(cadence, sooner)
+    if cadence is None:
+        if s.phase == "pre_infusion" and s.baseline_reading_id is None:
+            return s.phase_started_at
+        return None
+    anchor = s.phase_started_at
+    if last_taken_at is not None and last_taken_at > anchor:
+        anchor = last_taken_at
+    return anchor + timedelta(seconds=cadence)

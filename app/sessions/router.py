@@ -1,11 +1,9 @@
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
-from app.deps import AppSettings, Clinician, CurrentUser, Db
+from app.deps import AppSettings, Clinician, CurrentUser, Db, ValidSession
 from app.sessions import service
-from app.sessions.models import InfusionSession
 from app.sessions.schemas import (
     ChecklistIn,
     NoteIn,
@@ -16,16 +14,8 @@ from app.sessions.schemas import (
     TimelineItem,
     TransitionIn,
 )
-from app.sessions.views import session_detail
 
 router = APIRouter(prefix="/api/sessions", tags=["sessions"])
-
-
-async def valid_session(session_id: uuid.UUID, db: Db, user: CurrentUser) -> InfusionSession:
-    return await service.get_session(db, session_id, user=user)
-
-
-ValidSession = Annotated[InfusionSession, Depends(valid_session)]
 
 
 @router.post("", status_code=201)
@@ -50,7 +40,7 @@ async def list_sessions(
 
 @router.get("/{session_id}")
 async def get_session(s: ValidSession, db: Db, settings: AppSettings) -> SessionDetail:
-    return await session_detail(db, s, settings)
+    return await service.session_detail(db, s, settings)
 
 
 @router.patch("/{session_id}/checklist")

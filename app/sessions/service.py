@@ -1,6 +1,8 @@
-"""Infusion sessions: create, checklist, phase transitions, notes, timeline."""
+"""Infusion sessions: create, checklist, phase transitions, notes, timeline; and their outward
+shapes, the list/live tile and the full detail."""
 
 import uuid
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -9,7 +11,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from app.alerts.service import resolve_session_alerts
+from app.alerts.models import Alert
+from app.alerts.news2 import news2
+from app.alerts.schemas import AlertOut
+from app.alerts.service import OPEN_ALERTS_OF, open_alerts, resolve_session_alerts
 from app.audit.service import record_audit
 from app.auth.models import User
 from app.config import Settings
@@ -17,32 +22,159 @@ from app.courses.models import TreatmentCourse
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.events import Event, record_event
+from app.infusion.schemas import InfusionTile
 from app.patients.models import Patient
+from app.patients.schemas import PatientBrief
 from app.protocols.rules import plan_dose
 from app.protocols.service import rules_for_new_session
 from app.screening.service import screening_problem
+from app.sessions.discharge import discharge_criteria
 from app.sessions.models import InfusionSession, Note, PhaseChange
-from app.sessions.phases import ACTIVE, check_transition
+from app.sessions.phases import ACTIVE, check_transition, next_due, rules_of
 from app.sessions.schemas import (
+    Aldrete,
+    Checklist,
     ChecklistIn,
+    Criterion,
+    Discharge,
+    News2Out,
     NoteIn,
     NoteOut,
+    PhaseChangeOut,
     SessionCreate,
     SessionDetail,
     SessionRead,
     TimelineItem,
     TransitionIn,
 )
-from app.sessions.views import (
-    bp,
-    criteria_for,
-    rules_of,
-    session_detail,
-    session_read,
-    session_reads,
-)
 from app.sites.service import chair_for_new_session, may_see, site_ids_of
+from app.vitals import read
 from app.vitals.models import Reading
+
+
+def news2_of(reading: Reading | None) -> News2Out | None:
+    if reading is None:
+        return None
+    result = news2(read.news2_input(reading))
+    return News2Out(
+        score=result.score,
+        partial=result.partial,
+        missing=list(result.missing),
+        band=result.band,
+        components=result.components,
+    )
+
+
+def session_tile(
+    s: InfusionSession, *, latest: Reading | None, alerts: Iterable[Alert], settings: Settings
+) -> SessionRead:
+    """The tile from what the caller holds: the latest current reading and the open alerts."""
+    alerts = list(alerts)
+    return SessionRead(
+        id=s.id,
+        patient=PatientBrief.model_validate(s.patient),
+        site_id=s.site_id,
+        chair_id=s.chair_id,
+        location=s.location,
+        drug=s.drug,
+        protocol=s.protocol,
+        course_id=s.course_id,
+        weight_kg=s.weight_kg,
+        dose_mg_per_kg=s.dose_mg_per_kg,
+        total_dose_mg=s.dose_mg,
+        devices=s.devices,
+        planned_minutes=s.planned_minutes,
+        phase=s.phase,
+        phase_started_at=s.phase_started_at,
+        created_at=s.created_at,
+        infusion_started_at=s.infusion_started_at,
+        infusion_ended_at=s.infusion_ended_at,
+        # Current by definition: neither amended nor in error, so nothing to look up.
+        latest_reading=read.to_out(latest, baseline_id=s.baseline_reading_id) if latest else None,
+        open_alerts=[AlertOut.of(a, s) for a in sorted(alerts, key=lambda a: a.raised_at)],
+        news2=news2_of(latest),
+        next_reading_due_at=next_due(
+            s, latest.taken_at if latest else None, alerts=alerts, settings=settings
+        ),
+        infusion=InfusionTile.model_validate(s.infusion) if s.infusion else None,
+    )
+
+
+async def session_read(db: AsyncSession, s: InfusionSession, settings: Settings) -> SessionRead:
+    return (await session_reads(db, [s], settings))[0]
+
+
+async def session_reads(
+    db: AsyncSession, sessions: Sequence[InfusionSession], settings: Settings
+) -> list[SessionRead]:
+    """Tiles of many sessions in two queries, not two per session: a dashboard's snapshot asks
+    for every chair, and a clinic's dashboards all reconnect together after a restart."""
+    ids = [s.id for s in sessions]
+    latest = await db.run_sync(read.latest_current_many, ids)
+    alerts: dict[uuid.UUID, list[Alert]] = {i: [] for i in ids}
+    for alert in await db.scalars(OPEN_ALERTS_OF, {"ids": ids}):
+        alerts[alert.session_id].append(alert)
+    return [
+        session_tile(s, latest=latest.get(s.id), alerts=alerts[s.id], settings=settings)
+        for s in sessions
+    ]
+
+
+def bp(reading: Reading | None) -> tuple[int, int] | None:
+    return (reading.systolic, reading.diastolic) if reading else None
+
+
+async def criteria_for(
+    db: AsyncSession, s: InfusionSession, settings: Settings, aldrete_total: int | None
+) -> list[Criterion]:
+    baseline = await db.get(Reading, s.baseline_reading_id) if s.baseline_reading_id else None
+    latest = await read.latest_current(db, session_id=s.id)
+    alerts = await open_alerts(db, s.id)
+    rules = rules_of(s)
+    bp_times = list(
+        await db.scalars(
+            select(Reading.taken_at).where(Reading.session_id == s.id, read.is_current())
+        )
+    )
+    results = discharge_criteria(
+        aldrete_total=aldrete_total,
+        baseline=bp(baseline),
+        latest=bp(latest),
+        has_active_high_alert=any(a.priority == "high" and a.state == "active" for a in alerts),
+        escort_confirmed=s.escort_confirmed,
+        recovery_started_at=s.recovery_started_at,
+        rules=rules,
+        dosed_at=s.infusion_started_at,
+        bp_times=bp_times,
+        now=utcnow(),
+    )
+    return [Criterion(name=c.name, met=c.met, detail=c.detail) for c in results]
+
+
+async def session_detail(db: AsyncSession, s: InfusionSession, settings: Settings) -> SessionDetail:
+    summary = await session_read(db, s, settings)
+    history = await db.scalars(
+        select(PhaseChange).where(PhaseChange.session_id == s.id).order_by(PhaseChange.id)
+    )
+    baseline = await db.get(Reading, s.baseline_reading_id) if s.baseline_reading_id else None
+    aldrete = Aldrete.model_validate(s.aldrete) if s.aldrete else None
+    criteria = await criteria_for(db, s, settings, aldrete.total if aldrete else None)
+    return SessionDetail(
+        **summary.model_dump(),
+        protocol_rules=rules_of(s),
+        phase_history=[PhaseChangeOut.model_validate(p) for p in history.all()],
+        checklist=Checklist(
+            identity_checked=s.identity_checked,
+            consent_signed=s.consent_signed,
+            fasting_confirmed=s.fasting_confirmed,
+            escort_confirmed=s.escort_confirmed,
+        ),
+        baseline=(await read.describe(db, [baseline], baseline_id=s.baseline_reading_id))[0]
+        if baseline
+        else None,
+        aldrete=aldrete,
+        discharge=Discharge(met=all(c.met for c in criteria), criteria=criteria),
+    )
 
 
 async def get_session(

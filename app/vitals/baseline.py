@@ -11,7 +11,7 @@ from app.config import Settings
 from app.errors import Conflict, Invalid, NotFound, VigilError
 from app.events import record_event
 from app.sessions.models import InfusionSession
-from app.sessions.views import session_read
+from app.sessions.service import session_read
 from app.vitals import read
 from app.vitals.codes import VITALS, implausible
 from app.vitals.models import Reading

@@ -1,11 +1,11 @@
 """Reading queries and their outward shape, shared by sessions, alerts, live and exports."""
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import ColumnElement, Select, bindparam, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.util import AliasedClass
 
 from app.alerts.news2 import News2Input
@@ -75,25 +75,28 @@ def to_out(
     )
 
 
+Corrections = tuple[dict[uuid.UUID, uuid.UUID], dict[uuid.UUID, str]]
+
+
+def corrections_of(session: Session, ids: Sequence[uuid.UUID]) -> Corrections:
+    """Of these readings: which later reading amends each one, and why each one marked entered
+    in error is; two queries whatever their number."""
+    if not ids:
+        return {}, {}
+    amended = session.execute(select(Reading.amends, Reading.id).where(Reading.amends.in_(ids)))
+    errors = session.execute(
+        select(ReadingError.reading_id, ReadingError.reason).where(ReadingError.reading_id.in_(ids))
+    )
+    return {a: b for a, b in amended.all() if a is not None}, {a: b for a, b in errors.all()}
+
+
 async def describe(
     db: AsyncSession, readings: Sequence[Reading], *, baseline_id: uuid.UUID | None
 ) -> list[ReadingOut]:
-    """Readings with their status, looked up in two queries whatever their number."""
-    ids = [r.id for r in readings]
-    if not ids:
+    """Readings with their status."""
+    if not readings:
         return []
-    amended = dict(
-        (await db.execute(select(Reading.amends, Reading.id).where(Reading.amends.in_(ids)))).all()
-    )
-    errors = dict(
-        (
-            await db.execute(
-                select(ReadingError.reading_id, ReadingError.reason).where(
-                    ReadingError.reading_id.in_(ids)
-                )
-            )
-        ).all()
-    )
+    amended, errors = await db.run_sync(corrections_of, [r.id for r in readings])
     return [
         to_out(
             r, baseline_id=baseline_id, amended_by=amended.get(r.id), error_reason=errors.get(r.id)
@@ -130,18 +133,23 @@ def _latest_of_sessions() -> Select[Reading]:
 _LATEST_OF_SESSIONS = _latest_of_sessions()
 
 
-async def latest_current_many(
-    db: AsyncSession, session_ids: Sequence[uuid.UUID]
+def latest_current_many(
+    session: Session, session_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, Reading]:
     """Each session's latest current reading (sessions without one are absent), in one query:
     one index walk per session that stops at its newest current reading, so the cost does not
-    grow with the session's length."""
-    rows = await db.scalars(_LATEST_OF_SESSIONS, {"ids": list(session_ids)})
+    grow with the session's length. Async callers: `db.run_sync`."""
+    rows = session.scalars(_LATEST_OF_SESSIONS, {"ids": list(session_ids)})
     return {r.session_id: r for r in rows}
 
 
 async def latest_current(db: AsyncSession, *, session_id: uuid.UUID) -> Reading | None:
-    return (await latest_current_many(db, [session_id])).get(session_id)
+    return (await db.run_sync(latest_current_many, [session_id])).get(session_id)
+
+
+def latest_of(readings: Iterable[Reading]) -> Reading | None:
+    """The latest of some readings in the order of `latest_current`."""
+    return max(readings, key=lambda r: (r.taken_at, r.recorded_at), default=None)
 
 
 def is_later(reading: Reading, than: Reading | None) -> bool:

@@ -4,10 +4,11 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
 from app.alerts.schemas import AlertOut
-from app.deps import AppSettings, Clinician, Db
-from app.sessions.router import ValidSession
-from app.vitals import baseline, discards, read, service
-from app.vitals.ingest import ReadingWriter
+from app.auth.models import User
+from app.context import client_addr_var
+from app.deps import AppSettings, Clinician, Db, ValidSession
+from app.vitals import baseline, discards, read
+from app.vitals.plan import Amendment, Change, ErrorMark, NewReading, ReadingResult, Submission
 from app.vitals.schemas import (
     BaselineChoice,
     EnteredInError,
@@ -16,6 +17,7 @@ from app.vitals.schemas import (
     ReadingIn,
     ReadingOut,
 )
+from app.vitals.writer import ReadingWriter
 
 router = APIRouter(prefix="/api/sessions/{session_id}/readings", tags=["readings"])
 
@@ -26,7 +28,16 @@ class ReadingAnswer(BaseModel):
     recheck_prompt: bool
 
 
-def answer(result: service.ReadingResult, response: Response) -> ReadingAnswer:
+async def submit(
+    request: Request, session_id: uuid.UUID, change: Change, by: User
+) -> ReadingResult:
+    # No request transaction here: the process's writer checks the session and writes the
+    # change in its next batch (app/vitals/writer.py).
+    writer: ReadingWriter = request.app.state.readings
+    return await writer.submit(Submission(session_id, change, by, client_addr_var.get()))
+
+
+def answer(result: ReadingResult, response: Response) -> ReadingAnswer:
     response.status_code = 201 if result.created else 200
     return ReadingAnswer(
         reading=result.reading, alerts=result.alerts, recheck_prompt=result.recheck
@@ -49,10 +60,7 @@ async def put_reading(
     request: Request,
     response: Response,
 ) -> ReadingAnswer:
-    # No request transaction here: the process's writer checks the session and writes the
-    # reading in its next batch (app/vitals/ingest.py).
-    writer: ReadingWriter = request.app.state.readings
-    result = await writer.record(session_id=session_id, reading_id=reading_id, data=body, by=user)
+    result = await submit(request, session_id, NewReading(reading_id, body), user)
     return answer(result, response)
 
 
@@ -64,31 +72,26 @@ async def list_readings(s: ValidSession, db: Db) -> list[ReadingOut]:
 @router.post("/{reading_id}/amend", status_code=201, responses={200: {"model": ReadingAnswer}})
 async def amend_reading(
     user: Clinician,
-    s: ValidSession,
+    session_id: uuid.UUID,
     reading_id: uuid.UUID,
     body: ReadingAmend,
-    db: Db,
-    settings: AppSettings,
+    request: Request,
     response: Response,
 ) -> ReadingAnswer:
-    result = await service.amend_reading(
-        db, session=s, reading_id=reading_id, data=body, by=user, settings=settings
-    )
+    result = await submit(request, session_id, Amendment(reading_id, body), user)
     return answer(result, response)
 
 
 @router.post("/{reading_id}/entered-in-error")
 async def entered_in_error(
     user: Clinician,
-    s: ValidSession,
+    session_id: uuid.UUID,
     reading_id: uuid.UUID,
     body: EnteredInError,
-    db: Db,
-    settings: AppSettings,
+    request: Request,
 ) -> ReadingOut:
-    return await service.mark_entered_in_error(
-        db, session=s, reading_id=reading_id, data=body, by=user, settings=settings
-    )
+    result = await submit(request, session_id, ErrorMark(reading_id, body.reason), user)
+    return result.reading
 
 
 @router.post("/{reading_id}/baseline")

@@ -1,7 +1,9 @@
 """Overdue readings and escalation, with the clinic's timers shortened to seconds."""
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any, TypeVar
 
 import anyio
@@ -9,7 +11,7 @@ import pytest
 
 from app.alerts.timers import tick
 from app.config import Settings
-from app.db import Database
+from app.db import Database, frequent_writes
 from tests import factories
 
 pytestmark = pytest.mark.anyio
@@ -92,15 +94,19 @@ async def test_ticks_from_several_processes_raise_one_overdue_alert(open_chair, 
     # Three more "processes" tick side by side (beside the app's own timer) until the reading
     # falls due, and a few times after.
     processes = [Database(settings.database_url) for _ in range(3)]
-
-    async def ticks() -> dict[str, Any] | None:
-        await asyncio.gather(*(tick(database, settings) for database in processes))
-        return await chair.open_alert("overdue")
+    one_tick = partial(tick, settings=settings)
 
     try:
-        await eventually(ticks, "the overdue alert")
-        for _ in range(3):
-            await ticks()
+        async with contextlib.AsyncExitStack() as stack:
+            writers = [await stack.enter_async_context(frequent_writes(d)) for d in processes]
+
+            async def ticks() -> dict[str, Any] | None:
+                await asyncio.gather(*(writes(one_tick) for writes in writers))
+                return await chair.open_alert("overdue")
+
+            await eventually(ticks, "the overdue alert")
+            for _ in range(3):
+                await ticks()
     finally:
         for database in processes:
             await database.dispose()

@@ -17,10 +17,10 @@ from app.auth.models import User
 from app.errors import Conflict, Invalid, NotFound
 from app.events import Event
 from app.sessions.models import InfusionSession
-from app.vitals.ingest import Submission, write_batch
 from app.vitals.models import Reading
+from app.vitals.plan import NewReading, ReadingResult, Submission
 from app.vitals.schemas import ReadingIn
-from app.vitals.service import ReadingResult
+from app.vitals.writer import write_batch
 from tests.factories import ago, infusing_session, put_reading, session, vitals
 
 pytestmark = pytest.mark.anyio
@@ -29,11 +29,9 @@ pytestmark = pytest.mark.anyio
 def submission(session_id: str, user: User, reading_id: uuid.UUID, **values: Any) -> Submission:
     return Submission(
         session_id=uuid.UUID(session_id),
-        reading_id=reading_id,
-        data=ReadingIn.model_validate(vitals(**values)),
+        change=NewReading(reading_id, ReadingIn.model_validate(vitals(**values))),
         by=user,
         client_addr="10.0.0.7",
-        answer=asyncio.get_running_loop().create_future(),
     )
 
 
@@ -63,7 +61,7 @@ async def test_one_batch_judges_each_reading_in_order_and_answers_each(app, staf
         ),
     ]
     async with database.session() as db:
-        answers = await write_batch(db, batch, settings)
+        answers = await db.run_sync(write_batch, batch, settings)
 
     raised, resolved, replay, clash, baseline, unknown, future = answers
     assert isinstance(raised, ReadingResult) and raised.created
@@ -109,8 +107,8 @@ async def test_a_late_reading_in_a_batch_raises_but_does_not_become_the_latest(a
     now, late = uuid.uuid4(), uuid.uuid4()
     long_ago = ago(minutes=1)
     async with database.session() as db:
-        on_time, entered_late = await write_batch(
-            db,
+        on_time, entered_late = await db.run_sync(
+            write_batch,
             [
                 submission(a["id"], nurse, now),
                 submission(a["id"], nurse, late, heart_rate=118, taken_at=long_ago),

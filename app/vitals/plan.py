@@ -1,0 +1,451 @@
+"""Every change to readings, decided in memory: `plan(state, submission, settings)` (DESIGN §2).
+
+A submission asks for one change: a new reading (PUT), a correction (amend) or an
+entered-in-error mark. `plan` checks it against the batch's `State` (what the writer read for
+the whole batch up front) and decides everything it changes: the reading rows, the alert
+changes, the events, the audit rows and the answer. It touches no database; it keeps the state
+current in memory (the latest reading, the baseline, the open alerts), so the next submission
+of the batch is judged on the state after this one. A refused submission raises its
+`VigilError` before anything in the state has changed. `writer.apply` writes a batch of plans
+in one transaction.
+
+Adding a kind of change (the device feed, say: a partial set of vitals with its `source`): a
+frozen dataclass beside `NewReading` holding what the message carries, added to `Change`; a
+branch in `plan` that checks it with the same rules (`check_taken_at`, the session's phase)
+and builds its row with `_row` and its alerts with `_judge`; if it names readings the batch
+must look up, `Submission.names` lists them. `load`, `apply` and the writer stay as they are.
+"""
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from pydantic import ValidationError
+
+from app.alerts.models import Alert
+from app.alerts.rules import Rule
+from app.alerts.schemas import AlertOut
+from app.alerts.service import Change as AlertChange
+from app.alerts.service import alert_event, fold_reading, retract
+from app.audit.models import AuditEvent
+from app.audit.service import audit_entry
+from app.auth.models import User
+from app.config import Settings
+from app.errors import Conflict, Invalid, NotFound
+from app.events import Event
+from app.sessions.models import InfusionSession
+from app.sessions.phases import ACTIVE
+from app.sessions.service import session_tile
+from app.vitals import read
+from app.vitals.codes import VITALS, implausible
+from app.vitals.models import Reading
+from app.vitals.schemas import ReadingAmend, ReadingIn, ReadingOut, _check_bp
+
+SAME_ID = (
+    "A different reading was already saved with this id. Nothing was changed; "
+    "enter the reading again to save it as a new one."
+)
+NO_READING = "No reading with that id in this session."
+# Tablet clocks drift; a reading a little "in the future" is a clock, not a fabrication.
+CLOCK_SKEW = timedelta(minutes=2)
+CORRECTIONS_CLOSE = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class NewReading:
+    """PUT: a full set of vitals under the client's id."""
+
+    reading_id: uuid.UUID
+    data: ReadingIn
+
+
+@dataclass(frozen=True)
+class Amendment:
+    """A correction of `reading_id`: the fields given replace the reading's, as a new reading."""
+
+    reading_id: uuid.UUID
+    data: ReadingAmend
+
+
+@dataclass(frozen=True)
+class ErrorMark:
+    reading_id: uuid.UUID
+    reason: str
+
+
+Change = NewReading | Amendment | ErrorMark
+
+
+@dataclass(frozen=True)
+class Submission:
+    session_id: uuid.UUID
+    change: Change
+    by: User
+    client_addr: str | None
+
+    def replays(self) -> list[uuid.UUID]:
+        """The ids it may already be stored under (it is a retry)."""
+        match self.change:
+            case NewReading():
+                return [self.change.reading_id]
+            case Amendment():
+                return [self.change.data.id] if self.change.data.id is not None else []
+            case ErrorMark():
+                return []
+
+    def names(self) -> list[uuid.UUID]:
+        """The stored readings it may replay or correct: the writer looks them up."""
+        if isinstance(self.change, NewReading):
+            return self.replays()
+        return [self.change.reading_id, *self.replays()]
+
+
+@dataclass
+class ReadingResult:
+    reading: ReadingOut
+    alerts: list[AlertOut]
+    recheck: bool
+    created: bool
+
+
+@dataclass
+class State:
+    """What a batch reads up front, kept current in memory plan by plan."""
+
+    now: datetime
+    sessions: dict[uuid.UUID, InfusionSession]
+    # Readings by id: those the batch names, the sessions' baselines, and those it writes.
+    readings: dict[uuid.UUID, Reading]
+    # Of those: the reading correcting each amended one, the reason of each one in error.
+    amended_by: dict[uuid.UUID, uuid.UUID]
+    errors: dict[uuid.UUID, str]
+    # The alerts each stored reading named in the batch raised or last updated (replays).
+    replayed_alerts: dict[uuid.UUID, list[Alert]]
+    rules: dict[uuid.UUID, tuple[Rule, ...]] = field(default_factory=dict)  # by patient
+    latest: dict[uuid.UUID, Reading] = field(default_factory=dict)  # by session
+    opened: dict[uuid.UUID, dict[str, Alert]] = field(default_factory=dict)  # by session, rule
+    # Every current reading of the sessions the batch corrects: what follows a corrected latest
+    # reading or baseline.
+    current: dict[uuid.UUID, dict[uuid.UUID, Reading]] = field(default_factory=dict)
+    # The readings this batch writes, by id: their session, body hash and answer.
+    written: dict[uuid.UUID, tuple[uuid.UUID, str, ReadingResult]] = field(default_factory=dict)
+
+
+@dataclass
+class Plan:
+    """What one submission changes. Alert and session changes are made on the state's objects
+    (loaded in the writer's transaction), `alerts` naming those to add."""
+
+    answer: ReadingResult
+    readings: list[dict[str, object]] = field(default_factory=list)
+    errors: list[dict[str, object]] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    audits: list[AuditEvent] = field(default_factory=list)
+
+
+def body_hash(data: ReadingIn) -> str:
+    canonical = json.dumps(data.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def check_taken_at(data: ReadingIn, s: InfusionSession, now: datetime) -> None:
+    if data.taken_at > now + CLOCK_SKEW:
+        raise Invalid("taken_at", "The reading time is in the future; check the tablet's clock.")
+    if data.taken_at < s.created_at - CLOCK_SKEW:
+        raise Invalid("taken_at", "The reading time is before this session was started.")
+
+
+def corrected(old: Reading, data: ReadingAmend) -> ReadingIn:
+    """The reading an amendment makes: its fields over the old one's, validated as a PUT."""
+    fields = ReadingIn.model_fields
+    given = data.model_dump(exclude_unset=True, include=set(fields))
+    for name, value in given.items():
+        if value is None and fields[name].is_required():
+            what = VITALS[name].display if name in VITALS else "The reading time"
+            raise Invalid(
+                name, f"{what} cannot be removed; send the corrected value or leave it out."
+            )
+    merged = {f: getattr(old, f) for f in fields} | given
+    try:
+        _check_bp(merged["systolic"], merged["diastolic"])
+    except ValueError as exc:
+        raise Invalid("diastolic", str(exc)) from None
+    try:
+        return ReadingIn.model_validate(merged)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        reason = first.get("ctx", {}).get("error") or first["msg"]
+        raise Invalid(str(first["loc"][0]) if first["loc"] else "body", str(reason)) from None
+
+
+def _answer(
+    s: InfusionSession, out: ReadingOut, alerts: list[Alert], *, created: bool
+) -> ReadingResult:
+    return ReadingResult(
+        reading=out,
+        alerts=[AlertOut.of(a, s) for a in alerts],
+        recheck=any(a.priority == "high" and a.state == "active" for a in alerts),
+        created=created,
+    )
+
+
+def _stored(state: State, s: InfusionSession, reading: Reading) -> ReadingResult:
+    """A replay of a reading stored before this batch."""
+    out = read.to_out(
+        reading,
+        baseline_id=s.baseline_reading_id,
+        amended_by=state.amended_by.get(reading.id),
+        error_reason=state.errors.get(reading.id),
+    )
+    return _answer(s, out, state.replayed_alerts.get(reading.id, []), created=False)
+
+
+def _row(
+    state: State, s: InfusionSession, item: Submission, reading_id: uuid.UUID, data: ReadingIn
+) -> dict[str, object]:
+    return {
+        "id": reading_id,
+        "session_id": s.id,
+        "body_hash": body_hash(data),
+        "recorded_at": state.now,
+        "recorded_by": item.by.id,
+        "phase": s.phase,
+        "amends": None,
+        "amend_reason": None,
+        **data.model_dump(),
+    }
+
+
+def _judge(
+    state: State, s: InfusionSession, reading: Reading, settings: Settings
+) -> tuple[list[Alert], list[AlertChange]]:
+    baseline = state.readings.get(s.baseline_reading_id) if s.baseline_reading_id else None
+    return fold_reading(
+        session=s,
+        reading=reading,
+        baseline=baseline,
+        latest=state.latest.get(s.id),
+        rules=state.rules[s.patient_id],
+        opened=state.opened[s.id],
+        settings=settings,
+        now=state.now,
+    )
+
+
+def _set_current(
+    state: State, s: InfusionSession, *, add: Reading | None, drop: Reading | None
+) -> None:
+    """Keep the latest reading right after a reading is added or stops being current."""
+    current = state.current.get(s.id)
+    if current is None:
+        # Only new readings here (no correction in this batch): the later one wins.
+        if add is not None and read.is_later(add, state.latest.get(s.id)):
+            state.latest[s.id] = add
+        return
+    if drop is not None:
+        current.pop(drop.id, None)
+    if add is not None:
+        current[add.id] = add
+    latest = read.latest_of(current.values())
+    if latest is None:
+        state.latest.pop(s.id, None)
+    else:
+        state.latest[s.id] = latest
+
+
+def _published(
+    state: State,
+    s: InfusionSession,
+    *,
+    type: str,
+    out: ReadingOut,
+    changes: list[AlertChange],
+    settings: Settings,
+) -> tuple[list[Alert], list[Event]]:
+    """The alert changes' events, then the reading's: the reading with the session's tile as it
+    now stands, so a dashboard needs nothing else."""
+    tile = session_tile(
+        s, latest=state.latest.get(s.id), alerts=state.opened[s.id].values(), settings=settings
+    )
+    events = [alert_event(alert, kind, s) for alert, kind in changes]
+    data = {"reading": out.model_dump(mode="json"), "session": tile.model_dump(mode="json")}
+    events.append(Event(type=type, session_id=s.id, data=data))
+    return [alert for alert, _kind in changes], events
+
+
+def _new_reading(
+    state: State, s: InfusionSession, item: Submission, change: NewReading, settings: Settings
+) -> Plan:
+    digest = body_hash(change.data)
+    if (existing := state.readings.get(change.reading_id)) is not None:
+        if existing.session_id != s.id or existing.body_hash != digest:
+            raise Conflict(SAME_ID)
+        return Plan(_stored(state, s, existing))
+    if s.phase not in ACTIVE:
+        raise Conflict(f"The session is {s.phase}; no more readings can be added.")
+    check_taken_at(change.data, s, state.now)
+    row = _row(state, s, item, change.reading_id, change.data)
+    reading = Reading(**row)
+    state.readings[reading.id] = reading
+    # A value implausible for a conscious patient never becomes the baseline by itself.
+    if s.phase == "pre_infusion" and s.baseline_reading_id is None and not implausible(row):
+        s.baseline_reading_id = reading.id
+    _set_current(state, s, add=reading, drop=None)
+    raised, changes = _judge(state, s, reading, settings)
+    out = read.to_out(reading, baseline_id=s.baseline_reading_id)
+    alerts, events = _published(
+        state, s, type="reading.created", out=out, changes=changes, settings=settings
+    )
+    audit = audit_entry(
+        action="reading.create",
+        user=item.by,
+        target_type="reading",
+        target_id=reading.id,
+        details={"session_id": str(s.id)},
+        client_addr=item.client_addr,
+    )
+    result = _answer(s, out, raised, created=True)
+    state.written[reading.id] = (s.id, digest, result)
+    return Plan(result, readings=[row], alerts=alerts, events=events, audits=[audit])
+
+
+def _correctable(state: State, s: InfusionSession, reading_id: uuid.UUID) -> Reading:
+    reading = state.readings.get(reading_id)
+    if reading is None or reading.session_id != s.id:
+        raise NotFound(NO_READING)
+    if s.phase not in ACTIVE and s.ended_at and state.now - s.ended_at > CORRECTIONS_CLOSE:
+        raise Conflict("This session ended more than 24 hours ago; its record is closed.")
+    if (by := state.amended_by.get(reading.id)) is not None:
+        raise Conflict(f"This reading was already corrected by reading {by}; amend that one.")
+    if reading.id in state.errors:
+        raise Conflict("This reading is already marked as entered in error.")
+    return reading
+
+
+def _next_baseline(state: State, s: InfusionSession) -> uuid.UUID | None:
+    """The first current pre-infusion reading that is plausible: where the baseline moves when
+    its reading is corrected or marked in error."""
+    candidates = sorted(
+        (r for r in state.current[s.id].values() if r.phase == "pre_infusion"),
+        key=lambda r: r.taken_at,
+    )
+    return next((r.id for r in candidates if not implausible(vars(r))), None)
+
+
+def _amendment(
+    state: State, s: InfusionSession, item: Submission, change: Amendment, settings: Settings
+) -> Plan:
+    data = change.data
+    if data.id is not None:
+        # A retried correction: answered with the one already made.
+        if (earlier := state.written.get(data.id)) is not None:
+            session_id, _digest, result = earlier
+            if result.reading.amends != change.reading_id:
+                raise Conflict("That correction id is already used by another reading.")
+            if session_id != s.id:
+                raise NotFound(NO_READING)
+            return Plan(replace(result, created=False))
+        if (existing := state.readings.get(data.id)) is not None:
+            if existing.amends != change.reading_id:
+                raise Conflict("That correction id is already used by another reading.")
+            if existing.session_id != s.id:
+                raise NotFound(NO_READING)
+            return Plan(_stored(state, s, existing))
+    old = _correctable(state, s, change.reading_id)
+    values = corrected(old, data)
+    check_taken_at(values, s, state.now)
+    latest = state.latest.get(s.id)
+    was_latest = latest is not None and latest.id == old.id
+    row = _row(state, s, item, data.id or uuid.uuid4(), values) | {
+        "phase": old.phase,
+        "amends": old.id,
+        "amend_reason": data.reason,
+    }
+    new = Reading(**row)
+    state.readings[new.id] = new
+    state.amended_by[old.id] = new.id
+    _set_current(state, s, add=new, drop=old)
+    if s.baseline_reading_id == old.id and not implausible(row):
+        s.baseline_reading_id = new.id
+    elif s.baseline_reading_id in (old.id, None) and s.phase == "pre_infusion":
+        s.baseline_reading_id = _next_baseline(state, s)
+    changes = retract(
+        state.opened[s.id], reading_id=old.id, reason=f"corrected ({data.reason})", now=state.now
+    )
+    raised: list[Alert] = []
+    if was_latest:
+        # Only a correction of the latest reading says anything about the patient now.
+        raised, more = _judge(state, s, new, settings)
+        changes += more
+    out = read.to_out(new, baseline_id=s.baseline_reading_id)
+    alerts, events = _published(
+        state, s, type="reading.amended", out=out, changes=changes, settings=settings
+    )
+    audit = audit_entry(
+        action="reading.amend",
+        user=item.by,
+        target_type="reading",
+        target_id=new.id,
+        details={"amends": str(old.id), "reason": data.reason},
+        client_addr=item.client_addr,
+    )
+    result = _answer(s, out, raised, created=True)
+    state.written[new.id] = (s.id, str(row["body_hash"]), result)
+    return Plan(result, readings=[row], alerts=alerts, events=events, audits=[audit])
+
+
+def _error_mark(
+    state: State, s: InfusionSession, item: Submission, change: ErrorMark, settings: Settings
+) -> Plan:
+    reading = _correctable(state, s, change.reading_id)
+    state.errors[reading.id] = change.reason
+    _set_current(state, s, add=None, drop=reading)
+    if s.baseline_reading_id == reading.id:
+        s.baseline_reading_id = _next_baseline(state, s)
+    changes = retract(
+        state.opened[s.id], reading_id=reading.id, reason=change.reason, now=state.now
+    )
+    out = read.to_out(reading, baseline_id=s.baseline_reading_id, error_reason=change.reason)
+    alerts, events = _published(
+        state, s, type="reading.amended", out=out, changes=changes, settings=settings
+    )
+    audit = audit_entry(
+        action="reading.entered_in_error",
+        user=item.by,
+        target_type="reading",
+        target_id=reading.id,
+        details={"reason": change.reason},
+        client_addr=item.client_addr,
+    )
+    mark = {"reading_id": reading.id, "reason": change.reason, "at": state.now, "by": item.by.id}
+    return Plan(
+        _answer(s, out, [], created=True),
+        errors=[mark],
+        alerts=alerts,
+        events=events,
+        audits=[audit],
+    )
+
+
+def plan(state: State, item: Submission, settings: Settings) -> Plan:
+    """Decide one submission against the batch's state (see the module's docstring)."""
+    change = item.change
+    if isinstance(change, NewReading) and (earlier := state.written.get(change.reading_id)):
+        # A tablet retrying in parallel with itself: the same reading twice in one batch.
+        session_id, digest, result = earlier
+        if session_id != item.session_id or digest != body_hash(change.data):
+            raise Conflict(SAME_ID)
+        return Plan(replace(result, created=False))
+    s = state.sessions.get(item.session_id)
+    if s is None:
+        raise NotFound("No infusion session with that id.")
+    match change:
+        case NewReading():
+            return _new_reading(state, s, item, change, settings)
+        case Amendment():
+            return _amendment(state, s, item, change, settings)
+        case ErrorMark():
+            return _error_mark(state, s, item, change, settings)
