@@ -4538,8 +4538,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                reading_id: string;
                 session_id: string;
+                reading_id: string;
             };
             cookie?: never;
         };
@@ -4583,8 +4583,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                reading_id: string;
                 session_id: string;
+                reading_id: string;
             };
             cookie?: never;
         };
