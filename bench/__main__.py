@@ -233,6 +233,9 @@ def _bare(bare: Server, plan: Plan, out: dict[str, object]) -> list[Figure]:
     return [
         Figure("ingest", "bare endpoint: requests/s (closed)", ingest.rate_of(result), "/s"),
         Figure("ingest", "bare endpoint: p99", lat.p(99), "ms"),
+        Figure(
+            "ingest", "bare endpoint: server CPU per request", ingest.cpu_per_request(result), "ms"
+        ),
     ]
 
 

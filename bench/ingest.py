@@ -65,6 +65,11 @@ def describe(label: str, result: dict[str, Any]) -> str:
     )
 
 
+def cpu_per_request(result: dict[str, Any]) -> float:
+    """Milliseconds of server CPU per answered request."""
+    return 1000 * result["server_cpu"] / max(result["count"], 1)
+
+
 def bare(server: Server, seconds: float) -> dict[str, Any]:
     result = closed_loop(server, "unused", ["00000000-0000-0000-0000-000000000000"], seconds, False)
     print(describe("bare FastAPI endpoint", result), flush=True)
@@ -94,11 +99,14 @@ def run_backend(
         Figure(NAME, f"{backend}: ratio to bare endpoint", ratio, "x", ">= 0.5", ratio >= 0.5),
         Figure(NAME, f"{backend}: p50 closed", Latencies(closed["latencies"]).p(50), "ms"),
         Figure(NAME, f"{backend}: p99 closed", Latencies(closed["latencies"]).p(99), "ms"),
+        Figure(NAME, f"{backend}: server CPU per reading", cpu_per_request(closed), "ms"),
         Figure(
             NAME,
-            f"{backend}: server CPU per reading",
-            1000 * closed["server_cpu"] / max(closed["count"], 1),
-            "ms",
+            f"{backend}: CPU per reading / bare's",
+            cpu_per_request(closed) / max(cpu_per_request(bare_result), 1e-9),
+            "x",
+            "<= 5",
+            cpu_per_request(closed) <= 5 * cpu_per_request(bare_result),
         ),
         Figure(
             NAME,
