@@ -193,7 +193,7 @@ async def frequent_writes(database: Database) -> AsyncIterator[Writes]:
     once, synchronously, against a `Session`. PostgreSQL: on this loop, through
     `AsyncSession.run_sync` (asyncpg costs no thread hops). SQLite: on a `WriterThread`,
     where each statement costs microseconds instead of several of aiosqlite's hand-overs to
-    its thread and back (~0.1 ms each here), and batches and ticks take the write lock in
+    its thread and back (bench/README.md), and batches and ticks take the write lock in
     turn instead of meeting in SQLite's busy-handler back-off."""
     if database.is_postgres:
 

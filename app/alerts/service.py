@@ -47,10 +47,12 @@ def alert_event(alert: Alert, type: str, session: InfusionSession) -> Event:
     return Event(type=type, session_id=alert.session_id, data=data)
 
 
+# What "open" means, once: raised and not yet resolved (active or acknowledged).
+IS_OPEN = Alert.state != "resolved"
 # The open alerts of sessions; built once, as on the reading path building a statement costs
 # more than running it.
 OPEN_ALERTS_OF = select(Alert).where(
-    Alert.session_id.in_(bindparam("ids", expanding=True)), Alert.state != "resolved"
+    Alert.session_id.in_(bindparam("ids", expanding=True)), IS_OPEN
 )
 
 
@@ -361,7 +363,7 @@ async def list_alerts(
         .limit(500)
     )
     if state == "open":
-        query = query.where(Alert.state != "resolved")
+        query = query.where(IS_OPEN)
     elif state:
         query = query.where(Alert.state == state)
     if session_id:

@@ -6,32 +6,21 @@ many rows.
 """
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from typing import Any, Generic, TypeVar, TypeVarTuple
+from typing import Any
 
 import anyio
 from sqlalchemy import (
-    ColumnElement,
-    Dialect,
-    Integer,
     Row,
     Select,
     and_,
-    bindparam,
-    case,
-    exists,
-    false,
     func,
     select,
-    true,
-    tuple_,
-    type_coerce,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.types import UserDefinedType
 
 from app.alerts.models import Alert
 from app.audit.models import AuditEvent
@@ -39,8 +28,8 @@ from app.audit.service import record_audit
 from app.auth.models import User
 from app.clinical.service import clinical_record
 from app.config import Settings
-from app.db import Database, UTCDateTime, utcnow
-from app.exports import csv_rows
+from app.db import Database, utcnow
+from app.exports import csv_fast, csv_rows, paging
 from app.exports.schemas import (
     DateRange,
     ExportAlert,
@@ -56,21 +45,14 @@ from app.screening.service import latest_screening, screening_out
 from app.sessions.models import InfusionSession
 from app.sessions.service import get_session, news2_of, session_detail, timeline
 from app.vitals import read
-from app.vitals.models import Reading, ReadingError
+from app.vitals.models import Reading
 
 # Rows per page of a streamed export: big enough to amortise the queries, small enough that the
-# memory held at any moment is a few megabytes whatever the size of the range. A CSV page is
-# streamed and written CSV_PART rows at a time, so it can be larger and cost no more memory.
+# memory held at any moment is a few megabytes whatever the size of the range.
 BATCH = 1000
-CSV_BATCH = 10_000
-# Two objects the garbage collector tracks per row: 300 rows are freed before its youngest
-# generation fills (700 by default), so they are never promoted and swept again with the heap.
-CSV_PART = 300
 CLI_USERNAME = "cli"
 
 ReadingRow = Row[Reading, str, uuid.UUID, uuid.UUID | None, str]
-_Ts = TypeVarTuple("_Ts")
-_K = TypeVar("_K")
 
 
 @dataclass(frozen=True)
@@ -117,41 +99,9 @@ _READING_ROWS: Select[Reading, str, uuid.UUID, uuid.UUID | None, str] = (
     .join(Patient, Patient.id == InfusionSession.patient_id)
 )
 
-# Statements used per page are built once, with bound parameters: on a slow CPU building and
-# caching a statement costs more than running it. Tables rather than ORM attributes where rows
-# are many: a Core row costs a fraction of an ORM one.
-_reading = Reading.__table__.c
-_amendment = Reading.__table__.alias("amendment").c
-_error = ReadingError.__table__.c
-_session = InfusionSession.__table__.c
-_user = User.__table__.c
-_patient = Patient.__table__.c
-_alert = Alert.__table__.c
-
-
-def _raised(reading_id: ColumnElement[_K], readings: ColumnElement[bool]) -> Select[_K, str, str]:
-    """The alerts raised by the readings chosen, as (reading, rule, priority) in raised order."""
-    return (
-        select(reading_id, _alert.rule, _alert.priority).where(readings).order_by(_alert.raised_at)
-    )
-
-
-_RAISED_BY_ID = _raised(
-    _alert.first_reading_id, _alert.first_reading_id.in_(bindparam("ids", expanding=True))
-)
-
-
-def _alerts_by_reading(rows: Iterable[tuple[_K | None, str, str]]) -> dict[_K, list[str]]:
-    """Each reading's alerts as rule:priority, in the order they were raised."""
-    raised: dict[_K, list[str]] = {}
-    for reading_id, rule, priority in rows:
-        if reading_id is not None:
-            raised.setdefault(reading_id, []).append(f"{rule}:{priority}")
-    return raised
-
 
 async def _alerts_raised(db: AsyncSession, ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
-    return _alerts_by_reading(await db.execute(_RAISED_BY_ID, {"ids": ids}))
+    return paging.alerts_by_reading(await db.execute(paging.RAISED_BY_ID, {"ids": ids}))
 
 
 async def enrich(db: AsyncSession, rows: Sequence[ReadingRow]) -> list[ExportReading]:
@@ -362,194 +312,7 @@ def _stamp(moment: datetime) -> str:
     return moment.strftime("%Y%m%dT%H%M%S%z")
 
 
-# Range exports walk readings by keyset on (taken_at, id), the index ix_reading_taken_id.
-_reading_key = tuple_(_reading.taken_at, _reading.id)
-
-
-def _keyset(query: Select[*_Ts]) -> tuple[Select[*_Ts], Select[*_Ts]]:
-    """The first page of the readings taken in [start, end), and the page after a key (after_at,
-    after_id), both in key order."""
-    ordered = (
-        query.where(_reading.taken_at < bindparam("end"))
-        .order_by(_reading.taken_at, _reading.id)
-        .limit(bindparam("batch", type_=Integer))
-    )
-    # The key alone as the lower bound: it implies `start` (the key is in the range), and given
-    # both, SQLite seeks to `start` and filters its way to the key, so every page would cost more
-    # than the one before. A row value is a bound SQLite and PostgreSQL both seek the index to.
-    after = tuple_(
-        bindparam("after_at", type_=_reading.taken_at.type),
-        bindparam("after_id", type_=_reading.id.type),
-    )
-    return ordered.where(_reading.taken_at >= bindparam("start")), ordered.where(
-        _reading_key > after
-    )
-
-
-def _page_statement(
-    keyset: tuple[Select[*_Ts], Select[*_Ts]], params: dict[str, Any]
-) -> Select[*_Ts]:
-    """The keyset's statement for a page's parameters: only the first has no key to follow."""
-    return keyset[1] if "after_at" in params else keyset[0]
-
-
-class _Page(Generic[*_Ts]):
-    """One page of a keyset walk: the parameters of its query, for other queries about the same
-    readings, and its rows, read once; the walk goes on from the last row read."""
-
-    def __init__(self, db: AsyncSession, statement: Select[*_Ts], params: dict[str, Any]) -> None:
-        self.db, self.statement, self.params = db, statement, params
-        self.count = 0
-        self.last: Row[*_Ts] | None = None
-
-    def _read(self, rows: Sequence[Row[*_Ts]]) -> None:
-        self.count += len(rows)
-        if rows:
-            self.last = rows[-1]
-
-    async def all(self) -> Sequence[Row[*_Ts]]:
-        rows = (await self.db.execute(self.statement, self.params)).all()
-        self._read(rows)
-        return rows
-
-    async def parts(self, size: int) -> AsyncIterator[Sequence[Row[*_Ts]]]:
-        """The rows streamed, `size` at a time. Rows that die young are cheap: a whole page held
-        at once outlives two collections, and the garbage collector then sweeps the whole heap
-        every few pages (a fifth of the time of a large CSV export)."""
-        result = await self.db.stream(
-            self.statement, self.params, execution_options={"yield_per": size}
-        )
-        async for rows in result.partitions():
-            self._read(rows)
-            yield rows
-
-
-async def _pages(
-    db: AsyncSession,
-    keyset: tuple[Select[*_Ts], Select[*_Ts]],
-    rng: DateRange,
-    batch: int,
-    key: Callable[[Row[*_Ts]], tuple[datetime, uuid.UUID]],
-) -> AsyncIterator[_Page[*_Ts]]:
-    """Pages of `batch` rows by keyset on (taken_at, id); `key` reads both from a row."""
-    params: dict[str, Any] = {"start": rng.start, "end": rng.end, "batch": batch}
-    while True:
-        page = _Page(db, _page_statement(keyset, params), params)
-        yield page
-        # A short page is the last: the snapshot cannot grow while the export reads it.
-        if page.last is None or page.count < batch:
-            return
-        after_at, after_id = key(page.last)
-        params = {**params, "after_at": after_at, "after_id": after_id}
-
-
-# The CSV range export reads ids and times as the text of their cells. Building a UUID and a
-# datetime per value only to turn it back into text is most of the cost of a large export (some
-# 6 µs a row on the bench machine), and on SQLite the stored text is nearly the cell already.
-def _uuid_text(value: Any) -> str | None:
-    if isinstance(value, str) and len(value) == 32:
-        return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
-    return None if value is None else str(value)
-
-
-class _UuidText(UserDefinedType[str]):
-    """A Uuid column as str(UUID) writes it: SQLite holds the 32 hex digits SQLAlchemy's Uuid
-    stores there; PostgreSQL's driver returns its own UUID."""
-
-    cache_ok = True
-
-    def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], str | None]:
-        return _uuid_text
-
-
-_UTC_DATETIME = UTCDateTime()
-
-
-class _IsoText(UserDefinedType[str]):
-    """A UTCDateTime column as isoformat() writes the datetime UTCDateTime returns. SQLite holds
-    text in UTC: "YYYY-MM-DD HH:MM:SS.ffffff" as SQLAlchemy writes it, or with "+00:00" after it
-    as the sqlite3 module's own adapter does (the bench's bulk load, other tools); anything else
-    (PostgreSQL's datetimes, other offsets) goes the long way, through UTCDateTime itself."""
-
-    cache_ok = True
-
-    def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], str | None]:
-        def iso_text(value: Any) -> str | None:
-            if isinstance(value, str):
-                text = value.removesuffix("+00:00")
-                if text[10:11] == " " and len(text) in (19, 26):
-                    # isoformat() leaves a zero fraction out.
-                    fraction = "" if text.endswith(".000000") else text[19:]
-                    return f"{text[:10]}T{text[11:19]}{fraction}+00:00"
-                value = datetime.fromisoformat(value)
-            moment = _UTC_DATETIME.process_result_value(value, dialect)
-            return None if moment is None else moment.isoformat()
-
-        return iso_text
-
-
-# Every CSV column but the last, `alerts`, which a page adds, in csv_rows.COLUMNS order. The
-# status is decided as read.to_out decides it. EXISTS rather than a join on the amendment: a
-# reading amended twice (two nurses at once) must still be one row.
-_CSV_SELECTED = {
-    "session_id": type_coerce(_reading.session_id, _UuidText()),
-    "reading_id": type_coerce(_reading.id, _UuidText()),
-    "taken_at": type_coerce(_reading.taken_at, _IsoText()),
-    "recorded_at": type_coerce(_reading.recorded_at, _IsoText()),
-    "is_baseline": case(
-        (_session.baseline_reading_id == _reading.id, true()),
-        else_=false(),
-    ),
-    "status": case(
-        (_error.reason.is_not(None), "entered_in_error"),
-        (exists().where(_amendment.amends == _reading.id), "amended"),
-        else_="final",
-    ),
-    "amends": type_coerce(_reading.amends, _UuidText()),
-    "error_reason": _error.reason,
-    "recorded_by": _user.username,
-    "mrn": _patient.mrn,
-}
-_CSV_ROWS = select(
-    *(
-        _CSV_SELECTED[name] if name in _CSV_SELECTED else _reading[name]
-        for name in csv_rows.COLUMNS[:-1]
-    )
-).select_from(
-    Reading.__table__.join(User.__table__, _user.id == _reading.recorded_by)
-    .join(InfusionSession.__table__, _session.id == _reading.session_id)
-    .join(Patient.__table__, _patient.id == _session.patient_id)
-    .outerjoin(ReadingError.__table__, _error.reading_id == _reading.id)
-)
-_CSV_PAGES = _keyset(_CSV_ROWS)
-# The alerts a page's readings raised, found with the page's own query as the IN list: the same
-# statement and parameters pick the same readings, and no thousands of bound ids are rendered
-# into the statement on every page.
-_raised_by = type_coerce(_alert.first_reading_id, _UuidText())
-_first_ids, _after_ids = _keyset(select(_reading.id))
-_RAISED_IN_CSV_PAGES = (
-    _raised(_raised_by, _alert.first_reading_id.in_(_first_ids)),
-    _raised(_raised_by, _alert.first_reading_id.in_(_after_ids)),
-)
-_CSV_ID = csv_rows.COLUMNS.index("reading_id")
-_CSV_TAKEN_AT = csv_rows.COLUMNS.index("taken_at")
-
-
-def _csv_key(row: Row[*tuple[Any, ...]]) -> tuple[datetime, uuid.UUID]:
-    return datetime.fromisoformat(row[_CSV_TAKEN_AT]), uuid.UUID(row[_CSV_ID])
-
-
-async def _csv_pages(db: AsyncSession, rng: DateRange) -> AsyncIterator[tuple[bytes, int]]:
-    yield csv_rows.rows_chunk((), header=True), 0
-    async for page in _pages(db, _CSV_PAGES, rng, CSV_BATCH, _csv_key):
-        raised_in_page = _page_statement(_RAISED_IN_CSV_PAGES, page.params)
-        raised = _alerts_by_reading(await db.execute(raised_in_page, page.params))
-        async for rows in page.parts(CSV_PART):
-            cells = ((*row, raised.get(row[_CSV_ID])) for row in rows)
-            yield csv_rows.rows_chunk(cells, header=False), len(rows)
-
-
-_FHIR_PAGES = _keyset(_READING_ROWS)
+_FHIR_PAGES = paging.keyset(_READING_ROWS)
 
 
 def _entity_key(row: ReadingRow) -> tuple[datetime, uuid.UUID]:
@@ -559,7 +322,7 @@ def _entity_key(row: ReadingRow) -> tuple[datetime, uuid.UUID]:
 async def _fhir_pages(db: AsyncSession, rng: DateRange) -> AsyncIterator[tuple[bytes, int]]:
     from app.exports import fhir  # see render()
 
-    async for page in _pages(db, _FHIR_PAGES, rng, BATCH, _entity_key):
+    async for page in paging.pages(db, _FHIR_PAGES, rng, BATCH, _entity_key):
         readings = await enrich(db, await page.all())
         # Forget the page's ORM objects: the identity map must not grow with the range.
         db.expunge_all()
@@ -571,7 +334,7 @@ def range_export(
 ) -> ExportStream:
     """Readings taken in [from, to) across sessions, every status, in (taken_at, id) order."""
     in_range = and_(Reading.taken_at >= rng.start, Reading.taken_at < rng.end)
-    pages = _csv_pages if fmt == "csv" else _fhir_pages
+    pages = csv_fast.csv_pages if fmt == "csv" else _fhir_pages
     media_type, suffix = MEDIA_TYPES["csv" if fmt == "csv" else "ndjson"]
     return ExportStream(
         database,

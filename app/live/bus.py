@@ -41,7 +41,7 @@ RETRY_MAX_SECONDS = 10.0
 # Login events steer the stream; they are never shown to clients.
 PRIVATE_PREFIX = "auth."
 # Published events kept in memory for clients that resume (`Bus.recent_after`), a few KB each:
-# about 90 s at the soak's ~90 events/s, hours at a clinic's pace.
+# enough for a reconnect storm under heavy load, hours at a clinic's pace (docs/reliability.md).
 RECENT = 8000
 
 

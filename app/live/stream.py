@@ -71,7 +71,7 @@ async def login_of(
 async def close(websocket: WebSocket, code: int, reason: str) -> None:
     # A client that left meanwhile needs no reason: its absence is not an error. Nor does one
     # whose own close frame uvicorn answered first: closing again is then refused with a
-    # RuntimeError (found by the PostgreSQL soak), as a send is (`LiveConnection._send`).
+    # RuntimeError, as a send is (`LiveConnection._send`).
     with suppress(WebSocketDisconnect, RuntimeError):
         await websocket.close(code, reason)
 
@@ -175,7 +175,7 @@ class LiveConnection:
                 await self.websocket.send_text(text)
             except RuntimeError as exc:
                 # uvicorn answered the peer's close frame before our reader saw it: the socket
-                # is closed, which is a disconnect, not an error (found by the soak).
+                # is closed, which is a disconnect, not an error.
                 raise WebSocketDisconnect(1006) from exc
 
     async def _visible(self, messages: list[BusMessage]) -> list[BusMessage]:

@@ -3,24 +3,55 @@
 import uuid
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import ColumnElement, Select, bindparam, exists, select
+from sqlalchemy import ColumnElement, Select, bindparam, case, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 from sqlalchemy.orm.util import AliasedClass
 
 from app.alerts.news2 import News2Input
 from app.sessions.models import InfusionSession
 from app.vitals.models import Reading, ReadingError
-from app.vitals.schemas import ReadingOut
+from app.vitals.schemas import ReadingOut, ReadingStatus
 
 _Amendment = aliased(Reading)
 
 
+# Whether a reading is current is decided here, once, for reads, the writer and exports: a
+# reading's status is derived, never stored (the row itself is never updated).
+
+
+ReadingId = ColumnElement[uuid.UUID] | InstrumentedAttribute[uuid.UUID]
+
+
+def amended(reading_id: ReadingId) -> ColumnElement[bool]:
+    """SQL condition: a later reading amends this one."""
+    return exists().where(_Amendment.amends == reading_id)
+
+
+def in_error(reading_id: ReadingId) -> ColumnElement[bool]:
+    """SQL condition: this reading is marked entered in error."""
+    return exists().where(ReadingError.reading_id == reading_id)
+
+
 def is_current(reading: type[Reading] | AliasedClass[Reading] = Reading) -> ColumnElement[bool]:
     """SQL condition: neither amended by a later reading nor marked entered in error."""
-    return ~exists().where(_Amendment.amends == reading.id) & ~exists().where(
-        ReadingError.reading_id == reading.id
+    return ~amended(reading.id) & ~in_error(reading.id)
+
+
+def status_column(reading_id: ReadingId) -> ColumnElement[str]:
+    """The reading's status as a column, decided as `status_of` decides it."""
+    return case(
+        (in_error(reading_id), "entered_in_error"), (amended(reading_id), "amended"), else_="final"
     )
+
+
+def status_of(*, amended_by: uuid.UUID | None, error_reason: str | None) -> ReadingStatus:
+    """Entered in error wins over amended; a reading that is neither is current ("final")."""
+    if error_reason is not None:
+        return "entered_in_error"
+    if amended_by is not None:
+        return "amended"
+    return "final"
 
 
 def news2_input(reading: Reading) -> News2Input:
@@ -42,12 +73,6 @@ def to_out(
     amended_by: uuid.UUID | None = None,
     error_reason: str | None = None,
 ) -> ReadingOut:
-    if error_reason is not None:
-        status = "entered_in_error"
-    elif amended_by is not None:
-        status = "amended"
-    else:
-        status = "final"
     return ReadingOut(
         id=reading.id,
         session_id=reading.session_id,
@@ -70,7 +95,7 @@ def to_out(
         amends=reading.amends,
         amend_reason=reading.amend_reason,
         amended_by=amended_by,
-        status=status,
+        status=status_of(amended_by=amended_by, error_reason=error_reason),
         error_reason=error_reason,
     )
 
