@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select, text
 
-from app.exports import csv_rows, service
+from app.exports import csv_fast, csv_rows, service
 from app.exports.schemas import ExportReading
 from app.sessions.schemas import News2Out
 from app.vitals.models import Reading
@@ -121,8 +121,8 @@ async def test_range_across_sessions_and_pages(app, staff, story, monkeypatch):
     answer = await factories.put_reading(staff.nurse, other["id"], heart_rate=140)
     assert answer.status_code == 201, answer.text
     whole = await _range_csv(staff)
-    monkeypatch.setattr(service, "CSV_BATCH", 3)
-    monkeypatch.setattr(service, "CSV_PART", 2)
+    monkeypatch.setattr(csv_fast, "CSV_BATCH", 3)
+    monkeypatch.setattr(csv_fast, "CSV_PART", 2)
     paged = await _range_csv(staff)
     assert comparable(app, paged) == comparable(app, whole)
     rows = list(csv.DictReader(io.StringIO(paged.decode())))
