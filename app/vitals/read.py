@@ -13,7 +13,10 @@ from app.sessions.models import InfusionSession
 from app.vitals.models import Reading, ReadingError
 from app.vitals.schemas import ReadingOut, ReadingStatus
 
+# Aliases, so that a query that also joins these tables (the CSV export) does not correlate
+# the subqueries away.
 _Amendment = aliased(Reading)
+_Error = aliased(ReadingError)
 
 
 # Whether a reading is current is decided here, once, for reads, the writer and exports: a
@@ -30,7 +33,7 @@ def amended(reading_id: ReadingId) -> ColumnElement[bool]:
 
 def in_error(reading_id: ReadingId) -> ColumnElement[bool]:
     """SQL condition: this reading is marked entered in error."""
-    return exists().where(ReadingError.reading_id == reading_id)
+    return exists().where(_Error.reading_id == reading_id)
 
 
 def is_current(reading: type[Reading] | AliasedClass[Reading] = Reading) -> ColumnElement[bool]:
