@@ -1,13 +1,19 @@
 """The phase graph and its guards (DESIGN §1). Pure: no I/O, tested directly."""
 
+from __future__ import annotations
+
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from app.alerts.models import Alert
 from app.config import Settings
 from app.protocols.rules import ProtocolRules
-from app.sessions.models import InfusionSession
+
+if TYPE_CHECKING:
+    # Only named in annotations: the models import ACTIVE from here.
+    from app.alerts.models import Alert
+    from app.sessions.models import InfusionSession
 
 ACTIVE = ("pre_infusion", "infusion", "paused", "recovery")
 TERMINAL = ("discharged", "aborted")
