@@ -80,6 +80,10 @@ def rules_by_patient(
     return {pid: merge_rules(clinic, overrides.get(pid, [])) for pid in ids}
 
 
+async def rules_for(db: AsyncSession, *, patient_id: uuid.UUID) -> tuple[Rule, ...]:
+    return (await db.run_sync(rules_by_patient, [patient_id]))[patient_id]
+
+
 def check_loosening(loosened: Sequence[str], *, reason: str | None, confirm: bool) -> None:
     """Making alarms less sensitive needs a reason and an explicit confirmation (422 otherwise),
     so a single click can never switch an alarm off."""
