@@ -4,7 +4,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from app.auth.models import User
 from app.controlled import export, service
+from app.controlled.ledger import ROLES, Act
 from app.controlled.schemas import (
     ContainerOut,
     CorrectIn,
@@ -21,7 +23,22 @@ from app.controlled.schemas import (
     ResolveIn,
     WasteIn,
 )
-from app.deps import AppSettings, CurrentUser, Db
+from app.deps import AppSettings, CurrentUser, Db, require_role
+
+
+def _may(act: Act) -> object:
+    """The role check as a dependency, so a refused role is told so before its input is read."""
+    return require_role(*sorted(ROLES[act]))
+
+
+Receiver = Annotated[User, _may("receive")]
+Drawer = Annotated[User, _may("draw")]
+Waster = Annotated[User, _may("waste")]
+Counter = Annotated[User, _may("count")]
+Resolver = Annotated[User, _may("resolve")]
+Reporter = Annotated[User, _may("report")]
+Recorder = Annotated[User, _may("loss")]
+Destroyer = Annotated[User, _may("destroy")]
 
 router = APIRouter(prefix="/api/controlled", tags=["controlled substances"])
 REFUSED: dict[int | str, dict[str, Any]] = {
@@ -40,7 +57,7 @@ def _download(file: export.File) -> Response:
 
 @router.post("/receipts", status_code=201, responses=REFUSED)
 async def receive(
-    body: ReceiveIn, db: Db, user: CurrentUser, settings: AppSettings
+    body: ReceiveIn, db: Db, user: Receiver, settings: AppSettings
 ) -> list[ContainerOut]:
     """Stock received into the site's safe, one container per vial, witnessed."""
     return await service.receive(db, data=body, by=user, settings=settings)
@@ -65,13 +82,13 @@ async def site_log(site_id: uuid.UUID, db: Db, user: CurrentUser) -> list[EntryO
 
 
 @router.post("/draws", status_code=201, responses=REFUSED)
-async def draw(body: DrawIn, db: Db, user: CurrentUser) -> EntryOut:
+async def draw(body: DrawIn, db: Db, user: Drawer) -> EntryOut:
     return await service.draw(db, data=body, by=user)
 
 
 @router.post("/draws/{entry_id}/waste", status_code=201, responses=REFUSED)
 async def waste(
-    entry_id: int, body: WasteIn, db: Db, user: CurrentUser, settings: AppSettings
+    entry_id: int, body: WasteIn, db: Db, user: Waster, settings: AppSettings
 ) -> EntryOut:
     """What is left of a draw, wasted before a witness who signs with their own password."""
     return await service.waste(db, draw_id=entry_id, data=body, by=user, settings=settings)
@@ -79,7 +96,7 @@ async def waste(
 
 @router.post("/containers/{container_id}/losses", status_code=201, responses=REFUSED)
 async def loss(
-    container_id: uuid.UUID, body: LossIn, db: Db, user: CurrentUser, settings: AppSettings
+    container_id: uuid.UUID, body: LossIn, db: Db, user: Recorder, settings: AppSettings
 ) -> EntryOut:
     """Breakage, spill or theft, witnessed: the data of a DEA Form 106."""
     return await service.loss(db, container_id=container_id, data=body, by=user, settings=settings)
@@ -87,7 +104,7 @@ async def loss(
 
 @router.post("/containers/{container_id}/destruction", status_code=201, responses=REFUSED)
 async def destroy(
-    container_id: uuid.UUID, body: DestroyIn, db: Db, user: CurrentUser, settings: AppSettings
+    container_id: uuid.UUID, body: DestroyIn, db: Db, user: Destroyer, settings: AppSettings
 ) -> EntryOut:
     """What is left in a container destroyed before two witnesses: a DEA Form 41's data."""
     return await service.destroy(
@@ -96,7 +113,7 @@ async def destroy(
 
 
 @router.post("/counts", status_code=201, responses=REFUSED)
-async def count(body: CountIn, db: Db, user: CurrentUser, settings: AppSettings) -> CountOut:
+async def count(body: CountIn, db: Db, user: Counter, settings: AppSettings) -> CountOut:
     return await service.count(db, data=body, by=user, settings=settings)
 
 
@@ -108,7 +125,7 @@ async def discrepancies(site_id: uuid.UUID, db: Db, user: CurrentUser) -> list[D
 
 
 @router.post("/discrepancies/{entry_id}/resolution", status_code=201, responses=REFUSED)
-async def resolve(entry_id: int, body: ResolveIn, db: Db, user: CurrentUser) -> EntryOut:
+async def resolve(entry_id: int, body: ResolveIn, db: Db, user: Resolver) -> EntryOut:
     return await service.resolve(db, count_id=entry_id, data=body, by=user)
 
 
@@ -121,19 +138,19 @@ async def correct(
 
 
 @router.get("/sites/{site_id}/verify", responses=REFUSED)
-async def verify(site_id: uuid.UUID, db: Db, user: CurrentUser, settings: AppSettings) -> LogCheck:
+async def verify(site_id: uuid.UUID, db: Db, user: Reporter, settings: AppSettings) -> LogCheck:
     """Walks the site's chain of entries: an edited, removed or reordered entry is found."""
     return await service.verify(db, site_id=site_id, by=user, settings=settings)
 
 
 @router.get("/sites/{site_id}/log.csv", response_class=Response, responses=REFUSED)
-async def log_csv(site_id: uuid.UUID, db: Db, user: CurrentUser) -> Response:
+async def log_csv(site_id: uuid.UUID, db: Db, user: Reporter) -> Response:
     return _download(await export.log_csv(db, site_id=site_id, by=user))
 
 
 @router.get("/sites/{site_id}/dispensing.csv", response_class=Response, responses=REFUSED)
 async def dispensing_csv(
-    site_id: uuid.UUID, rng: Annotated[ReportRange, Query()], db: Db, user: CurrentUser
+    site_id: uuid.UUID, rng: Annotated[ReportRange, Query()], db: Db, user: Reporter
 ) -> Response:
     return _download(
         await export.dispensing_csv(db, site_id=site_id, by=user, start=rng.start, end=rng.end)
@@ -141,6 +158,6 @@ async def dispensing_csv(
 
 
 @router.get("/sites/{site_id}/inventory.pdf", response_class=Response, responses=REFUSED)
-async def inventory_pdf(site_id: uuid.UUID, db: Db, user: CurrentUser) -> Response:
+async def inventory_pdf(site_id: uuid.UUID, db: Db, user: Reporter) -> Response:
     """The biennial inventory (21 CFR 1304.11): every container holding stock, as of now."""
     return _download(await export.inventory_pdf(db, site_id=site_id, by=user))

@@ -111,6 +111,22 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/sites/{site_id}/members"): {"admin"},
     ("PUT", "/api/sites/{site_id}/members/{user_id}"): {"admin"},
     ("DELETE", "/api/sites/{site_id}/members/{user_id}"): {"admin"},
+    ("POST", "/api/controlled/receipts"): ALL,
+    ("GET", "/api/controlled/sites/{site_id}/containers"): ALL,
+    ("GET", "/api/controlled/containers/{container_id}/log"): ALL,
+    ("GET", "/api/controlled/sites/{site_id}/log"): ALL,
+    ("POST", "/api/controlled/draws"): CLINICIANS,
+    ("POST", "/api/controlled/draws/{entry_id}/waste"): CLINICIANS,
+    ("POST", "/api/controlled/containers/{container_id}/losses"): ALL,
+    ("POST", "/api/controlled/containers/{container_id}/destruction"): EXPORTERS,
+    ("POST", "/api/controlled/counts"): ALL,
+    ("GET", "/api/controlled/sites/{site_id}/discrepancies"): ALL,
+    ("POST", "/api/controlled/discrepancies/{entry_id}/resolution"): {"admin"},
+    ("POST", "/api/controlled/entries/{entry_id}/corrections"): ALL,
+    ("GET", "/api/controlled/sites/{site_id}/verify"): {"admin"},
+    ("GET", "/api/controlled/sites/{site_id}/log.csv"): {"admin"},
+    ("GET", "/api/controlled/sites/{site_id}/dispensing.csv"): {"admin"},
+    ("GET", "/api/controlled/sites/{site_id}/inventory.pdf"): {"admin"},
 }
 
 
