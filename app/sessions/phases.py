@@ -105,8 +105,11 @@ def cadence_seconds(phase: str, rules: ProtocolRules) -> float | None:
 
 def alert_cadence_seconds(alerts: Iterable[Alert], settings: Settings) -> float | None:
     """After a medium or high alert the next reading is due sooner (DESIGN §3); the overdue
-    alert is about the readings themselves and does not shorten anything."""
-    priorities = {a.priority for a in alerts if a.state != "resolved" and a.kind != "overdue"}
+    alert is about the readings themselves and a safety alert (PHQ-9 item 9) about the patient's
+    answers, not their vitals: neither shortens anything."""
+    priorities = {
+        a.priority for a in alerts if a.state != "resolved" and a.kind not in ("overdue", "safety")
+    }
     if "high" in priorities:
         return settings.recheck_after_high_seconds
     if "medium" in priorities:
