@@ -21,6 +21,9 @@ async def list_devices(db: AsyncSession) -> Sequence[Device]:
 async def register(db: AsyncSession, *, device_id: str, data: DeviceIn, by: User) -> Device:
     if data.id != device_id:
         raise Invalid("id", "The device id in the body must be the one in the address.")
+    # Before the device is added: a lookup would flush it, and a missing chair fail as a 500.
+    if data.chair_id is not None and await db.get(Chair, data.chair_id) is None:
+        raise Invalid("chair_id", "No chair with that id.")
     device = await db.get(Device, device_id)
     if device is None:
         device = Device(id=device_id, label=data.label, chair_id=data.chair_id)
@@ -35,8 +38,6 @@ async def register(db: AsyncSession, *, device_id: str, data: DeviceIn, by: User
         target_id=device_id,
         details={"label": data.label, "chair_id": str(data.chair_id) if data.chair_id else None},
     )
-    if data.chair_id is not None and await db.get(Chair, data.chair_id) is None:
-        raise Invalid("chair_id", "No chair with that id.")
     try:
         await db.commit()
     except IntegrityError:

@@ -52,7 +52,12 @@ def test_killed_before_commit_no_ack_then_one_reading(tmp_path: Path, password_h
                 "/api/sessions",
                 json={
                     "patient_id": p.json()["id"],
-                    "location": "Chair 2",
+                    "chair_id": next(
+                        c["id"]
+                        for site in api.get("/api/sites").json()
+                        for c in site["chairs"]
+                        if c["name"] == "Chair 2"
+                    ),
                     "weight_kg": 70,
                     "dose_mg_per_kg": 0.5,
                 },
