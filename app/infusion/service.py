@@ -1,5 +1,7 @@
 """The infusion record of a session: the order, its second check, and the pump log."""
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -139,23 +141,16 @@ async def save_order(
     order.verified_by = order.verified_at = order.verified_ml_per_h = None
     await db.flush()
     out = _order_out(order, s.weight_kg)
-    await record_audit(
-        db,
-        action="infusion.order",
-        user=by,
-        target_type="session",
-        target_id=s.id,
-        details=out.model_dump(mode="json"),
-    )
-    await _publish(
+    return await _order_changed(
         db,
         s=s,
+        order=out,
         tile=_tile(s, order, calc.PumpState()),
-        data={"order": out.model_dump(mode="json")},
+        action="infusion.order",
+        details=out.model_dump(mode="json"),
+        by=by,
         settings=settings,
     )
-    await db.commit()
-    return out
 
 
 async def verify_order(
@@ -186,24 +181,38 @@ async def verify_order(
         raise Conflict(problem[0].upper() + problem[1:] + ".")
     order.verified_by, order.verified_at = by.id, utcnow()
     order.verified_ml_per_h = data.rate_ml_per_h
-    out = _order_out(order, s.weight_kg)
-    await record_audit(
-        db,
-        action="infusion.verify",
-        user=by,
-        target_type="session",
-        target_id=s.id,
-        details={"checked_ml_per_h": data.rate_ml_per_h},
-    )
-    await _publish(
+    return await _order_changed(
         db,
         s=s,
+        order=_order_out(order, s.weight_kg),
         tile=_tile(s, order, calc.PumpState()),
-        data={"order": out.model_dump(mode="json")},
+        action="infusion.verify",
+        details={"checked_ml_per_h": data.rate_ml_per_h},
+        by=by,
         settings=settings,
     )
+
+
+async def _order_changed(
+    db: AsyncSession,
+    *,
+    s: InfusionSession,
+    order: OrderOut,
+    tile: InfusionTile,
+    action: str,
+    details: dict[str, Any],
+    by: User,
+    settings: Settings,
+) -> OrderOut:
+    """An order written or checked: audited, streamed with the session's tile, committed."""
+    await record_audit(
+        db, action=action, user=by, target_type="session", target_id=s.id, details=details
+    )
+    await _publish(
+        db, s=s, tile=tile, data={"order": order.model_dump(mode="json")}, settings=settings
+    )
     await db.commit()
-    return out
+    return order
 
 
 async def add_event(
