@@ -7,15 +7,14 @@ from xml.sax.saxutils import escape
 
 from reportlab.graphics.shapes import Drawing, Line, PolyLine, Rect, String
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table
+from reportlab.platypus import Flowable, Paragraph, Spacer, Table
 
 from app.courses.scales import PHQ9_REMISSION_BELOW, SCALES, ScaleCode
 from app.courses.schemas import CourseDetail, OutcomeOut, ResponseOut
 from app.exports.pdf_chart import BOLD, FONT
-from app.exports.pdf_parts import BODY, GRID, HEADING, SMALL, TITLE
+from app.exports.pdf_parts import BODY, GRID, HEADING, SMALL, TITLE, a4_report
 
 INFUSION = colors.Color(0.35, 0.55, 0.85)
 
@@ -191,17 +190,7 @@ def _safety(responses: list[ResponseOut]) -> list[Flowable]:
 
 def course_pdf(c: CourseDetail, exported_at: datetime) -> bytes:
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=15 * mm,
-        rightMargin=15 * mm,
-        topMargin=14 * mm,
-        bottomMargin=14 * mm,
-        title=f"Treatment course {c.id}",
-        author="Vigil",
-        subject=f"MRN {c.patient.mrn}",
-    )
+    doc = a4_report(buffer, title=f"Treatment course {c.id}", subject=f"MRN {c.patient.mrn}")
     p = c.patient
     story: list[Flowable] = [
         Paragraph("Treatment course report", TITLE),

@@ -5,14 +5,12 @@ and sign-off. Pure: a SessionRecord in, PDF bytes out.
 import io
 from collections.abc import Callable
 
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
     Flowable,
     Paragraph,
-    SimpleDocTemplate,
     Spacer,
     Table,
     TableStyle,
@@ -24,6 +22,7 @@ from app.exports.pdf_parts import (
     HEADING,
     STATUS_TEXT,
     TITLE,
+    a4_report,
     cell,
     clock,
     fields,
@@ -191,16 +190,11 @@ def _footer(record: SessionRecord) -> Callable[[Canvas, BaseDocTemplate], None]:
 
 def session_pdf(record: SessionRecord) -> bytes:
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
+    doc = a4_report(
         buffer,
-        pagesize=A4,
-        leftMargin=15 * mm,
-        rightMargin=15 * mm,
-        topMargin=14 * mm,
-        bottomMargin=16 * mm,
         title=f"Infusion session {record.session.id}",
-        author="Vigil",
         subject=f"MRN {record.session.patient.mrn}",
+        bottom_mm=16,
     )
     notes = [item for item in record.timeline if item.type == "session.note_added"]
     story: list[Flowable] = [

@@ -2,15 +2,17 @@
 
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 from xml.sax.saxutils import escape
 
 import reportlab
 from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import Paragraph, Table, TableStyle
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
 
 from app.exports.pdf_chart import BOLD, FONT
 
@@ -73,3 +75,20 @@ def grid(header: list[str], rows: list[list[Paragraph]], widths: list[float | No
     table = Table([[cell(h) for h in header], *rows], colWidths=widths, repeatRows=1)
     table.setStyle(GRID)
     return table
+
+
+def a4_report(
+    buffer: BinaryIO, *, title: str, subject: str, bottom_mm: float = 14
+) -> SimpleDocTemplate:
+    """The portrait A4 page every patient report is laid out on (session, course)."""
+    return SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=15 * mm,
+        rightMargin=15 * mm,
+        topMargin=14 * mm,
+        bottomMargin=bottom_mm * mm,
+        title=title,
+        author="Vigil",
+        subject=subject,
+    )
