@@ -6,6 +6,7 @@ import math
 import secrets
 import uuid
 from datetime import datetime, timedelta
+from typing import get_args
 
 from pwdlib import PasswordHash
 from sqlalchemy import func, select, update
@@ -15,7 +16,7 @@ from app.audit.models import AuditEvent
 from app.audit.service import record_audit
 from app.auth import mfa
 from app.auth.models import LoginSession, User
-from app.auth.schemas import UserCreate, UserUpdate
+from app.auth.schemas import Role, UserCreate, UserUpdate
 from app.config import Settings
 from app.context import client_addr_var
 from app.db import utcnow
@@ -112,7 +113,9 @@ async def _keep_an_admin(db: AsyncSession, leaving: User) -> None:
 
 
 async def list_users(db: AsyncSession) -> list[User]:
-    return list((await db.scalars(select(User).order_by(User.username))).all())
+    """The clinic's staff: system accounts (the monitor feed's) are not users an admin manages."""
+    staff = select(User).where(User.role.in_(get_args(Role))).order_by(User.username)
+    return list((await db.scalars(staff)).all())
 
 
 async def _recent_failures(db: AsyncSession, username: str, settings: Settings) -> list[datetime]:

@@ -180,3 +180,15 @@ def test_production_refuses_the_default_secret():
     with pytest.raises(ValidationError, match="VIGIL_SECRET_KEY"):
         Settings(env="production")
     assert Settings(env="production", secret_key="s" * 40).env == "production"
+
+
+async def test_the_user_list_leaves_out_the_monitor_feeds_account(app, staff):
+    """Found in the demo's admin screen: once a monitor had charted a reading, the feed's system
+    account (role "device") made GET /api/users fail and the Users page showed no one."""
+    from app.devices.service import DEVICE_USER, device_user
+
+    await device_user(app.state.database)
+    answer = await staff.admin.get("/api/users")
+    assert answer.status_code == 200, answer.text
+    names = {u["username"] for u in answer.json()}
+    assert "admin" in names and DEVICE_USER not in names
