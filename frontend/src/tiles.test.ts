@@ -39,6 +39,10 @@ describe("cell flags", () => {
     });
     expect(cellFlag("heart_rate", [alert()])).toBeNull();
   });
+
+  it("does not mark a value whose latched alert has cleared", () => {
+    expect(cellFlag("systolic", [alert({ cleared_at: "2026-12-01T14:35:00Z" })])).toBeNull();
+  });
 });
 
 describe("infusion clock", () => {

@@ -46,9 +46,11 @@ export interface CellFlag {
   text: string;
 }
 
-/** The worst open alert on this vital, as colour class, arrow and priority word. */
+/** The worst open alert on this vital, as colour class, arrow and priority word. A latched alert
+ * whose condition has cleared marks the tile and its alert row, not the value now in the cell:
+ * "96 ▼ HIGH" would misstate a normal SpO₂. */
 export function cellFlag(key: string, alerts: Alert[]): CellFlag | null {
-  const mine = alerts.filter((a) => a.state !== "resolved" && a.parameter === key);
+  const mine = alerts.filter((a) => a.state !== "resolved" && a.cleared_at === null && a.parameter === key);
   if (!mine.length) return null;
   const worst = mine.reduce((a, b) => (priorityRank(b.priority) > priorityRank(a.priority) ? b : a));
   const up = worst.value !== null && worst.limit !== null ? worst.value > worst.limit : !/_low$/.test(worst.rule);
