@@ -4,10 +4,10 @@ Starts `vigil demo` on a fresh SQLite file in a temporary directory and a free l
 (clinical time 60x faster), lets the simulated chairs run for a while, signs in through the
 login page as each role and saves:
 
-    dashboard.png       physician dashboard, 1600x1000
-    session-detail.png  a chair with alerts, 1600x1000
+    dashboard.png       physician dashboard (after "Start monitoring"), 1920x1080
+    session-detail.png  a chair with alerts, 1920x1080
     nurse-entry.png     nurse entry on a 1024x768 tablet
-    admin.png           admin users page, 1600x1000
+    admin.png           admin users page, 1920x1080
 
 Needs the built dashboard (frontend/dist) and Debian's Chromium (/usr/bin/chromium, or set
 VIGIL_CHROMIUM). Every patient and user shown is fictional DEMO data.
@@ -40,7 +40,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-WIDE = {"width": 1600, "height": 1000}
+WIDE = {"width": 1920, "height": 1080}
 TABLET = {"width": 1024, "height": 768}
 DEMO_USERS = {"nurse": "nurse", "physician": "doctor", "admin": "admin"}
 
@@ -129,6 +129,7 @@ def capture(base: str, password: str, api: httpx.Client) -> None:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             doctor = login(browser, base, "physician", password, WIDE)
+            doctor.get_by_role("button", name="Start monitoring").click()
             expect(doctor.get_by_test_id("live-status")).to_contain_text("Live")
             expect(doctor.locator("[data-testid^=tile-]").first).to_be_visible()
             settle(doctor)
