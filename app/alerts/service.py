@@ -173,13 +173,17 @@ def overdue_change(
     settings: Settings,
     now: datetime,
     latest: Reading | None,
-    alert: Alert | None,
+    opened: dict[str, Alert],
     on_reading: bool = False,
 ) -> Change | None:
-    """Raise, worsen or clear the session's overdue-reading `alert` (None if none is open)
-    against the next due time after the `latest` current reading."""
+    """Raise, worsen or clear the session's overdue-reading alert (in `opened`, the session's
+    open alerts by rule) against the next due time after the `latest` current reading: the
+    same `next_due` as the tile's, so an open medium/high alert brings it forward."""
     rule = next(r for r in rules if r.code == OVERDUE)
-    due = next_due(session, latest.taken_at if latest else None)
+    alert = opened.get(OVERDUE)
+    due = next_due(
+        session, latest.taken_at if latest else None, alerts=opened.values(), settings=settings
+    )
     if due is None:
         condition = Condition(
             rule.code, rule.kind, None, None, None, f"No readings are due while {session.phase}"
@@ -257,7 +261,7 @@ def fold_reading(
         now=now,
         on_reading=True,
         latest=latest,
-        alert=opened.get(OVERDUE),
+        opened=opened,
     )
     if overdue is not None:
         changes.append(overdue)

@@ -8,6 +8,7 @@ skip that tick; SQLite is one process, and its write lock serialises the rest.
 import asyncio
 import contextlib
 import logging
+import uuid
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -16,7 +17,14 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.alerts.models import Alert
 from app.alerts.rule_store import rules_by_patient
-from app.alerts.service import OVERDUE, load_sessions, overdue_change, record_change
+from app.alerts.service import (
+    IS_OPEN,
+    OPEN_ALERTS_OF,
+    OVERDUE,
+    load_sessions,
+    overdue_change,
+    record_change,
+)
 from app.auth.models import User
 from app.config import Settings
 from app.db import Writes, utcnow
@@ -33,7 +41,7 @@ STOP_GRACE_SECONDS = 10
 
 def check_overdue(db: Session, *, settings: Settings, now: datetime) -> None:
     """Every session that has readings due, or an overdue alert still open (ended, say)."""
-    open_overdue = select(Alert.session_id).where(Alert.rule == OVERDUE, Alert.state != "resolved")
+    open_overdue = select(Alert.session_id).where(Alert.rule == OVERDUE, IS_OPEN)
     sessions = (
         db.scalars(
             select(InfusionSession)
@@ -49,14 +57,10 @@ def check_overdue(db: Session, *, settings: Settings, now: datetime) -> None:
     ids = [s.id for s in sessions]
     rules = rules_by_patient(db, {s.patient_id for s in sessions})
     latest = read.latest_current_many(db, ids)
-    alerts = {
-        a.session_id: a
-        for a in db.scalars(
-            select(Alert).where(
-                Alert.session_id.in_(ids), Alert.rule == OVERDUE, Alert.state != "resolved"
-            )
-        )
-    }
+    # Every open alert, not only the overdue one: a medium/high alert shortens the cadence.
+    opened: dict[uuid.UUID, dict[str, Alert]] = {i: {} for i in ids}
+    for alert in db.scalars(OPEN_ALERTS_OF, {"ids": ids}):
+        opened[alert.session_id][alert.rule] = alert
     for session in sessions:
         change = overdue_change(
             session=session,
@@ -64,7 +68,7 @@ def check_overdue(db: Session, *, settings: Settings, now: datetime) -> None:
             settings=settings,
             now=now,
             latest=latest.get(session.id),
-            alert=alerts.get(session.id),
+            opened=opened[session.id],
         )
         if change is not None:
             record_change(db, *change, session)

@@ -185,3 +185,20 @@ async def test_ending_a_session_resolves_its_alerts(open_chair, staff):
     timeline = (await staff.physician.get(f"/api/sessions/{chair.session_id}/timeline")).json()
     ends = [e["data"]["alert"] for e in timeline if e["type"] == "alert.resolved"]
     assert {a["location"] for a in ends} == {"Chair 1"}
+
+
+@pytest.mark.usefixtures("overdue_after_any_delay")
+@pytest.mark.parametrize("settings_update", [{"recheck_after_high_seconds": 1}])
+async def test_after_a_high_alert_the_reading_is_overdue_after_the_shorter_cadence(
+    open_chair, staff, settings_update
+):
+    # Ten minutes between readings, as a clinic would have it; a high alert asks for one in 1 s.
+    await factories.edit_protocol(staff.admin, "iv-ketamine", infusion_check_seconds=600)
+    calm, alarmed = await open_chair(), await open_chair()
+    await calm.reading()
+    raised = {a["rule"]: a["priority"] for a in (await alarmed.reading(spo2=88))["alerts"]}
+    assert raised["spo2_low"] == "high"
+    overdue = await eventually(lambda: alarmed.open_alert("overdue"), "the overdue alert")
+    assert overdue["message"].startswith("Reading overdue by ")
+    # The same timer, on the protocol's ten minutes: nothing is due yet.
+    assert await calm.open_alert("overdue") is None
