@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     # told; "anyone": any clinician's acknowledgement stops it.
     escalation_stopped_by: Literal["physician", "anyone"] = "physician"
     timer_interval_seconds: float = 5
+    # First retry of an escalation webhook that failed; each later one waits twice as long
+    # (app/alerts/notify.py).
+    escalation_retry_seconds: float = 5
     # After a high or medium alert the next reading is due this soon (DESIGN §3).
     recheck_after_high_seconds: float = 120
     recheck_after_medium_seconds: float = 300

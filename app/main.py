@@ -10,8 +10,10 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from app import health, metrics
+from app.alerts.notify import Dispatcher
 from app.alerts.router import router as alerts_router
 from app.alerts.timers import AlertTimers
+from app.alerts.webhook import WebhookNotifier
 from app.audit.access import AccessLog
 from app.audit.anchor import Anchorer
 from app.audit.keys import load_keys
@@ -92,6 +94,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ):
                 app.state.bus = bus
                 timers = AlertTimers(writes, settings)
+                webhook = WebhookNotifier()
+                tasks.start_soon(Dispatcher(writes, settings, webhook).run)
                 writer = ReadingWriter(writes, settings)
                 app.state.readings = writer
                 tasks.start_soon(writer.run)
@@ -107,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                         feed.close()
                     tasks.cancel_scope.cancel()
                     await timers.stop()
+                    await webhook.aclose()
                     with anyio.CancelScope(shield=True):
                         await anchorer.anchor_quietly()
         finally:

@@ -73,3 +73,25 @@ class AlertRule(Base):
     # rule is switched off: every dashboard shows "SpO₂ low alarm OFF since 14:02 (by …, …)".
     reason: Mapped[str | None] = mapped_column(Text)
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class EscalationNotice(Base):
+    """An escalated high alert waiting to leave the room (docs/escalation.md): an outbox row,
+    written in the escalating transaction, sent and retried by `notify.Dispatcher`, so a restart
+    between the two loses nothing."""
+
+    __tablename__ = "escalation_notice"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    alert_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("alert.id"), index=True)
+    site_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("site.id"))
+    # What is sent, fixed when it escalated: a retry an hour later says what was true then.
+    payload: Mapped[dict[str, object]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    attempts: Mapped[int] = mapped_column(default=0)
+    # Due for its next attempt; while an attempt is in flight, when it may be tried again
+    # (a lease: a process that died mid-send leaves it to another).
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    gave_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(500))

@@ -16,6 +16,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session, selectinload
 
 from app.alerts.models import Alert
+from app.alerts.notify import queue_notices
 from app.alerts.rule_store import rules_by_patient
 from app.alerts.service import (
     IS_OPEN,
@@ -100,6 +101,8 @@ def escalate(db: Session, *, settings: Settings, now: datetime) -> None:
     for alert in alerts:
         alert.escalated, alert.escalated_at, alert.updated_at = True, now, now
         record_change(db, alert, "alert.escalated", sessions[alert.session_id])
+    # In this transaction: escalated and queued to leave the room, or neither.
+    queue_notices(db, alerts, sessions, now)
 
 
 def _claim_tick(db: Session) -> bool:
