@@ -1,8 +1,9 @@
 import { defineConfig, type Plugin } from "vitest/config";
 import spec from "./openapi.json" with { type: "json" };
 
-// The reading limits the tablet checks come from the API contract (openapi.json, which `make lint`
-// keeps equal to the server's schemas), not from a copy: only ReadingIn's field limits are bundled.
+// The reading limits the tablet checks, and each vital's labels and unit, come from the API contract
+// (openapi.json, which `make lint` keeps equal to the server's schemas), not from a copy: only
+// ReadingIn's field limits and labels are bundled.
 function readingContract(): Plugin {
   const id = "virtual:reading-contract";
   return {
@@ -14,7 +15,7 @@ function readingContract(): Plugin {
       const limits: Record<string, Record<string, unknown>> = {};
       for (const [name, prop] of Object.entries(props)) {
         const branch = (prop.anyOf as Record<string, unknown>[] | undefined)?.find((b) => b.type !== "null") ?? prop;
-        const keep = ["type", "minimum", "maximum", "maxLength", "x-confirm-below"];
+        const keep = ["type", "minimum", "maximum", "maxLength", "x-confirm-below", "x-label", "x-name", "x-unit"];
         limits[name] = Object.fromEntries(keep.filter((k) => k in branch).map((k) => [k, branch[k]]));
       }
       return `export default ${JSON.stringify(limits)};`;

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal, cast, get_args
 
 from app.alerts.news2 import News2Result
+from app.vitals.codes import VITALS
 
 Op = Literal[">", ">=", "<", "<="]
 Priority = Literal["high", "medium", "low"]
@@ -101,13 +102,19 @@ DEFAULT_RULES: tuple[Rule, ...] = (
 # an admin tunes the defaults, a physician overrides them per patient, nobody invents new ones.
 _DEFAULTS_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in DEFAULT_RULES}
 
+# A vital is named as its tile names it (app.vitals.codes, the one table of vital labels).
 LABELS: dict[str, str] = {
-    "systolic": "SBP",
-    "diastolic": "DBP",
-    "heart_rate": "HR",
-    "spo2": "SpO2",
-    "respiratory_rate": "RR",
-    "sedation_rass": "RASS",
+    **{
+        field: VITALS[field].label
+        for field in (
+            "systolic",
+            "diastolic",
+            "heart_rate",
+            "spo2",
+            "respiratory_rate",
+            "sedation_rass",
+        )
+    },
     "news2": "NEWS2",
     "overdue_minutes": "Overdue",
 }

@@ -3,24 +3,18 @@ the infusions, every response and the item-9 alerts. Pure: a CourseDetail in, PD
 
 import io
 from datetime import date, datetime
-from xml.sax.saxutils import escape
 
 from reportlab.graphics.shapes import Drawing, Line, PolyLine, Rect, String
 from reportlab.lib import colors
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, Spacer, Table
 
 from app.courses.scales import PHQ9_REMISSION_BELOW, SCALES, ScaleCode
 from app.courses.schemas import CourseDetail, OutcomeOut, ResponseOut
 from app.exports.pdf_chart import BOLD, FONT
-from app.exports.pdf_parts import BODY, GRID, HEADING, SMALL, TITLE, a4_report
+from app.exports.pdf_parts import BODY, GRID, HEADING, SMALL, TITLE, a4_report, cell
 
 INFUSION = colors.Color(0.35, 0.55, 0.85)
-
-
-def _p(text: object, style: ParagraphStyle = SMALL) -> Paragraph:
-    return Paragraph(escape(str(text)), style)
 
 
 def _day(moment: datetime | date) -> str:
@@ -117,7 +111,7 @@ def trend_chart(c: CourseDetail, code: ScaleCode, width: float, height: float = 
 def _sessions(c: CourseDetail) -> Table:
     rows: list[list[Paragraph]] = [
         [
-            _p(h)
+            cell(h)
             for h in (
                 "#",
                 "Date",
@@ -138,14 +132,14 @@ def _sessions(c: CourseDetail) -> Table:
             dose += f", {s.delivered_mg:g} mg given"
         rows.append(
             [
-                _p(s.number),
-                _p(_day(s.infusion_started_at or s.created_at)),
-                _p(s.phase),
-                _p(f"{s.drug} {dose}"),
-                _p(f"{s.peak_bp.systolic}/{s.peak_bp.diastolic}" if s.peak_bp else "—"),
-                _p(f"{s.lowest_spo2} %" if s.lowest_spo2 is not None else "—"),
-                _p(s.alert_count),
-                _p("; ".join(s.side_effects) or "none recorded"),
+                cell(s.number),
+                cell(_day(s.infusion_started_at or s.created_at)),
+                cell(s.phase),
+                cell(f"{s.drug} {dose}"),
+                cell(f"{s.peak_bp.systolic}/{s.peak_bp.diastolic}" if s.peak_bp else "—"),
+                cell(f"{s.lowest_spo2} %" if s.lowest_spo2 is not None else "—"),
+                cell(s.alert_count),
+                cell("; ".join(s.side_effects) or "none recorded"),
             ]
         )
     widths = [7 * mm, 18 * mm, 18 * mm, 40 * mm, 16 * mm, 17 * mm, 11 * mm, None]
@@ -156,18 +150,18 @@ def _sessions(c: CourseDetail) -> Table:
 
 def _responses(c: CourseDetail) -> Table:
     visit = {s.id: s.number for s in c.sessions}
-    rows = [[_p(h) for h in ("Taken", "Visit", "Scale", "Total", "Band", "Item 9", "By")]]
+    rows = [[cell(h) for h in ("Taken", "Visit", "Scale", "Total", "Band", "Item 9", "By")]]
     for r in c.responses:
         item9 = str(r.answers[8]) if r.scale == "phq9" else "—"
         rows.append(
             [
-                _p(r.taken_at.strftime("%Y-%m-%d %H:%M")),
-                _p(f"#{visit.get(r.session_id, '?')}"),
-                _p(SCALES[r.scale].title.split(" ")[0]),
-                _p(f"{r.total} / {r.max_total}"),
-                _p(r.band + (" · DSM-5 rule met" if r.dsm5_rule else "")),
-                _p(item9 + (" (alert)" if r.self_harm else "")),
-                _p("patient (tablet)" if r.source == "patient" else "staff"),
+                cell(r.taken_at.strftime("%Y-%m-%d %H:%M")),
+                cell(f"#{visit.get(r.session_id, '?')}"),
+                cell(SCALES[r.scale].title.split(" ")[0]),
+                cell(f"{r.total} / {r.max_total}"),
+                cell(r.band + (" · DSM-5 rule met" if r.dsm5_rule else "")),
+                cell(item9 + (" (alert)" if r.self_harm else "")),
+                cell("patient (tablet)" if r.source == "patient" else "staff"),
             ]
         )
     table = Table(rows, colWidths=[26 * mm, 11 * mm, 14 * mm, 15 * mm, 62 * mm, 13 * mm, None])
@@ -178,11 +172,13 @@ def _responses(c: CourseDetail) -> Table:
 def _safety(responses: list[ResponseOut]) -> list[Flowable]:
     alerts = {r.alert.id: r.alert for r in responses if r.alert is not None}
     if not alerts:
-        return [_p("No PHQ-9 item-9 answer above zero in this course.", BODY)]
-    rows = [[_p(h) for h in ("Raised", "Alert", "State", "Acknowledged (note)")]]
+        return [cell("No PHQ-9 item-9 answer above zero in this course.", BODY)]
+    rows = [[cell(h) for h in ("Raised", "Alert", "State", "Acknowledged (note)")]]
     for a in alerts.values():
         ack = f"{a.acknowledged_at:%Y-%m-%d %H:%M}: {a.ack_note}" if a.acknowledged_at else "—"
-        rows.append([_p(f"{a.raised_at:%Y-%m-%d %H:%M}"), _p(a.message), _p(a.state), _p(ack)])
+        rows.append(
+            [cell(f"{a.raised_at:%Y-%m-%d %H:%M}"), cell(a.message), cell(a.state), cell(ack)]
+        )
     table = Table(rows, colWidths=[26 * mm, 70 * mm, 20 * mm, None])
     table.setStyle(GRID)
     return [table]
@@ -194,7 +190,7 @@ def course_pdf(c: CourseDetail, exported_at: datetime) -> bytes:
     p = c.patient
     story: list[Flowable] = [
         Paragraph("Treatment course report", TITLE),
-        _p(
+        cell(
             f"{p.full_name} · MRN {p.mrn} · born {p.date_of_birth:%Y-%m-%d} · indication "
             f"{c.indication} · protocol {c.protocol} · started {c.started_on:%Y-%m-%d} · "
             f"{len(c.sessions)} of {c.planned_sessions} planned infusions · exported "
@@ -203,11 +199,11 @@ def course_pdf(c: CourseDetail, exported_at: datetime) -> bytes:
         ),
         Paragraph("Outcome", HEADING),
     ]
-    story += [_p(_outcome_text(o), BODY) for o in c.outcomes] or [
-        _p("Fewer than two responses of any scale: no change to report yet.", BODY)
+    story += [cell(_outcome_text(o), BODY) for o in c.outcomes] or [
+        cell("Fewer than two responses of any scale: no change to report yet.", BODY)
     ]
     story.append(
-        _p(
+        cell(
             "PHQ-9 response: total dropped by at least 50 % from the course's first; remission: "
             "latest total below 5. Dashed blue lines: infusions (#n).",
             SMALL,

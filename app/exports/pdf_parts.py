@@ -45,7 +45,9 @@ STATUS_TEXT = {"final": "", "amended": "corrected later", "entered_in_error": "E
 
 
 def cell(text: object, style: ParagraphStyle = SMALL) -> Paragraph:
-    return Paragraph(escape("" if text is None else str(text)), style)
+    # Vera has no subscript digits; the labels' "SpO₂" (app.vitals.codes) is set as a subscript.
+    markup = escape("" if text is None else str(text)).replace("₂", "<sub>2</sub>")
+    return Paragraph(markup, style)
 
 
 def clock(moment: datetime | None) -> str:

@@ -1,5 +1,7 @@
 """Per vital: label, UCUM unit, LOINC code and the plausible range (DESIGN §2).
 
+The one table of vital labels and units: alert messages, exports and (through the OpenAPI
+contract, see `app/vitals/schemas.py`) the dashboard's tiles, charts and forms all read it.
 The ranges reject only the impossible; dangerous but possible values are accepted and alerted on.
 """
 
@@ -10,10 +12,11 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Vital:
     field: str
-    label: str
+    label: str  # short: tiles, charts, alert messages ("SpO₂ 89 ≤ 90")
+    name: str  # in words: form fields
     unit: str  # UCUM
     loinc: str | None
-    display: str
+    display: str  # LOINC's
     low: float
     high: float
     # Below this a value is possible but implausible for a conscious patient (a probe off, a
@@ -24,14 +27,70 @@ class Vital:
 VITALS: dict[str, Vital] = {
     v.field: v
     for v in (
-        Vital("heart_rate", "HR", "/min", "8867-4", "Heart rate", 0, 300, 30),
-        Vital("systolic", "SBP", "mm[Hg]", "8480-6", "Systolic blood pressure", 0, 300, 70),
-        Vital("diastolic", "DBP", "mm[Hg]", "8462-4", "Diastolic blood pressure", 0, 300),
-        Vital("spo2", "SpO2", "%", "59408-5", "Oxygen saturation by pulse oximetry", 0, 100, 70),
-        Vital("respiratory_rate", "RR", "/min", "9279-1", "Respiratory rate", 0, 80),
-        Vital("temperature_c", "Temp", "Cel", "8310-5", "Body temperature", 25, 45),
-        Vital("sedation_rass", "RASS", "{score}", None, "Richmond Agitation-Sedation Scale", -5, 4),
-        Vital("dissociation_cadss6", "CADSS-6", "{score}", None, "CADSS-6 dissociation", 0, 24),
+        Vital("heart_rate", "HR", "Heart rate", "/min", "8867-4", "Heart rate", 0, 300, 30),
+        Vital(
+            "systolic",
+            "SBP",
+            "Systolic BP",
+            "mm[Hg]",
+            "8480-6",
+            "Systolic blood pressure",
+            0,
+            300,
+            70,
+        ),
+        Vital(
+            "diastolic",
+            "DBP",
+            "Diastolic BP",
+            "mm[Hg]",
+            "8462-4",
+            "Diastolic blood pressure",
+            0,
+            300,
+        ),
+        Vital(
+            "spo2",
+            "SpO₂",
+            "SpO₂",
+            "%",
+            "59408-5",
+            "Oxygen saturation by pulse oximetry",
+            0,
+            100,
+            70,
+        ),
+        Vital(
+            "respiratory_rate",
+            "RR",
+            "Respiratory rate",
+            "/min",
+            "9279-1",
+            "Respiratory rate",
+            0,
+            80,
+        ),
+        Vital("temperature_c", "Temp", "Temperature", "Cel", "8310-5", "Body temperature", 25, 45),
+        Vital(
+            "sedation_rass",
+            "RASS",
+            "Sedation",
+            "{score}",
+            None,
+            "Richmond Agitation-Sedation Scale",
+            -5,
+            4,
+        ),
+        Vital(
+            "dissociation_cadss6",
+            "CADSS-6",
+            "Dissociation",
+            "{score}",
+            None,
+            "CADSS-6 dissociation",
+            0,
+            24,
+        ),
     )
 }
 BP_PANEL_LOINC = "85354-9"

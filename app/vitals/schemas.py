@@ -16,7 +16,7 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
-from app.vitals.codes import VITALS, range_message
+from app.vitals.codes import UNIT_TEXT, VITALS, range_message
 
 ReadingStatus = Literal["final", "amended", "entered_in_error"]
 
@@ -35,7 +35,8 @@ def _in_range(field: str) -> AfterValidator:
 @dataclass(frozen=True)
 class _Contract:
     """Writes a vital's range (and where confirmation starts) into the OpenAPI schema, so the
-    tablet checks the same limits before sending; the check itself stays `_in_range`'s."""
+    tablet checks the same limits before sending (the check itself stays `_in_range`'s), and its
+    labels and unit, so the dashboard names it as alert messages and exports do."""
 
     field: str
 
@@ -45,6 +46,9 @@ class _Contract:
         schema = handler(core)
         vital = VITALS[self.field]
         schema.update(minimum=vital.low, maximum=vital.high)
+        schema.update(
+            {"x-label": vital.label, "x-name": vital.name, "x-unit": UNIT_TEXT[vital.unit]}
+        )
         if vital.confirm_below is not None:
             schema["x-confirm-below"] = vital.confirm_below
         return schema

@@ -1,4 +1,4 @@
-// Built by vite.config.ts from openapi.json: ReadingIn's fields and their limits.
+// Built by vite.config.ts from openapi.json: ReadingIn's fields, their limits and labels.
 declare module "virtual:reading-contract" {
   interface FieldContract {
     type?: "integer" | "number" | "string" | "boolean";
@@ -6,6 +6,10 @@ declare module "virtual:reading-contract" {
     maximum?: number;
     maxLength?: number;
     "x-confirm-below"?: number;
+    /** A vital's short label (tiles, charts, alert messages), its name in words (forms), its unit. */
+    "x-label"?: string;
+    "x-name"?: string;
+    "x-unit"?: string;
   }
   const readingIn: Record<string, FieldContract>;
   export default readingIn;

@@ -15,19 +15,29 @@ export function fmtBP(sys: number | null | undefined, dia: number | null | undef
   return `${Math.round(sys)}/${Math.round(dia)}`;
 }
 
-/** The one table of vital labels and units, keyed by the contract's field names (the server's
- * own is app/vitals/codes.py). `short` labels tiles, charts and limits; `name` labels forms. */
-export const VITALS = {
-  heart_rate: { short: "HR", name: "Heart rate", unit: "/min" },
-  systolic: { short: "SBP", name: "Systolic BP", unit: "mmHg" },
-  diastolic: { short: "DBP", name: "Diastolic BP", unit: "mmHg" },
-  spo2: { short: "SpO₂", name: "SpO₂", unit: "%" },
-  respiratory_rate: { short: "RR", name: "Respiratory rate", unit: "/min" },
-  temperature_c: { short: "Temp", name: "Temperature", unit: "°C" },
-  sedation_rass: { short: "RASS", name: "Sedation", unit: "" },
-  dissociation_cadss6: { short: "CADSS-6", name: "Dissociation", unit: "" },
-} as const satisfies Record<string, { short: string; name: string; unit: string }>;
-export type VitalField = keyof typeof VITALS;
+export const VITAL_FIELDS = [
+  "heart_rate",
+  "systolic",
+  "diastolic",
+  "spo2",
+  "respiratory_rate",
+  "temperature_c",
+  "sedation_rass",
+  "dissociation_cadss6",
+] as const;
+export type VitalField = (typeof VITAL_FIELDS)[number];
+
+function vital(field: VitalField): { short: string; name: string; unit: string } {
+  const c = readingIn[field];
+  if (c?.["x-label"] === undefined || c["x-name"] === undefined || c["x-unit"] === undefined)
+    throw new Error(`the API contract has no label for ${field}`);
+  return { short: c["x-label"], name: c["x-name"], unit: c["x-unit"] };
+}
+
+/** Each vital's labels and unit, keyed by the contract's field names, read from the API contract
+ * (the server's one table is app/vitals/codes.py, which alert messages use too). `short` labels
+ * tiles, charts and limits; `name` labels forms. */
+export const VITALS = Object.fromEntries(VITAL_FIELDS.map((f) => [f, vital(f)])) as Record<VitalField, ReturnType<typeof vital>>;
 
 /** A parameter named by an alert rule ("systolic") in words; unknown names as they are. */
 export function parameterLabel(parameter: string): string {

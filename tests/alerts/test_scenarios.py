@@ -53,11 +53,11 @@ async def test_desaturation_in_recovery(open_chair):
     answer = await chair.reading(spo2=89, respiratory_rate=9)
     raised = {a["rule"]: a for a in answer["alerts"]}
     assert raised["spo2_low"]["priority"] == "high"
-    assert raised["spo2_low"]["message"] == "SpO2 89 ≤ 90 (baseline 98)"
+    assert raised["spo2_low"]["message"] == "SpO₂ 89 ≤ 90 (baseline 98)"
     assert raised["rr_low"]["priority"] == "medium"
     # SpO2 ≤ 91 scores 3 on NEWS2 on its own: the RCP asks for an urgent review.
     assert raised["news2"]["priority"] == "medium"
-    assert raised["news2"]["message"].startswith("NEWS2 3 in one parameter (SpO2)")
+    assert raised["news2"]["message"].startswith("NEWS2 3 in one parameter (SpO₂)")
     assert answer["recheck_prompt"]
 
 

@@ -219,7 +219,7 @@ def test_observation_status_mapping(overrides, expected):
 
 def test_optional_vitals_only_when_measured():
     minimal = fhir.reading_observations(reading(), fhir.rest_ref)
-    assert [o.code.text for o in minimal] == ["HR", "Blood pressure", "SpO2", "NEWS2"]
+    assert [o.code.text for o in minimal] == ["HR", "Blood pressure", "SpO₂", "NEWS2"]
     full = reading(respiratory_rate=14, temperature_c=36.9, sedation_rass=0)
     assert fhir.observation_keys(full) == [
         "heart_rate",

@@ -195,8 +195,8 @@ def test_ketamine_hypertensive_response() -> None:
             "sbp_rise",
             "SBP rise +44 ≥ 40 over baseline 128 (now 172)",
         ),
-        ({"spo2": 89}, None, "spo2_low", "SpO2 89 ≤ 90"),
-        ({"spo2": 93}, None, "spo2_low", "SpO2 93 ≤ 93"),
+        ({"spo2": 89}, None, "spo2_low", "SpO₂ 89 ≤ 90"),
+        ({"spo2": 93}, None, "spo2_low", "SpO₂ 93 ≤ 93"),
         ({"heart_rate": 45}, None, "hr_low", "HR 45 < 50"),
         ({"heart_rate": 131.5}, None, "hr_high", "HR 131.5 ≥ 130"),
         ({"systolic": 88}, None, "sbp_low", "SBP 88 ≤ 90"),
@@ -265,7 +265,7 @@ def news2_condition(result: News2Result | None) -> Condition | None:
         (
             News2Input(16, 91, False, 130, 80, "A", 37.0),
             "medium",
-            "NEWS2 3 in one parameter (SpO2)",
+            "NEWS2 3 in one parameter (SpO₂)",
         ),
         (
             News2Input(16, 97, False, 130, 80, "V", None),
