@@ -590,6 +590,11 @@ async def destroy(
     return (await _entries_out(db, c.site_id, {e.id}))[0]
 
 
+def _for_resolvers(site_id: uuid.UUID, data: dict[str, object]) -> dict[str, object]:
+    """A discrepancy's event goes to those at its site who may resolve it (app/live/bus.py)."""
+    return {"site_id": str(site_id), "roles": sorted(ledger.ROLES["resolve"]), **data}
+
+
 async def count(db: AsyncSession, *, data: CountIn, by: User, settings: Settings) -> CountOut:
     """A start- or end-of-day count of every container holding stock; each difference from the
     computed balance opens a discrepancy, announced to the site's admins."""
@@ -650,7 +655,10 @@ async def count(db: AsyncSession, *, data: CountIn, by: User, settings: Settings
             details=payload,
         )
         await record_event(
-            db, type="controlled.discrepancy_opened", session_id=None, data={"discrepancy": payload}
+            db,
+            type="controlled.discrepancy_opened",
+            session_id=None,
+            data=_for_resolvers(data.site_id, {"discrepancy": payload}),
         )
     await db.commit()
     return CountOut(
@@ -686,7 +694,10 @@ async def resolve(db: AsyncSession, *, count_id: int, data: ResolveIn, by: User)
         db,
         type="controlled.discrepancy_resolved",
         session_id=None,
-        data={"discrepancy": d.model_dump(mode="json"), "resolution": data.model_dump(mode="json")},
+        data=_for_resolvers(
+            e.site_id,
+            {"discrepancy": d.model_dump(mode="json"), "resolution": data.model_dump(mode="json")},
+        ),
     )
     await db.commit()
     return (await _entries_out(db, e.site_id, {r.id}))[0]

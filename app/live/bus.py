@@ -52,6 +52,19 @@ class Message:
     data: dict[str, Any]  # what the server itself reads: kept for private events only
     text: str  # the wire form, serialised once and shared by every subscriber
     session_id: uuid.UUID | None = None  # whose site may see it (live/stream.py filters)
+    # An event of no session names its site and, if not everyone's, the roles it is for.
+    site_id: uuid.UUID | None = None
+    roles: frozenset[str] | None = None
+
+
+def _site_of(data: dict[str, Any]) -> uuid.UUID | None:
+    site = data.get("site_id")
+    return uuid.UUID(site) if isinstance(site, str) else None
+
+
+def _roles_of(data: dict[str, Any]) -> frozenset[str] | None:
+    roles = data.get("roles")
+    return frozenset(roles) if isinstance(roles, list) else None
 
 
 def to_message(event: Event) -> Message:
@@ -64,7 +77,15 @@ def to_message(event: Event) -> Message:
     }
     data = event.data if event.type.startswith(PRIVATE_PREFIX) else {}
     wire_text = json.dumps(wire, separators=(",", ":"))
-    return Message(event.seq, event.type, data, wire_text, event.session_id)
+    return Message(
+        event.seq,
+        event.type,
+        data,
+        wire_text,
+        event.session_id,
+        _site_of(event.data),
+        _roles_of(event.data),
+    )
 
 
 def frame(messages: Sequence[Message]) -> str:

@@ -144,6 +144,7 @@ class LiveConnection:
         # each client gets only its sites' events.
         self._sites: set[uuid.UUID] | None = set()
         self._session_sites: dict[uuid.UUID, uuid.UUID] = {}
+        self._role = ""
 
     async def run(self, bus: Bus, since: int | None) -> None:
         async with bus.subscribe() as subscription:
@@ -178,7 +179,14 @@ class LiveConnection:
                 # is closed, which is a disconnect, not an error.
                 raise WebSocketDisconnect(1006) from exc
 
+    def _for_me(self, m: BusMessage) -> bool:
+        """An event addressed to a site and roles: only those roles at that site see it."""
+        if m.roles is not None and self._role not in m.roles:
+            return False
+        return m.site_id is None or self._sites is None or m.site_id in self._sites
+
     async def _visible(self, messages: list[BusMessage]) -> list[BusMessage]:
+        messages = [m for m in messages if self._for_me(m)]
         if self._sites is None:
             return messages
         unknown = {m.session_id for m in messages if m.session_id is not None}
@@ -228,7 +236,7 @@ class LiveConnection:
                 if user is None:
                     self.end(POLICY, "signed out: the user no longer exists")
                     return
-                self._sites = await site_ids_of(db, user)
+                self._sites, self._role = await site_ids_of(db, user), user.role
             await self._send(dumps({"type": "resumed", "seq": since}))
             self.last = since
             self._started.set()
@@ -256,7 +264,7 @@ class LiveConnection:
             if user is None:
                 self.end(POLICY, "signed out: the user no longer exists")
                 return
-            self._sites = await site_ids_of(db, user)
+            self._sites, self._role = await site_ids_of(db, user), user.role
             sessions = await list_sessions(
                 db, active=True, site_id=None, by=user, settings=self.settings
             )

@@ -6,7 +6,8 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.models import AuditEvent
 from app.controlled.models import LogEntry
@@ -35,13 +36,6 @@ ORDER = {
 
 def witness(username: str, password: str = PASSWORD) -> dict[str, str]:
     return {"username": username, "password": password}
-
-
-@pytest.fixture
-async def site(staff: Any) -> str:
-    """The clinic's one site, where the test's staff work."""
-    [main] = (await staff.admin.get("/api/sites")).json()
-    return str(main["id"])
 
 
 async def receive(staff: Any, site: str) -> list[dict[str, Any]]:
@@ -235,6 +229,17 @@ async def test_a_wrong_witness_password_is_refused_and_audited(app, staff, site)
     assert throttled.status_code == 429
 
 
+async def bypass_append_only(db: AsyncSession) -> None:
+    """What someone who owns the database can do: switch off the triggers that refuse changes
+    (on PostgreSQL for this transaction only; SQLite's file is this test's own)."""
+    if db.get_bind().dialect.name == "postgresql":
+        await db.execute(text("SET LOCAL session_replication_role = replica"))
+        return
+    for table in ("controlled_container", "controlled_entry"):
+        for verb in ("update", "delete"):
+            await db.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_{verb}"))
+
+
 async def test_tampering_with_a_log_row_is_detected_by_verify(app, staff, site):
     vials = await receive(staff, site)
     sid = await infusion_session(staff.nurse)
@@ -244,6 +249,7 @@ async def test_tampering_with_a_log_row_is_detected_by_verify(app, staff, site):
     intact = (await staff.admin.get(url)).json()
     assert intact["ok"] is True and intact["checked"] == 11
     async with app.state.database.session() as db:
+        await bypass_append_only(db)
         await db.execute(update(LogEntry).where(LogEntry.id == d["id"]).values(amount_ml=0.2))
         await db.commit()
     broken = (await staff.admin.get(url)).json()
@@ -254,10 +260,12 @@ async def test_tampering_with_a_log_row_is_detected_by_verify(app, staff, site):
         "message": f"Log entry {d['id']} was altered after it was written.",
     }
     async with app.state.database.session() as db:
+        await bypass_append_only(db)
         await db.execute(update(LogEntry).where(LogEntry.id == d["id"]).values(amount_ml=2))
         await db.commit()
         assert (await staff.admin.get(url)).json()["ok"] is True
         third = (await db.scalars(select(LogEntry).order_by(LogEntry.id).offset(2).limit(1))).one()
+        await bypass_append_only(db)
         await db.delete(third)
         await db.commit()
     removed = (await staff.admin.get(url)).json()

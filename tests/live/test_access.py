@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.audit.access import ACTION
 from app.audit.models import AuditEvent
 from app.db import Database
+from tests.controlled.test_log import RECEIPT, count, witness
 from tests.factories import session
 from tests.live.conftest import (
     StartLive,
@@ -173,3 +174,28 @@ async def test_each_client_gets_only_its_sites_events(start_live: StartLive) -> 
     assert (first["event"], first["session_id"]) == ("session.created", near)
     seen = {m["session_id"] for m in await events(doctor_ws, 4)}
     assert far in seen
+
+
+async def test_a_discrepancy_is_streamed_to_admins_only(start_live: StartLive) -> None:
+    live = await start_live()
+    admin = await live.client("admin")
+    [site] = (await admin.get("/api/sites")).json()
+    admin_ws, nurse_ws = await live.stream("admin"), await live.stream("nurse")
+    for ws in (admin_ws, nurse_ws):
+        assert (await receive(ws))["type"] == "snapshot"
+    received = await admin.post(
+        "/api/controlled/receipts",
+        json=RECEIPT | {"site_id": site["id"], "quantity": 1, "witness": witness("physician")},
+    )
+    [vial] = received.json()
+    nurse = await live.client("nurse")
+    short = await count(nurse, site["id"], {vial["id"]: 9.0}, witness("physician"))
+    assert short.status_code == 201, short.text
+    near = await new_session(nurse)
+
+    first = await receive(admin_ws)
+    assert first["event"] == "controlled.discrepancy_opened"
+    assert first["data"]["discrepancy"]["difference_ml"] == -1
+    # The nurse who counted is not who resolves it: her next event is the session she opened.
+    mine = await receive(nurse_ws)
+    assert (mine["event"], mine["session_id"]) == ("session.created", near)
