@@ -1,8 +1,8 @@
 """controlled log append-only in the database: triggers refuse UPDATE and DELETE of its rows
 
 Revision ID: 4c1d7e2a9b60
-Revises: 9751c906778e
-Create Date: 2026-12-02 04:30:00.000000
+Revises: 3c7e1a9d5b20
+Create Date: 2026-12-02 04:45:00.000000
 
 The application only ever inserts into the controlled-substance log; these triggers make the
 database say so too, so a hand-run UPDATE (or a bug) cannot quietly change a vial's history.
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "4c1d7e2a9b60"
-down_revision: str | None = "9751c906778e"
+down_revision: str | None = "3c7e1a9d5b20"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
