@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     # After a high or medium alert the next reading is due this soon (DESIGN §3).
     recheck_after_high_seconds: float = 120
     recheck_after_medium_seconds: float = 300
+    # After a session ends its record takes late entries (a reading with the reason it is late),
+    # addenda and corrections for this long; then it is closed.
+    late_entry_hours: float = 24
 
     # Live stream (DESIGN §4).
     heartbeat_seconds: float = 15

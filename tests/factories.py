@@ -136,6 +136,7 @@ def export_reading(**overrides: Any) -> ExportReading:
         "sedation_rass": None,
         "dissociation_cadss6": None,
         "note": None,
+        "late_reason": None,
         "is_baseline": False,
         "amends": None,
         "amend_reason": None,

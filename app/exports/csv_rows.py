@@ -36,11 +36,12 @@ COLUMNS = (
     "amends",
     "amend_reason",
     "error_reason",
+    "late_reason",
     "recorded_by",
     "alerts",
 )
 # Free text typed by staff; the rest are numbers, codes and ids we generate.
-FREE_TEXT = frozenset({"note", "amend_reason", "error_reason"})
+FREE_TEXT = frozenset({"note", "amend_reason", "error_reason", "late_reason"})
 # A cell starting with one of these is run as a formula by spreadsheets (CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

@@ -207,7 +207,7 @@ def _rows(record: SessionRecord) -> Iterator[tuple[datetime, Row]]:
                 "by": r.recorded_by_username,
                 "what": f"HR {r.heart_rate}, BP {r.systolic}/{r.diastolic}, SpO2 {r.spo2}",
                 "outcome": r.status,
-                "reason": r.amend_reason or r.error_reason,
+                "reason": r.amend_reason or r.error_reason or r.late_reason,
                 "ref": r.id,
             },
         )

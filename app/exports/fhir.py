@@ -181,6 +181,8 @@ def _notes(r: ExportReading) -> list[dict[str, str]]:
         notes.append({"text": f"Superseded by the correction in reading {r.amended_by}"})
     if r.error_reason is not None:
         notes.append({"text": f"Entered in error: {r.error_reason}"})
+    if r.late_reason is not None:
+        notes.append({"text": f"Late entry, after the session ended: {r.late_reason}"})
     return notes
 
 

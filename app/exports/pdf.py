@@ -40,6 +40,8 @@ def _reading_row(r: ExportReading) -> list[Paragraph]:
         status = f"correction: {r.amend_reason}" + (f"; {status}" if status else "")
     if r.error_reason:
         status += f": {r.error_reason}"
+    if r.late_reason:
+        status = f"LATE ENTRY: {r.late_reason}" + (f"; {status}" if status else "")
     news2 = f"{r.news2.score}{'*' if r.news2.partial else ''}"
     values = [
         clock(r.taken_at),

@@ -90,6 +90,15 @@ def check_transition(
     return Verdict()
 
 
+def record_closed(s: InfusionSession, now: datetime, settings: Settings) -> str | None:
+    """Why the record of an ended session takes no late entry, addendum or correction now;
+    None while it still does (DESIGN §2)."""
+    hours = settings.late_entry_hours
+    if s.ended_at is not None and now - s.ended_at > timedelta(hours=hours):
+        return f"This session ended more than {hours:g} hours ago; its record is closed."
+    return None
+
+
 def rules_of(s: InfusionSession) -> ProtocolRules:
     """The rules the session was created under (its protocol, frozen then)."""
     return ProtocolRules.model_validate(s.protocol_rules)

@@ -63,8 +63,10 @@ async def transition(
 
 
 @router.post("/{session_id}/notes", status_code=201)
-async def add_note(user: Clinician, s: ValidSession, body: NoteIn, db: Db) -> NoteOut:
-    return await service.add_note(db, s=s, data=body, by=user)
+async def add_note(
+    user: Clinician, s: ValidSession, body: NoteIn, db: Db, settings: AppSettings
+) -> NoteOut:
+    return await service.add_note(db, s=s, data=body, by=user, settings=settings)
 
 
 @router.get("/{session_id}/timeline")

@@ -86,7 +86,8 @@ class TransitionIn(BaseModel):
 class NoteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["note", "side_effect", "medication", "dose_change"]
+    # An addendum: a note added to the record of an ended session (a late entry).
+    kind: Literal["note", "side_effect", "medication", "dose_change", "addendum"]
     text: str = Field(min_length=1, max_length=4000)
     details: dict[
         Annotated[str, Field(max_length=64)],

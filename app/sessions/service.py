@@ -30,7 +30,7 @@ from app.protocols.service import rules_for_new_session
 from app.screening.service import screening_problem
 from app.sessions.discharge import discharge_criteria
 from app.sessions.models import InfusionSession, Note, PhaseChange
-from app.sessions.phases import ACTIVE, check_transition, next_due, rules_of
+from app.sessions.phases import ACTIVE, check_transition, next_due, record_closed, rules_of
 from app.sessions.schemas import (
     Aldrete,
     Checklist,
@@ -415,13 +415,29 @@ async def transition(
     return await session_detail(db, s, settings)
 
 
-async def add_note(db: AsyncSession, *, s: InfusionSession, data: NoteIn, by: User) -> NoteOut:
-    ensure_open(s)
+def note_refusal(s: InfusionSession, kind: str, now: datetime, settings: Settings) -> str | None:
+    """Why this note may not be added now (None: it may). A running session takes notes; an
+    ended one only addenda, for `late_entry_hours` (DESIGN §2)."""
+    if s.phase in ACTIVE:
+        if kind == "addendum":
+            return "The session is still running; add a note, not an addendum."
+        return None
+    if kind != "addendum":
+        return f"The session is {s.phase}; add an addendum to its record instead."
+    return record_closed(s, now, settings)
+
+
+async def add_note(
+    db: AsyncSession, *, s: InfusionSession, data: NoteIn, by: User, settings: Settings
+) -> NoteOut:
+    if (refusal := note_refusal(s, data.kind, utcnow(), settings)) is not None:
+        raise Conflict(refusal)
     note = Note(session_id=s.id, kind=data.kind, text=data.text, details=data.details, by=by.id)
     db.add(note)
     await db.flush()
     out = NoteOut.model_validate(note)
-    await record_audit(db, action="session.note", user=by, target_type="session", target_id=s.id)
+    action = "session.addendum" if data.kind == "addendum" else "session.note"
+    await record_audit(db, action=action, user=by, target_type="session", target_id=s.id)
     await record_event(
         db, type="session.note_added", session_id=s.id, data={"note": out.model_dump(mode="json")}
     )

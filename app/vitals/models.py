@@ -36,6 +36,8 @@ class Reading(Base):
     sedation_rass: Mapped[int | None]
     dissociation_cadss6: Mapped[int | None]
     note: Mapped[str | None] = mapped_column(Text)
+    # Set on a late entry: a reading entered after its session ended, with the reason.
+    late_reason: Mapped[str | None] = mapped_column(Text)
     amends: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("reading.id"), index=True)
     amend_reason: Mapped[str | None] = mapped_column(Text)
 

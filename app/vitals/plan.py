@@ -36,7 +36,7 @@ from app.config import Settings
 from app.errors import Conflict, Invalid, NotFound
 from app.events import Event
 from app.sessions.models import InfusionSession
-from app.sessions.phases import ACTIVE
+from app.sessions.phases import ACTIVE, record_closed
 from app.sessions.service import session_tile
 from app.vitals import read
 from app.vitals.codes import VITALS, implausible
@@ -50,7 +50,6 @@ SAME_ID = (
 NO_READING = "No reading with that id in this session."
 # Tablet clocks drift; a reading a little "in the future" is a clock, not a fabrication.
 CLOCK_SKEW = timedelta(minutes=2)
-CORRECTIONS_CLOSE = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -156,6 +155,30 @@ def check_taken_at(data: ReadingIn, s: InfusionSession, now: datetime) -> None:
         raise Invalid("taken_at", "The reading time is in the future; check the tablet's clock.")
     if data.taken_at < s.created_at - CLOCK_SKEW:
         raise Invalid("taken_at", "The reading time is before this session was started.")
+
+
+def check_late(
+    data: ReadingIn, s: InfusionSession, now: datetime, settings: Settings
+) -> str | None:
+    """The reason a reading for an ended session is entered late (None: the session is still
+    running, the reading is live). Late entries are taken for `late_entry_hours` after the end,
+    each with its reason."""
+    if s.phase in ACTIVE:
+        if data.late_reason is not None:
+            raise Invalid(
+                "late_reason",
+                "The session is still running; enter the reading without a late-entry reason.",
+            )
+        return None
+    if (closed := record_closed(s, now, settings)) is not None:
+        raise Conflict(closed)
+    if data.late_reason is None:
+        raise Invalid(
+            "late_reason",
+            f"The session is {s.phase}; a reading entered now is a late entry: "
+            "give the reason it is entered late.",
+        )
+    return data.late_reason
 
 
 def corrected(old: Reading, data: ReadingAmend) -> ReadingIn:
@@ -284,8 +307,7 @@ def _new_reading(
         if existing.session_id != s.id or existing.body_hash != digest:
             raise Conflict(SAME_ID)
         return Plan(_stored(state, s, existing))
-    if s.phase not in ACTIVE:
-        raise Conflict(f"The session is {s.phase}; no more readings can be added.")
+    late = check_late(change.data, s, state.now, settings)
     check_taken_at(change.data, s, state.now)
     row = _row(state, s, item, change.reading_id, change.data)
     reading = Reading(**row)
@@ -294,17 +316,19 @@ def _new_reading(
     if s.phase == "pre_infusion" and s.baseline_reading_id is None and not implausible(row):
         s.baseline_reading_id = reading.id
     _set_current(state, s, add=reading, drop=None)
-    raised, changes = _judge(state, s, reading, settings)
+    # A late entry documents an ended session: it raises, clears and re-times nothing.
+    raised, changes = ([], []) if late else _judge(state, s, reading, settings)
     out = read.to_out(reading, baseline_id=s.baseline_reading_id)
     alerts, events = _published(
         state, s, type="reading.created", out=out, changes=changes, settings=settings
     )
+    details = {"session_id": str(s.id)} | ({"late_reason": late} if late else {})
     audit = audit_entry(
-        action="reading.create",
+        action="reading.late" if late else "reading.create",
         user=item.by,
         target_type="reading",
         target_id=reading.id,
-        details={"session_id": str(s.id)},
+        details=details,
         client_addr=item.client_addr,
     )
     result = _answer(s, out, raised, created=True)
@@ -312,12 +336,14 @@ def _new_reading(
     return Plan(result, readings=[row], alerts=alerts, events=events, audits=[audit])
 
 
-def _correctable(state: State, s: InfusionSession, reading_id: uuid.UUID) -> Reading:
+def _correctable(
+    state: State, s: InfusionSession, reading_id: uuid.UUID, settings: Settings
+) -> Reading:
     reading = state.readings.get(reading_id)
     if reading is None or reading.session_id != s.id:
         raise NotFound(NO_READING)
-    if s.phase not in ACTIVE and s.ended_at and state.now - s.ended_at > CORRECTIONS_CLOSE:
-        raise Conflict("This session ended more than 24 hours ago; its record is closed.")
+    if (closed := record_closed(s, state.now, settings)) is not None:
+        raise Conflict(closed)
     if (by := state.amended_by.get(reading.id)) is not None:
         raise Conflict(f"This reading was already corrected by reading {by}; amend that one.")
     if reading.id in state.errors:
@@ -354,7 +380,7 @@ def _amendment(
             if existing.session_id != s.id:
                 raise NotFound(NO_READING)
             return Plan(_stored(state, s, existing))
-    old = _correctable(state, s, change.reading_id)
+    old = _correctable(state, s, change.reading_id, settings)
     values = corrected(old, data)
     check_taken_at(values, s, state.now)
     latest = state.latest.get(s.id)
@@ -376,8 +402,9 @@ def _amendment(
         state.opened[s.id], reading_id=old.id, reason=f"corrected ({data.reason})", now=state.now
     )
     raised: list[Alert] = []
-    if was_latest:
-        # Only a correction of the latest reading says anything about the patient now.
+    if was_latest and s.phase in ACTIVE:
+        # Only a correction of the latest reading of a running session says anything about the
+        # patient now.
         raised, more = _judge(state, s, new, settings)
         changes += more
     out = read.to_out(new, baseline_id=s.baseline_reading_id)
@@ -400,7 +427,7 @@ def _amendment(
 def _error_mark(
     state: State, s: InfusionSession, item: Submission, change: ErrorMark, settings: Settings
 ) -> Plan:
-    reading = _correctable(state, s, change.reading_id)
+    reading = _correctable(state, s, change.reading_id, settings)
     state.errors[reading.id] = change.reason
     _set_current(state, s, add=None, drop=reading)
     if s.baseline_reading_id == reading.id:

@@ -94,6 +94,7 @@ def to_out(
         sedation_rass=reading.sedation_rass,
         dissociation_cadss6=reading.dissociation_cadss6,
         note=reading.note,
+        late_reason=reading.late_reason,
         is_baseline=reading.id == baseline_id,
         amends=reading.amends,
         amend_reason=reading.amend_reason,

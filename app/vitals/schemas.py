@@ -89,6 +89,12 @@ class ReadingIn(BaseModel):
     sedation_rass: Rass | None = None
     dissociation_cadss6: Cadss | None = None
     note: str | None = Field(default=None, max_length=2000)
+    late_reason: str | None = Field(
+        default=None,
+        min_length=3,
+        max_length=2000,
+        description="Why a reading for an ended session is entered late (required then only)",
+    )
 
     @field_validator("diastolic")
     @classmethod
@@ -145,6 +151,9 @@ class ReadingOut(BaseModel):
     sedation_rass: int | None
     dissociation_cadss6: int | None
     note: str | None
+    late_reason: str | None = Field(
+        description="Set when the reading was entered after the session ended (a late entry)"
+    )
     is_baseline: bool
     amends: uuid.UUID | None
     amend_reason: str | None

@@ -34,7 +34,6 @@ from app.errors import VigilError
 from app.events import lock_journal, write_events
 from app.metrics import READINGS
 from app.sessions.models import InfusionSession
-from app.sessions.phases import ACTIVE
 from app.vitals import read
 from app.vitals.models import Reading, ReadingError
 from app.vitals.plan import NewReading, Plan, ReadingResult, State, Submission, plan
@@ -62,7 +61,8 @@ def load(session: Session, batch: Sequence[Submission]) -> State:
         s.id: s for s in session.scalars(_SESSIONS, {"ids": list({i.session_id for i in batch})})
     }
     corrected = {i.session_id for i in batch if not isinstance(i.change, NewReading)}
-    judged = [s for s in sessions.values() if s.phase in ACTIVE or s.id in corrected]
+    # Ended sessions too: a late entry or a correction still publishes the session's tile.
+    judged = list(sessions.values())
     named = [rid for item in batch for rid in item.names()]
     baselines = [s.baseline_reading_id for s in judged if s.baseline_reading_id]
     found = {r.id: r for r in session.scalars(_READINGS, {"ids": [*named, *baselines]})}

@@ -3002,7 +3002,7 @@ export interface components {
              * Kind
              * @enum {string}
              */
-            kind: "note" | "side_effect" | "medication" | "dose_change";
+            kind: "note" | "side_effect" | "medication" | "dose_change" | "addendum";
             /** Text */
             text: string;
             /** Details */
@@ -3551,6 +3551,11 @@ export interface components {
             dissociation_cadss6?: number | null;
             /** Note */
             note?: string | null;
+            /**
+             * Late Reason
+             * @description Why a reading for an ended session is entered late (required then only)
+             */
+            late_reason?: string | null;
         };
         /** ReadingOut */
         ReadingOut: {
@@ -3603,6 +3608,11 @@ export interface components {
             dissociation_cadss6: number | null;
             /** Note */
             note: string | null;
+            /**
+             * Late Reason
+             * @description Set when the reading was entered after the session ended (a late entry)
+             */
+            late_reason: string | null;
             /** Is Baseline */
             is_baseline: boolean;
             /** Amends */

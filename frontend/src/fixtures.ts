@@ -24,6 +24,7 @@ export function makeReading(id: string, at: string, extra: Partial<Reading> = {}
     note: null,
     is_baseline: false,
     amends: null,
+    late_reason: null,
     amend_reason: null,
     amended_by: null,
     status: "final",

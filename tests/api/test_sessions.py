@@ -151,7 +151,9 @@ async def test_discharge_requires_criteria(staff):
         reason="Protocol variance approved",
     )
     assert done.status_code == 200 and done.json()["phase"] == "discharged"
-    assert (await factories.put_reading(staff.nurse, sid)).status_code == 409
+    # A reading now is a late entry, which needs its reason (tests/api/test_late_entries.py).
+    late = await factories.put_reading(staff.nurse, sid)
+    assert late.status_code == 422 and late.json()["detail"][0]["loc"] == ["body", "late_reason"]
     assert (await transition(staff.physician, sid, "aborted", reason="x")).status_code == 409
 
 

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.anyio
 HEADER = (
     b"session_id,mrn,reading_id,taken_at,recorded_at,phase,heart_rate,systolic,diastolic,spo2,"
     b"respiratory_rate,temperature_c,on_oxygen,consciousness,sedation_rass,dissociation_cadss6,"
-    b"note,is_baseline,status,amends,amend_reason,error_reason,recorded_by,alerts\r\n"
+    b"note,is_baseline,status,amends,amend_reason,error_reason,late_reason,recorded_by,alerts\r\n"
 )
 
 
@@ -57,6 +57,7 @@ def test_cells_byte_for_byte():
         amend_reason="+1 typed as 11",
         amended_by=uuid.UUID(int=6),
         error_reason="@probe\nfell off",
+        late_reason="-charted after discharge",
         recorded_by_username="ada",
         alerts=["sbp_high:high", "hr_high:medium"],
     )
@@ -65,11 +66,12 @@ def test_cells_byte_for_byte():
         b"00000000-0000-0000-0000-000000000002,MRN-100001,00000000-0000-0000-0000-000000000001,"
         b"2025-03-04T06:06:07.890123+01:00,2025-03-04T05:06:09+00:00,infusion,80,120,80,97,"
         b'14,36.6,false,A,-1,0,"\'=HYPERLINK(""x""), then ""quoted""",true,amended,'
-        b"00000000-0000-0000-0000-000000000005,'+1 typed as 11,\"'@probe\nfell off\",ada,"
+        b"00000000-0000-0000-0000-000000000005,'+1 typed as 11,\"'@probe\nfell off\","
+        b"'-charted after discharge,ada,"
         b"sbp_high:high;hr_high:medium\r\n"
         b"00000000-0000-0000-0000-000000000002,MRN-100001,00000000-0000-0000-0000-000000000001,"
         b"2025-03-04T05:06:07.890123+00:00,2025-03-04T05:06:09+00:00,infusion,80,120,80,97,"
-        b",37.0,true,,,,'-,false,final,,'\tx,,nurse,\r\n"
+        b",37.0,true,,,,'-,false,final,,'\tx,,,nurse,\r\n"
     )
     assert csv_rows.csv_chunk([], header=False) == b""
 
