@@ -1,8 +1,8 @@
 """reading.late_reason: a reading entered after its session ended, with the reason
 
 Revision ID: 3c71a9e04d52
-Revises: 9751c906778e
-Create Date: 2026-12-02 04:30:00.000000
+Revises: 4c1d7e2a9b60
+Create Date: 2026-12-02 04:50:00.000000
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "3c71a9e04d52"
-down_revision: str | None = "9751c906778e"
+down_revision: str | None = "4c1d7e2a9b60"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
