@@ -38,9 +38,22 @@ def is_postgres(db: AsyncSession | Session) -> bool:
     return db.get_bind().dialect.name == "postgresql"
 
 
+_LOCKED = "journal_locked"  # in Session.info: the transaction that holds the journal lock
+
+
 def lock_journal(session: Session) -> None:
-    if is_postgres(session):
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": JOURNAL_LOCK})
+    """Take the journal lock for the rest of the transaction. A reading batch asks for it three
+    times (before reading its state, for the audit rows, for the event rows); it is held until
+    the transaction ends, so only the first asks PostgreSQL (a round trip each)."""
+    if not is_postgres(session):
+        return
+    held_by = session.info.get(_LOCKED)
+    if held_by is not None and held_by is session.get_transaction():
+        return
+    session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": JOURNAL_LOCK})
+    # A lock taken in a savepoint goes when the savepoint is rolled back: not remembered.
+    if not session.in_nested_transaction():
+        session.info[_LOCKED] = session.get_transaction()
 
 
 async def take_journal_lock(db: AsyncSession) -> None:
@@ -68,8 +81,11 @@ def write_events(session: Session, events: Sequence[Event]) -> None:
     for e, seq in zip(events, session.execute(_INSERT, rows).scalars(), strict=True):
         e.seq = seq
     session.info.setdefault("pending_events", []).extend(events)
-    if is_postgres(session):
-        session.execute(text("SELECT pg_notify(:c, :p)"), {"c": NOTIFY_CHANNEL, "p": ""})
+    if is_postgres(session) and events:
+        # The payload is the last seq written: a listener that has published it (this process's
+        # own commit, handed over by the commit hook) has nothing to read.
+        last = str(events[-1].seq)
+        session.execute(text("SELECT pg_notify(:c, :p)"), {"c": NOTIFY_CHANNEL, "p": last})
 
 
 async def record_events(db: AsyncSession, events: Sequence[Event]) -> None:

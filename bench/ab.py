@@ -37,8 +37,11 @@ def run(root: Path, options: list[str]) -> str:
         env=env,
         capture_output=True,
         text=True,
-        check=True,
     )
+    if done.returncode:
+        # On a loaded machine a server can miss its start deadline: that side of the round is
+        # shown as "-", and the others still run.
+        print(f"  failed (exit {done.returncode}):\n{done.stderr[-1500:]}", flush=True)
     return done.stdout
 
 

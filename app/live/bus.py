@@ -4,7 +4,8 @@ Shaped like encode/broadcaster (`publish`, `async with bus.subscribe() as sub`, 
 in sub`), but every subscriber has a bounded queue: a subscriber that falls behind is marked
 overflowed and dropped, and the publisher never waits.
 
-The events table is the source of truth; a notification only says "look". Embedded SQLite feeds
+The events table is the source of truth; a notification only says "look" (and up to which seq,
+so a process does not read back its own commits). Embedded SQLite feeds
 the bus from `Database.on_commit`; PostgreSQL from one LISTEN connection per process. Either way
 the bus publishes every event after the last one it published, read from the table in `seq`
 order, so a notification lost to a dropped connection or delivered late loses nothing.
@@ -185,6 +186,13 @@ class Bus:
         """Something was committed: read the table after `last` soon."""
         self._dirty.set()
 
+    def notified(self, payload: str) -> None:
+        """A PostgreSQL notification of a commit whose last event is `payload`'s seq (anything
+        else: unknown). This process's own commits are mostly published by `committed` before
+        their notification arrives, and then there is nothing to read."""
+        if not payload.isdigit() or int(payload) > self.last:
+            self.wake()
+
     def committed(self, events: list[Event]) -> None:
         """Database.on_commit hook. The events in hand are published at once when they follow
         on from the last one; otherwise another commit's hook has not run yet (or another
@@ -216,7 +224,8 @@ class Bus:
 
 async def listen(bus: Bus, database: Database, *, keepalive_seconds: float) -> None:
     """Keep one LISTEN connection open, reconnecting with backoff, and wake the bus on every
-    notification and after every (re)connection, which catches up on what was missed."""
+    notification of events it has not published and after every (re)connection, which catches
+    up on what was missed."""
     dsn = database.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
     delay = RETRY_MIN_SECONDS
     while True:
@@ -243,7 +252,9 @@ async def _listen_on(conn: Any, bus: Bus, keepalive_seconds: float) -> None:
     """Returns when the connection is lost."""
     lost = asyncio.Event()
     conn.add_termination_listener(lambda _conn: lost.set())
-    await conn.add_listener(NOTIFY_CHANNEL, lambda *_args: bus.wake())
+    await conn.add_listener(
+        NOTIFY_CHANNEL, lambda _conn, _pid, _channel, payload: bus.notified(payload)
+    )
     bus.wake()
     # The termination listener sees a closed socket; the periodic query sees a silent one.
     while not lost.is_set():

@@ -50,6 +50,7 @@ from app.sessions.schemas import (
 from app.sites.service import chair_for_new_session, may_see, site_ids_of
 from app.vitals import read
 from app.vitals.models import Reading
+from app.vitals.schemas import ReadingOut
 
 
 def news2_of(reading: Reading | None) -> News2Out | None:
@@ -66,10 +67,21 @@ def news2_of(reading: Reading | None) -> News2Out | None:
 
 
 def session_tile(
-    s: InfusionSession, *, latest: Reading | None, alerts: Iterable[Alert], settings: Settings
+    s: InfusionSession,
+    *,
+    latest: Reading | None,
+    alerts: Iterable[Alert],
+    settings: Settings,
+    latest_out: ReadingOut | None = None,
 ) -> SessionRead:
-    """The tile from what the caller holds: the latest current reading and the open alerts."""
+    """The tile from what the caller holds: the latest current reading and the open alerts, and
+    the latest reading's outward shape when the caller has just made it (the writer has)."""
     alerts = list(alerts)
+    if latest is None:
+        latest_out = None
+    elif latest_out is None or latest_out.id != latest.id:
+        # Current by definition: neither amended nor in error, so nothing to look up.
+        latest_out = read.to_out(latest, baseline_id=s.baseline_reading_id)
     return SessionRead(
         id=s.id,
         patient=PatientBrief.model_validate(s.patient),
@@ -89,8 +101,7 @@ def session_tile(
         created_at=s.created_at,
         infusion_started_at=s.infusion_started_at,
         infusion_ended_at=s.infusion_ended_at,
-        # Current by definition: neither amended nor in error, so nothing to look up.
-        latest_reading=read.to_out(latest, baseline_id=s.baseline_reading_id) if latest else None,
+        latest_reading=latest_out,
         open_alerts=[AlertOut.of(a, s) for a in sorted(alerts, key=lambda a: a.raised_at)],
         news2=news2_of(latest),
         next_reading_due_at=next_due(

@@ -291,7 +291,11 @@ def _published(
     """The alert changes' events, then the reading's: the reading with the session's tile as it
     now stands, so a dashboard needs nothing else."""
     tile = session_tile(
-        s, latest=state.latest.get(s.id), alerts=state.opened[s.id].values(), settings=settings
+        s,
+        latest=state.latest.get(s.id),
+        alerts=state.opened[s.id].values(),
+        settings=settings,
+        latest_out=out,
     )
     events = [alert_event(alert, kind, s) for alert, kind in changes]
     data = {"reading": out.model_dump(mode="json"), "session": tile.model_dump(mode="json")}
