@@ -21,7 +21,7 @@ from app.alerts.rules import (
 )
 from app.sessions.models import InfusionSession
 
-_DERIVED = frozenset({"location", "patient_name", "parameter"})
+_DERIVED = frozenset({"location", "patient_name", "parameter", "acknowledged_by_name"})
 
 # "safety": raised by a finding outside the vitals (PHQ-9 item 9), acknowledged only with a note.
 AlertKind = Kind | Literal["safety"]
@@ -50,6 +50,11 @@ class AlertOut(BaseModel):
     updated_at: datetime
     acknowledged_at: datetime | None
     acknowledged_by: uuid.UUID | None
+    acknowledged_by_name: str | None = Field(
+        default=None,
+        description="Who acknowledged it, as the alert list and the acknowledgement answer "
+        "name them (live events carry only the id)",
+    )
     ack_note: str | None
     resolved_at: datetime | None
     resolved_reason: str | None
@@ -57,9 +62,14 @@ class AlertOut(BaseModel):
         description="A latched high alert whose condition cleared: awaiting acknowledgement"
     )
     escalated: bool
+    escalated_at: datetime | None = Field(
+        default=None, description="When it was escalated to the physician"
+    )
 
     @classmethod
-    def of(cls, alert: Alert, session: InfusionSession) -> Self:
+    def of(
+        cls, alert: Alert, session: InfusionSession, *, acknowledged_by_name: str | None = None
+    ) -> Self:
         """`session` with its patient loaded: every alert names its chair and patient."""
         fields = {name: getattr(alert, name) for name in cls.model_fields if name not in _DERIVED}
         return cls(
@@ -67,6 +77,7 @@ class AlertOut(BaseModel):
             location=session.location,
             patient_name=session.patient.full_name,
             parameter=parameter_of(alert.rule),
+            acknowledged_by_name=acknowledged_by_name,
         )
 
 

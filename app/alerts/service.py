@@ -376,7 +376,19 @@ async def list_alerts(
         query = query.where(InfusionSession.site_id.in_(site_ids))
     rows = (await db.scalars(query)).all()
     sessions = await sessions_by_id(db, [a.session_id for a in rows])
-    return [AlertOut.of(a, sessions[a.session_id]) for a in rows]
+    who = {a.acknowledged_by for a in rows if a.acknowledged_by is not None}
+    names: dict[uuid.UUID, str] = {}
+    if who:
+        found = await db.execute(select(User.id, User.display_name).where(User.id.in_(who)))
+        names = {user_id: name for user_id, name in found}
+    return [
+        AlertOut.of(
+            a,
+            sessions[a.session_id],
+            acknowledged_by_name=names.get(a.acknowledged_by) if a.acknowledged_by else None,
+        )
+        for a in rows
+    ]
 
 
 async def acknowledge(
@@ -428,4 +440,4 @@ async def acknowledge(
         alert.resolved_reason = f"Acknowledged with a note: {note}"
         await emit(db, alert, "alert.resolved", session)
     await db.commit()
-    return AlertOut.of(alert, session)
+    return AlertOut.of(alert, session, acknowledged_by_name=by.display_name)

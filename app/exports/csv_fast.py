@@ -15,7 +15,6 @@ from app.auth.models import User
 from app.db import UTCDateTime
 from app.exports import csv_rows
 from app.exports.paging import alerts_by_reading, keyset, page_statement, pages, raised
-from app.exports.schemas import DateRange
 from app.patients.models import Patient
 from app.sessions.models import InfusionSession
 from app.vitals import read
@@ -115,11 +114,13 @@ _CSV_PAGES = keyset(_CSV_ROWS)
 # statement and parameters pick the same readings, and no thousands of bound ids are rendered
 # into the statement on every page.
 _raised_by = type_coerce(_alert.first_reading_id, _UuidText())
-_first_ids, _after_ids = keyset(select(_reading.id))
-_RAISED_IN_CSV_PAGES = (
-    raised(_raised_by, _alert.first_reading_id.in_(_first_ids)),
-    raised(_raised_by, _alert.first_reading_id.in_(_after_ids)),
-)
+_RAISED_IN_CSV_PAGES = {
+    at_sites: (
+        raised(_raised_by, _alert.first_reading_id.in_(first_ids)),
+        raised(_raised_by, _alert.first_reading_id.in_(after_ids)),
+    )
+    for at_sites, (first_ids, after_ids) in keyset(select(_reading.id)).items()
+}
 _CSV_ID = csv_rows.COLUMNS.index("reading_id")
 _CSV_TAKEN_AT = csv_rows.COLUMNS.index("taken_at")
 
@@ -128,9 +129,10 @@ def _csv_key(row: Row[*tuple[Any, ...]]) -> tuple[datetime, uuid.UUID]:
     return datetime.fromisoformat(row[_CSV_TAKEN_AT]), uuid.UUID(row[_CSV_ID])
 
 
-async def csv_pages(db: AsyncSession, rng: DateRange) -> AsyncIterator[tuple[bytes, int]]:
+async def csv_pages(db: AsyncSession, params: dict[str, Any]) -> AsyncIterator[tuple[bytes, int]]:
+    """`params`: paging.range_params."""
     yield csv_rows.rows_chunk((), header=True), 0
-    async for page in pages(db, _CSV_PAGES, rng, CSV_BATCH, _csv_key):
+    async for page in pages(db, _CSV_PAGES, params, CSV_BATCH, _csv_key):
         raised_in_page = page_statement(_RAISED_IN_CSV_PAGES, page.params)
         raised = alerts_by_reading(await db.execute(raised_in_page, page.params))
         async for rows in page.parts(CSV_PART):

@@ -2,7 +2,7 @@
 readings of a page raised."""
 
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any, Generic, TypeVar, TypeVarTuple
 
@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.alerts.models import Alert
 from app.exports.schemas import DateRange
+from app.sessions.models import InfusionSession
 from app.vitals.models import Reading
 
 _Ts = TypeVarTuple("_Ts")
@@ -19,6 +20,12 @@ _K = TypeVar("_K")
 # one.
 _reading = Reading.__table__.c
 _alert = Alert.__table__.c
+_session = InfusionSession.__table__.c
+
+# Readings of sessions at the sites bound as `sites`: a user exports only their own sites'.
+AT_SITES = _reading.session_id.in_(
+    select(_session.id).where(_session.site_id.in_(bindparam("sites", expanding=True)))
+)
 
 
 def raised(reading_id: ColumnElement[_K], readings: ColumnElement[bool]) -> Select[_K, str, str]:
@@ -46,7 +53,10 @@ def alerts_by_reading(rows: Iterable[tuple[_K | None, str, str]]) -> dict[_K, li
 _reading_key = tuple_(_reading.taken_at, _reading.id)
 
 
-def keyset(query: Select[*_Ts]) -> tuple[Select[*_Ts], Select[*_Ts]]:
+Keyset = tuple[Select[*_Ts], Select[*_Ts]]
+
+
+def _keyset(query: Select[*_Ts]) -> "Keyset[*_Ts]":
     """The first page of the readings taken in [start, end), and the page after a key (after_at,
     after_id), both in key order."""
     ordered = (
@@ -66,11 +76,17 @@ def keyset(query: Select[*_Ts]) -> tuple[Select[*_Ts], Select[*_Ts]]:
     )
 
 
-def page_statement(
-    keyset: tuple[Select[*_Ts], Select[*_Ts]], params: dict[str, Any]
-) -> Select[*_Ts]:
-    """The keyset's statement for a page's parameters: only the first has no key to follow."""
-    return keyset[1] if "after_at" in params else keyset[0]
+def keyset(query: Select[*_Ts]) -> dict[bool, "Keyset[*_Ts]"]:
+    """The keyset walks of `query` over every site (False) and over the sites bound as `sites`
+    (True); built once each, as a statement per page would cost more than it reads."""
+    return {False: _keyset(query), True: _keyset(query.where(AT_SITES))}
+
+
+def page_statement(keysets: dict[bool, "Keyset[*_Ts]"], params: dict[str, Any]) -> Select[*_Ts]:
+    """The statement for a page's parameters: limited to sites if they are bound, and only the
+    first page has no key to follow."""
+    walk = keysets["sites" in params]
+    return walk[1] if "after_at" in params else walk[0]
 
 
 class Page(Generic[*_Ts]):
@@ -104,17 +120,26 @@ class Page(Generic[*_Ts]):
             yield rows
 
 
+def range_params(rng: DateRange, sites: Collection[uuid.UUID] | None) -> dict[str, Any]:
+    """The parameters of a walk over [start, end), at `sites` (None: every site)."""
+    params: dict[str, Any] = {"start": rng.start, "end": rng.end}
+    if sites is not None:
+        params["sites"] = sorted(sites)
+    return params
+
+
 async def pages(
     db: AsyncSession,
-    keyset: tuple[Select[*_Ts], Select[*_Ts]],
-    rng: DateRange,
+    keysets: dict[bool, "Keyset[*_Ts]"],
+    params: dict[str, Any],
     batch: int,
     key: Callable[[Row[*_Ts]], tuple[datetime, uuid.UUID]],
 ) -> AsyncIterator[Page[*_Ts]]:
-    """Pages of `batch` rows by keyset on (taken_at, id); `key` reads both from a row."""
-    params: dict[str, Any] = {"start": rng.start, "end": rng.end, "batch": batch}
+    """Pages of `batch` rows by keyset on (taken_at, id), from `range_params`; `key` reads both
+    from a row."""
+    params = {**params, "batch": batch}
     while True:
-        page = Page(db, page_statement(keyset, params), params)
+        page = Page(db, page_statement(keysets, params), params)
         yield page
         # A short page is the last: the snapshot cannot grow while the export reads it.
         if page.last is None or page.count < batch:

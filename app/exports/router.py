@@ -4,13 +4,26 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
+from app.auth.models import User
+from app.db import Database
 from app.deps import Admin, AppSettings, Db, Exporter, get_database
 from app.exports import service
-from app.exports.schemas import DateRange, SessionFormat
+from app.exports.schemas import DateRange, ReadingRange, SessionFormat
+from app.sites.service import sites_in_view
 
 router = APIRouter(prefix="/api/exports", tags=["exports"])
 
 Range = Annotated[DateRange, Query()]
+Readings = Annotated[ReadingRange, Query()]
+
+
+async def _sites(
+    database: Database, user: User, site_id: uuid.UUID | None
+) -> set[uuid.UUID] | None:
+    # A read session of its own: the request's would hold SQLite's write lock while the
+    # export streams, and the export's audit entry waits for it.
+    async with database.read_session() as db:
+        return await sites_in_view(db, user, site_id)
 
 
 def attachment(filename: str) -> dict[str, str]:
@@ -77,17 +90,23 @@ async def session_pdf(
 
 
 @router.get("/sessions.csv", response_class=StreamingResponse)
-async def range_csv(request: Request, rng: Range, user: Exporter) -> StreamingResponse:
+async def range_csv(request: Request, rng: Readings, user: Exporter) -> StreamingResponse:
     """Readings taken in [from, to), streamed; X-Total-Count gives the row count."""
-    stream = service.range_export(get_database(request), rng=rng, fmt="csv", by=user)
+    database = get_database(request)
+    stream = service.range_export(
+        database, rng=rng, fmt="csv", by=user, sites=await _sites(database, user, rng.site_id)
+    )
     await stream.open()
     return streamed(stream)
 
 
 @router.get("/sessions.fhir.ndjson", response_class=StreamingResponse)
-async def range_fhir(request: Request, rng: Range, user: Exporter) -> StreamingResponse:
+async def range_fhir(request: Request, rng: Readings, user: Exporter) -> StreamingResponse:
     """Observations of the readings taken in [from, to), one resource per line, streamed."""
-    stream = service.range_export(get_database(request), rng=rng, fmt="fhir", by=user)
+    database = get_database(request)
+    stream = service.range_export(
+        database, rng=rng, fmt="fhir", by=user, sites=await _sites(database, user, rng.site_id)
+    )
     await stream.open()
     return streamed(stream)
 

@@ -75,3 +75,9 @@ class DateRange(BaseModel):
         if self.start >= self.end:
             raise ValueError("`from` must be earlier than `to`")
         return self
+
+
+class ReadingRange(DateRange):
+    """A range of readings, of one site on request (one of the caller's; default: all theirs)."""
+
+    site_id: uuid.UUID | None = None

@@ -6,7 +6,7 @@ many rows.
 """
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -132,9 +132,10 @@ async def enrich(db: AsyncSession, rows: Sequence[ReadingRow]) -> list[ExportRea
 
 
 async def session_record(
-    db: AsyncSession, *, session_id: uuid.UUID, settings: Settings
+    db: AsyncSession, *, session_id: uuid.UUID, settings: Settings, user: User | None = None
 ) -> SessionRecord:
-    s = await get_session(db, session_id)
+    """`user`: a session at a site they do not belong to is not found (None: the CLI's)."""
+    s = await get_session(db, session_id, user=user)
     detail = await session_detail(db, s, settings)
     rows = await db.execute(
         _READING_ROWS.where(Reading.session_id == s.id).order_by(
@@ -207,7 +208,7 @@ async def export_session(
     by: User | None,
     settings: Settings,
 ) -> ExportFile:
-    record = await session_record(db, session_id=session_id, settings=settings)
+    record = await session_record(db, session_id=session_id, settings=settings, user=by)
     await audit_export(
         db,
         by=by,
@@ -304,8 +305,17 @@ def _audit_with(
     return audit
 
 
-def _range_details(fmt: str, rng: DateRange) -> dict[str, Any]:
-    return {"format": fmt, "from": rng.start.isoformat(), "to": rng.end.isoformat()}
+def _range_details(
+    fmt: str, rng: DateRange, sites: Collection[uuid.UUID] | None = None
+) -> dict[str, Any]:
+    details: dict[str, Any] = {
+        "format": fmt,
+        "from": rng.start.isoformat(),
+        "to": rng.end.isoformat(),
+    }
+    if sites is not None:
+        details["sites"] = sorted(str(site) for site in sites)
+    return details
 
 
 def _stamp(moment: datetime) -> str:
@@ -319,10 +329,10 @@ def _entity_key(row: ReadingRow) -> tuple[datetime, uuid.UUID]:
     return row[0].taken_at, row[0].id
 
 
-async def _fhir_pages(db: AsyncSession, rng: DateRange) -> AsyncIterator[tuple[bytes, int]]:
+async def _fhir_pages(db: AsyncSession, params: dict[str, Any]) -> AsyncIterator[tuple[bytes, int]]:
     from app.exports import fhir  # see render()
 
-    async for page in paging.pages(db, _FHIR_PAGES, rng, BATCH, _entity_key):
+    async for page in paging.pages(db, _FHIR_PAGES, params, BATCH, _entity_key):
         readings = await enrich(db, await page.all())
         # Forget the page's ORM objects: the identity map must not grow with the range.
         db.expunge_all()
@@ -330,17 +340,27 @@ async def _fhir_pages(db: AsyncSession, rng: DateRange) -> AsyncIterator[tuple[b
 
 
 def range_export(
-    database: Database, *, rng: DateRange, fmt: RangeFormat, by: User | None
+    database: Database,
+    *,
+    rng: DateRange,
+    fmt: RangeFormat,
+    by: User | None,
+    sites: Collection[uuid.UUID] | None = None,
 ) -> ExportStream:
-    """Readings taken in [from, to) across sessions, every status, in (taken_at, id) order."""
-    in_range = and_(Reading.taken_at >= rng.start, Reading.taken_at < rng.end)
+    """Readings taken in [from, to) across sessions at `sites` (None: every site), every
+    status, in (taken_at, id) order."""
+    params = paging.range_params(rng, sites)
+    count = select(func.count()).select_from(Reading)
+    count = count.where(Reading.taken_at >= rng.start, Reading.taken_at < rng.end)
+    if sites is not None:
+        count = count.where(paging.AT_SITES).params(sites=params["sites"])
     pages = csv_fast.csv_pages if fmt == "csv" else _fhir_pages
     media_type, suffix = MEDIA_TYPES["csv" if fmt == "csv" else "ndjson"]
     return ExportStream(
         database,
-        count=select(func.count()).select_from(Reading).where(in_range),
-        pages=partial(pages, rng=rng),
-        audit=_audit_with(database, by, "readings", _range_details(fmt, rng)),
+        count=count,
+        pages=partial(pages, params=params),
+        audit=_audit_with(database, by, "readings", _range_details(fmt, rng, sites)),
         media_type=media_type,
         filename=f"vigil-readings-{_stamp(rng.start)}-{_stamp(rng.end)}.{suffix}",
     )

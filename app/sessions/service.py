@@ -47,7 +47,7 @@ from app.sessions.schemas import (
     TimelineItem,
     TransitionIn,
 )
-from app.sites.service import chair_for_new_session, may_see, site_ids_of
+from app.sites.service import chair_for_new_session, may_see, sites_in_view
 from app.vitals import read
 from app.vitals.models import Reading
 from app.vitals.schemas import ReadingOut
@@ -281,13 +281,9 @@ async def list_sessions(
 ) -> list[SessionRead]:
     """Sessions at the caller's sites, or at one of them."""
     query = select(InfusionSession).options(selectinload(InfusionSession.patient))
-    allowed = await site_ids_of(db, by)
-    if site_id is not None:
-        if allowed is not None and site_id not in allowed:
-            raise NotFound("No site with that id among yours.")
-        query = query.where(InfusionSession.site_id == site_id)
-    elif allowed is not None:
-        query = query.where(InfusionSession.site_id.in_(allowed))
+    sites = await sites_in_view(db, by, site_id)
+    if sites is not None:
+        query = query.where(InfusionSession.site_id.in_(sites))
     if active is True:
         query = query.where(InfusionSession.phase.in_(ACTIVE)).order_by(InfusionSession.location)
     else:

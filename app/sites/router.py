@@ -24,9 +24,10 @@ AdminChair = Annotated[Chair, Depends(admin_chair)]
 
 
 @router.get("/sites")
-async def list_sites(db: Db, user: CurrentUser) -> list[SiteOut]:
-    """The caller's sites (an admin's: all) with their chairs in order and who sits where."""
-    return await service.list_sites(db, user=user)
+async def list_sites(db: Db, user: CurrentUser, include_retired: bool = False) -> list[SiteOut]:
+    """The caller's sites (an admin's: all) with their chairs in order and who sits where;
+    retired chairs too on request (the admin screen brings them back into service)."""
+    return await service.list_sites(db, user=user, include_retired=include_retired)
 
 
 @router.post("/sites", status_code=201)

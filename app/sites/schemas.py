@@ -58,4 +58,6 @@ class SiteOut(BaseModel):
     name: str
     position: int
     escalation_webhook_configured: bool
-    chairs: list[ChairOut] = Field(description="In position order; retired chairs left out")
+    chairs: list[ChairOut] = Field(
+        description="In position order; retired chairs left out unless asked for"
+    )

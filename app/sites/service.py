@@ -24,29 +24,43 @@ async def site_ids_of(db: AsyncSession, user: User) -> set[uuid.UUID] | None:
     return set(rows.all())
 
 
+async def sites_in_view(
+    db: AsyncSession, user: User, site_id: uuid.UUID | None
+) -> set[uuid.UUID] | None:
+    """The sites a request covers: the one asked for, if it is one of the user's (404 if not),
+    else all the user's; None means every site."""
+    allowed = await site_ids_of(db, user)
+    if site_id is None:
+        return allowed
+    if allowed is not None and site_id not in allowed:
+        raise NotFound("No site with that id among yours.")
+    return {site_id}
+
+
 async def may_see(db: AsyncSession, user: User, site_id: uuid.UUID) -> bool:
     sites = await site_ids_of(db, user)
     return sites is None or site_id in sites
 
 
-async def list_sites(db: AsyncSession, *, user: User) -> list[SiteOut]:
+async def list_sites(
+    db: AsyncSession, *, user: User, include_retired: bool = False
+) -> list[SiteOut]:
     allowed = await site_ids_of(db, user)
     query = select(Site).order_by(Site.position, Site.name)
     if allowed is not None:
         query = query.where(Site.id.in_(allowed))
     sites = (await db.scalars(query)).all()
-    return await _site_outs(db, sites)
+    return await _site_outs(db, sites, include_retired=include_retired)
 
 
-async def _site_outs(db: AsyncSession, sites: Sequence[Site]) -> list[SiteOut]:
+async def _site_outs(
+    db: AsyncSession, sites: Sequence[Site], *, include_retired: bool = False
+) -> list[SiteOut]:
     ids = [s.id for s in sites]
-    chairs = (
-        await db.scalars(
-            select(Chair)
-            .where(Chair.site_id.in_(ids), Chair.retired_at.is_(None))
-            .order_by(Chair.position, Chair.name)
-        )
-    ).all()
+    query = select(Chair).where(Chair.site_id.in_(ids)).order_by(Chair.position, Chair.name)
+    if not include_retired:
+        query = query.where(Chair.retired_at.is_(None))
+    chairs = (await db.scalars(query)).all()
     rows = await db.execute(
         select(InfusionSession.chair_id, InfusionSession.id).where(
             InfusionSession.site_id.in_(ids), InfusionSession.phase.in_(ACTIVE)

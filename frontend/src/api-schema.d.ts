@@ -519,7 +519,8 @@ export interface paths {
         };
         /**
          * List Sites
-         * @description The caller's sites (an admin's: all) with their chairs in order and who sits where.
+         * @description The caller's sites (an admin's: all) with their chairs in order and who sits where;
+         *     retired chairs too on request (the admin screen brings them back into service).
          */
         get: operations["list_sites_api_sites_get"];
         put?: never;
@@ -1905,6 +1906,11 @@ export interface components {
             acknowledged_at: string | null;
             /** Acknowledged By */
             acknowledged_by: string | null;
+            /**
+             * Acknowledged By Name
+             * @description Who acknowledged it, as the alert list and the acknowledgement answer name them (live events carry only the id)
+             */
+            acknowledged_by_name?: string | null;
             /** Ack Note */
             ack_note: string | null;
             /** Resolved At */
@@ -1918,6 +1924,11 @@ export interface components {
             cleared_at: string | null;
             /** Escalated */
             escalated: boolean;
+            /**
+             * Escalated At
+             * @description When it was escalated to the physician
+             */
+            escalated_at?: string | null;
         };
         /** AlertRuleIn */
         AlertRuleIn: {
@@ -4217,7 +4228,7 @@ export interface components {
             escalation_webhook_configured: boolean;
             /**
              * Chairs
-             * @description In position order; retired chairs left out
+             * @description In position order; retired chairs left out unless asked for
              */
             chairs: components["schemas"]["ChairOut"][];
         };
@@ -5442,7 +5453,9 @@ export interface operations {
     };
     list_sites_api_sites_get: {
         parameters: {
-            query?: never;
+            query?: {
+                include_retired?: boolean;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -5456,6 +5469,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SiteOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -7931,6 +7953,7 @@ export interface operations {
             query: {
                 from: string;
                 to: string;
+                site_id?: string | null;
             };
             header?: never;
             path?: never;
@@ -7961,6 +7984,7 @@ export interface operations {
             query: {
                 from: string;
                 to: string;
+                site_id?: string | null;
             };
             header?: never;
             path?: never;

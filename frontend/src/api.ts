@@ -40,6 +40,10 @@ export type Reading = Schemas["ReadingOut"];
 export type Consciousness = NonNullable<Reading["consciousness"]>;
 export type Site = Schemas["SiteOut"];
 export type Chair = Schemas["ChairOut"];
+export type SiteCreate = Schemas["SiteCreate"];
+export type SiteUpdate = Schemas["SiteUpdate"];
+export type ChairCreate = Schemas["ChairCreate"];
+export type ChairUpdate = Schemas["ChairUpdate"];
 export type RuleOff = Schemas["RuleOff"];
 /** The PUT answer (201 first time, 200 on identical replay). */
 export type ReadingAnswer = Schemas["ReadingAnswer"];
@@ -187,10 +191,23 @@ export const api = {
   patients: (q: string) => ok(client.GET("/api/patients", { params: { query: filled({ q }) } })),
   createPatient: (body: PatientCreate) => ok(client.POST("/api/patients", { body })),
 
-  sessions: (active?: boolean) => ok(client.GET("/api/sessions", { params: { query: { active } } })),
+  sessions: (active?: boolean, site_id?: Id) => ok(client.GET("/api/sessions", { params: { query: { active, site_id } } })),
   session: (id: Id) => ok(client.GET("/api/sessions/{session_id}", sid(id))),
   createSession: (body: SessionCreate) => ok(client.POST("/api/sessions", { body })),
-  sites: () => ok(client.GET("/api/sites")),
+  sites: (include_retired?: boolean) => ok(client.GET("/api/sites", { params: { query: { include_retired } } })),
+  createSite: (body: SiteCreate) => ok(client.POST("/api/sites", { body })),
+  updateSite: (site_id: Id, body: SiteUpdate) => ok(client.PATCH("/api/sites/{site_id}", { params: { path: { site_id } }, body })),
+  addChair: (site_id: Id, body: ChairCreate) => ok(client.POST("/api/sites/{site_id}/chairs", { params: { path: { site_id } }, body })),
+  updateChair: (chair_id: Id, body: ChairUpdate) => ok(client.PATCH("/api/chairs/{chair_id}", { params: { path: { chair_id } }, body })),
+  siteMembers: (site_id: Id) => ok(client.GET("/api/sites/{site_id}/members", { params: { path: { site_id } } })),
+  setSiteMember: (site_id: Id, user_id: Id, member: boolean) => {
+    const params = { params: { path: { site_id, user_id } } };
+    return ok(
+      member
+        ? client.PUT("/api/sites/{site_id}/members/{user_id}", params)
+        : client.DELETE("/api/sites/{site_id}/members/{user_id}", params),
+    );
+  },
   rulesOff: () => ok(client.GET("/api/alert-rules/off")),
   patchChecklist: (id: Id, body: ChecklistPatch) => ok(client.PATCH("/api/sessions/{session_id}/checklist", { ...sid(id), body })),
   transition: (id: Id, body: TransitionIn) => ok(client.POST("/api/sessions/{session_id}/transitions", { ...sid(id), body })),
@@ -232,6 +249,8 @@ export const api = {
     ),
 
   alerts: (state: AlertState | "open" = "active") => ok(client.GET("/api/alerts", { params: { query: { state } } })),
+  /** Every alert of one session, newest first: its alarm history. */
+  sessionAlerts: (session_id: Id) => ok(client.GET("/api/alerts", { params: { query: { session_id } } })),
   acknowledge: (alert_id: Id, note?: string) =>
     ok(client.POST("/api/alerts/{alert_id}/acknowledge", { params: { path: { alert_id } }, body: note ? { note } : {} })),
 
@@ -239,6 +258,8 @@ export const api = {
   putAlertRules: (body: AlertRule[], reason?: string, confirm?: boolean) =>
     ok(client.PUT("/api/alert-rules", { body, params: { query: { reason, confirm } } })),
   patientAlertRules: (patient_id: Id) => ok(client.GET("/api/patients/{patient_id}/alert-rules", { params: { path: { patient_id } } })),
+  putPatientAlertRules: (patient_id: Id, body: AlertRule[], reason?: string, confirm?: boolean) =>
+    ok(client.PUT("/api/patients/{patient_id}/alert-rules", { params: { path: { patient_id }, query: { reason, confirm } }, body })),
 
   audit: (f: { from?: string; to?: string; user?: string; action?: string }) =>
     ok(client.GET("/api/audit", { params: { query: filled(f) } })),
@@ -267,7 +288,7 @@ export function dayRange(fromDate: string, toDate: string): { from: string; to: 
 }
 
 const enc = encodeURIComponent;
-const range = (from: string, to: string) => `?${new URLSearchParams({ from, to })}`;
+const range = (from: string, to: string, site_id?: Id) => `?${new URLSearchParams(site_id ? { from, to, site_id } : { from, to })}`;
 
 /** Download links (plain GETs the browser saves; the contract marks them as files). */
 export const exportLinks = {
@@ -277,9 +298,9 @@ export const exportLinks = {
     fhir: `/api/exports/sessions/${enc(id)}.fhir.json`,
     pdf: `/api/exports/sessions/${enc(id)}.pdf`,
   }),
-  /** from/to: ISO 8601 datetimes with offset (see dayRange). */
-  rangeCsv: (from: string, to: string) => `/api/exports/sessions.csv${range(from, to)}`,
-  rangeFhir: (from: string, to: string) => `/api/exports/sessions.fhir.ndjson${range(from, to)}`,
+  /** from/to: ISO 8601 datetimes with offset (see dayRange); site_id: one site (default: all the user's). */
+  rangeCsv: (from: string, to: string, site_id?: Id) => `/api/exports/sessions.csv${range(from, to, site_id)}`,
+  rangeFhir: (from: string, to: string, site_id?: Id) => `/api/exports/sessions.fhir.ndjson${range(from, to, site_id)}`,
   course: (id: Id) => ({
     csv: `/api/exports/courses/${enc(id)}.csv`,
     fhir: `/api/exports/courses/${enc(id)}.fhir.json`,

@@ -82,6 +82,9 @@ async def test_retired_chair_takes_no_sessions(staff):
     assert "retired" in answer.json()["detail"][0]["msg"]
     names = [c["name"] for c in (await staff.nurse.get("/api/sites")).json()[0]["chairs"]]
     assert "Chair 5" not in names
+    # The admin screen lists it, to bring it back into service.
+    listed = await staff.admin.get("/api/sites", params={"include_retired": True})
+    assert chair in [c["id"] for c in listed.json()[0]["chairs"] if c["retired_at"]]
 
 
 async def test_users_see_only_their_sites(staff):

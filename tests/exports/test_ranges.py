@@ -28,10 +28,12 @@ async def test_range_csv(staff, story):
     assert keys == sorted(keys)
     audit = (await staff.admin.get("/api/audit", params={"action": "export"})).json()
     assert audit[0]["target_type"] == "readings"
+    site = (await staff.physician.get("/api/sites")).json()[0]["id"]
     assert audit[0]["details"] | {"from": None, "to": None} == {
         "format": "csv",
         "from": None,
         "to": None,
+        "sites": [site],  # the physician's own
         "rows": 6,
     }
 
