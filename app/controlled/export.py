@@ -11,11 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import record_audit
 from app.auth.models import User
-from app.controlled import reports
+from app.controlled import ledger, reports
 from app.controlled.service import allow, load_log, site_of
 from app.db import utcnow
+from app.errors import Invalid
+from app.exports.pdf_parts import stamp
 from app.patients.models import Patient
 from app.sessions.models import InfusionSession
+from app.sites.models import Site
 
 
 @dataclass(frozen=True)
@@ -100,11 +103,27 @@ async def dispensing_csv(
     )
 
 
-async def inventory_pdf(db: AsyncSession, *, site_id: uuid.UUID, by: User) -> File:
+@dataclass(frozen=True)
+class Inventory:
+    site: Site
+    as_of: datetime
+    stock: list[reports.StockLine]
+    open_discrepancies: int
+
+
+async def inventory(
+    db: AsyncSession, *, site_id: uuid.UUID, by: User, as_of: datetime | None
+) -> Inventory:
+    """Every container that held stock at `as_of`, with its balance then (21 CFR 1304.11)."""
     allow("report", by)
     site = await site_of(db, site_id, by)
+    now = utcnow()
+    if as_of is not None and as_of > now:
+        raise Invalid("as_of", "An inventory is of what was held; that moment is in the future.")
+    moment = as_of or now
     log = await load_log(db, site_id)
-    held = log.balances()
+    facts = log.as_of(moment)
+    held = ledger.balances(facts)
     stock = [
         reports.StockLine(
             label=c.label,
@@ -118,19 +137,88 @@ async def inventory_pdf(db: AsyncSession, *, site_id: uuid.UUID, by: User) -> Fi
             opened=held.get(c.id, 0.0) < c.volume_ml,
         )
         for c in log.containers.values()
-        if held.get(c.id, 0.0) > 0
+        if held.get(c.id, 0.0) > ledger.COUNT_TOLERANCE_ML
     ]
-    now = utcnow()
+    return Inventory(site, moment, stock, len(ledger.open_discrepancies(facts)))
+
+
+async def inventory_pdf(
+    db: AsyncSession, *, site_id: uuid.UUID, by: User, as_of: datetime | None = None
+) -> File:
+    inv = await inventory(db, site_id=site_id, by=by, as_of=as_of)
     content = await anyio.to_thread.run_sync(
         lambda: reports.inventory_pdf(
-            site_label=site.name,
-            as_of=now,
+            site_label=inv.site.name,
+            as_of=inv.as_of,
             taken_by=by.display_name,
-            stock=stock,
-            open_discrepancies=len(log.discrepancies()),
+            stock=inv.stock,
+            open_discrepancies=inv.open_discrepancies,
         )
     )
-    file = File(content, "application/pdf", f"controlled-inventory-{now:%Y%m%d}.pdf")
+    file = File(content, "application/pdf", f"controlled-inventory-{inv.as_of:%Y%m%d}.pdf")
     return await _audited(
-        db, site_id=site_id, by=by, report="inventory", file=file, containers=len(stock)
+        db,
+        site_id=site_id,
+        by=by,
+        report="inventory",
+        file=file,
+        as_of=inv.as_of.isoformat(),
+        containers=len(inv.stock),
+    )
+
+
+async def inventory_csv(
+    db: AsyncSession, *, site_id: uuid.UUID, by: User, as_of: datetime | None = None
+) -> File:
+    inv = await inventory(db, site_id=site_id, by=by, as_of=as_of)
+    content = reports.inventory_csv(inv.stock).encode()
+    file = File(content, "text/csv", f"controlled-inventory-{inv.as_of:%Y%m%d}.csv")
+    return await _audited(
+        db,
+        site_id=site_id,
+        by=by,
+        report="inventory",
+        file=file,
+        as_of=inv.as_of.isoformat(),
+        containers=len(inv.stock),
+    )
+
+
+async def log_pdf(
+    db: AsyncSession,
+    *,
+    site_id: uuid.UUID,
+    by: User,
+    container_id: uuid.UUID | None = None,
+) -> File:
+    """The running log of a site, or of one container, as a printed record."""
+    allow("report", by)
+    site = await site_of(db, site_id, by)
+    log = await load_log(db, site_id, container_id=container_id)
+    entries = log.out()
+    about: list[tuple[str, object]] = [("Site", site.name)]
+    if container_id is not None:
+        c = log.containers[container_id]
+        about += [
+            ("Container", c.label),
+            ("Drug", f"{c.drug}, NDC {c.ndc}, lot {c.lot}, expires {c.expiry.isoformat()}"),
+            ("Strength", f"{c.concentration_mg_per_ml:g} mg/mL × {c.volume_ml:g} mL"),
+            ("Received", f"{stamp(c.received_at)} from {c.supplier}, invoice {c.invoice}"),
+            ("Balance now", f"{log.balances().get(c.id, 0.0):g} mL"),
+        ]
+    now = utcnow()
+    about += [("Printed", f"{stamp(now)} by {by.display_name}"), ("Entries", str(len(entries)))]
+    title = "Controlled substance log" + (f": {about[1][1]}" if container_id else "")
+    content = await anyio.to_thread.run_sync(
+        lambda: reports.log_pdf(title=title, about=about, entries=entries)
+    )
+    name = f"controlled-log-{container_id or site_id}.pdf"
+    return await _audited(
+        db,
+        site_id=site_id,
+        by=by,
+        report="log",
+        file=File(content, "application/pdf", name),
+        container=str(container_id) if container_id else None,
+        rows=len(entries),
     )

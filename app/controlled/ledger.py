@@ -8,6 +8,7 @@ import json
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Literal
 
 EntryKind = Literal["receive", "draw", "waste", "count", "resolve", "correct", "loss", "destroy"]
@@ -124,12 +125,30 @@ def running_log(facts: Sequence[Fact]) -> list[Line]:
     return lines
 
 
-def left_of_draw(facts: Sequence[Fact], draw_id: int) -> float:
-    """What a draw still holds: drawn, less what was wasted of it."""
+def left_of_draws(facts: Sequence[Fact]) -> dict[int, float]:
+    """What each draw still holds: drawn, less what was wasted of it."""
     standing, _ = effective(facts)
-    drawn = sum(f.amount_ml for f in standing if f.id == draw_id)
-    wasted = sum(f.amount_ml for f in standing if f.kind == "waste" and f.refers_to == draw_id)
-    return ml(drawn - wasted)
+    left = {f.id: f.amount_ml for f in standing if f.kind == "draw"}
+    for f in standing:
+        if f.kind == "waste" and f.refers_to in left:
+            left[f.refers_to] -= f.amount_ml
+    return {d: ml(v) for d, v in left.items()}
+
+
+def left_of_draw(facts: Sequence[Fact], draw_id: int) -> float:
+    return left_of_draws(facts).get(draw_id, 0.0)
+
+
+def as_of(entries: Sequence[tuple[Fact, datetime]], moment: datetime) -> list[Fact]:
+    """The log as it stood at `moment`: the entries made by then, each with its corrections
+    (written later or not: a correction says what was true when the entry was made)."""
+    kept: set[int] = set()
+    out = []
+    for f, at in entries:
+        if (f.kind == "correct" and f.refers_to in kept) or (f.kind != "correct" and at <= moment):
+            kept.add(f.id)
+            out.append(f)
+    return out
 
 
 def discrepancy_ml(fact: Fact) -> float:
@@ -138,8 +157,12 @@ def discrepancy_ml(fact: Fact) -> float:
     return ml(fact.amount_ml - fact.expected_ml)
 
 
+def differs(counted_ml: float, expected_ml: float) -> bool:
+    return abs(ml(counted_ml - expected_ml)) > COUNT_TOLERANCE_ML
+
+
 def is_discrepancy(fact: Fact) -> bool:
-    return fact.kind == "count" and abs(discrepancy_ml(fact)) > COUNT_TOLERANCE_ML
+    return fact.kind == "count" and differs(fact.amount_ml, fact.expected_ml or 0.0)
 
 
 def open_discrepancies(facts: Sequence[Fact]) -> list[Fact]:

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer
 
 from app.controlled import ledger
 from app.controlled.schemas import EntryOut
@@ -34,6 +34,8 @@ LOG_COLUMNS = [
     "refers_to",
     "superseded",
     "reason",
+    "cause",
+    "second_witness",
 ]
 
 
@@ -157,20 +159,10 @@ def inventory_pdf(
     open_discrepancies: int,
 ) -> bytes:
     """The biennial inventory: every container holding stock, by NDC and lot, with totals."""
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=landscape(A4),
-        leftMargin=14 * mm,
-        rightMargin=14 * mm,
-        topMargin=12 * mm,
-        bottomMargin=12 * mm,
-        title="Controlled substance inventory",
-    )
     total_mg: dict[tuple[str, str], float] = {}
     for s in stock:
         total_mg[(s.drug, s.ndc)] = total_mg.get((s.drug, s.ndc), 0.0) + s.balance_mg
-    story = [
+    story: list[Flowable] = [
         Paragraph("Controlled substance inventory (Schedule III)", TITLE),
         Paragraph(
             "Biennial inventory, 21 CFR 1304.11; balances computed from the site's log.", BODY
@@ -227,7 +219,127 @@ def inventory_pdf(
             BODY,
         ),
     ]
+    return _build("Controlled substance inventory", story)
+
+
+def _landscape(buffer: io.BytesIO, title: str) -> SimpleDocTemplate:
+    return SimpleDocTemplate(
+        buffer,
+        pagesize=landscape(A4),
+        leftMargin=14 * mm,
+        rightMargin=14 * mm,
+        topMargin=12 * mm,
+        bottomMargin=12 * mm,
+        title=title,
+        author="Vigil",
+    )
+
+
+def _build(title: str, story: list[Flowable]) -> bytes:
+    buffer = io.BytesIO()
     for flowable in story:
         flowable.hAlign = "LEFT"
-    doc.build(story)
+    _landscape(buffer, title).build(story)
     return buffer.getvalue()
+
+
+def _amount(e: EntryOut) -> str:
+    if e.kind == "count" and e.expected_ml is not None:
+        diff = ledger.ml(e.amount_ml - e.expected_ml)
+        off = f"; DISCREPANCY {diff:+g} mL" if ledger.differs(e.amount_ml, e.expected_ml) else ""
+        return f"counted {e.amount_ml:g} mL (log: {e.expected_ml:g}{off})"
+    return f"{e.amount_ml:g} mL · {e.amount_mg:g} mg"
+
+
+def _witnesses(e: EntryOut) -> str:
+    return " & ".join(n for n in (e.witness_name, e.second_witness_name) if n)
+
+
+def _what(e: EntryOut) -> str:
+    parts = [e.kind + (f" ({e.period})" if e.period else "") + (f" ({e.cause})" if e.cause else "")]
+    if e.refers_to:
+        parts.append(f"of #{e.refers_to}")
+    if e.superseded:
+        parts.append("corrected later")
+    return " ".join(parts)
+
+
+def log_pdf(*, title: str, about: list[tuple[str, object]], entries: list[EntryOut]) -> bytes:
+    """The running log as a printed page: every entry, its change and the balance after it."""
+    story: list[Flowable] = [
+        Paragraph(title, TITLE),
+        Paragraph(
+            "Schedule III record (21 CFR 1304.22): every entry as written, corrections as later"
+            " entries; balances folded from the entries.",
+            BODY,
+        ),
+        Spacer(1, 3 * mm),
+        fields(about),
+        Paragraph("Entries", HEADING),
+        grid(
+            [
+                "#",
+                "At",
+                "Container",
+                "Entry",
+                "Amount",
+                "Change mL",
+                "Balance",
+                "By",
+                "Witness",
+                "Reason",
+            ],
+            [
+                [
+                    cell(e.id),
+                    cell(stamp(e.at)),
+                    cell(e.container_label),
+                    cell(_what(e)),
+                    cell(_amount(e)),
+                    cell(f"{e.change_ml:+g}" if e.change_ml else "0"),
+                    cell(f"{e.balance_ml:g} mL · {e.balance_mg:g} mg"),
+                    cell(e.by_name),
+                    cell(_witnesses(e)),
+                    cell(e.reason or ""),
+                ]
+                for e in entries
+            ],
+            [12 * mm, 31 * mm, 28 * mm, 24 * mm, 36 * mm, 16 * mm, 28 * mm, 24 * mm, 28 * mm, None],
+        ),
+    ]
+    if not entries:
+        story.append(Paragraph("No entries.", BODY))
+    return _build(title, story)
+
+
+INVENTORY_COLUMNS = [
+    "container",
+    "drug",
+    "ndc",
+    "lot",
+    "expiry",
+    "strength",
+    "opened",
+    "balance_ml",
+    "balance_mg",
+]
+
+
+def inventory_csv(stock: list[StockLine]) -> str:
+    return _csv(
+        INVENTORY_COLUMNS,
+        [
+            [
+                s.label,
+                s.drug,
+                s.ndc,
+                s.lot,
+                s.expiry,
+                s.strength,
+                "yes" if s.opened else "no",
+                s.balance_ml,
+                s.balance_mg,
+            ]
+            for s in stock
+        ],
+    )

@@ -8,6 +8,7 @@ from app.auth.models import User
 from app.controlled import export, service
 from app.controlled.ledger import ROLES, Act
 from app.controlled.schemas import (
+    AsOf,
     ContainerOut,
     CorrectIn,
     CountIn,
@@ -22,6 +23,7 @@ from app.controlled.schemas import (
     ReportRange,
     ResolveIn,
     WasteIn,
+    WitnessOption,
 )
 from app.deps import AppSettings, CurrentUser, Db, require_role
 
@@ -162,6 +164,38 @@ async def dispensing_csv(
 
 
 @router.get("/sites/{site_id}/inventory.pdf", response_class=Response, responses=REFUSED)
-async def inventory_pdf(site_id: uuid.UUID, db: Db, user: Reporter) -> Response:
-    """The biennial inventory (21 CFR 1304.11): every container holding stock, as of now."""
-    return _download(await export.inventory_pdf(db, site_id=site_id, by=user))
+async def inventory_pdf(
+    site_id: uuid.UUID, when: Annotated[AsOf, Query()], db: Db, user: Reporter
+) -> Response:
+    """The biennial inventory (21 CFR 1304.11): every container holding stock at `as_of`."""
+    return _download(await export.inventory_pdf(db, site_id=site_id, by=user, as_of=when.as_of))
+
+
+@router.get("/sites/{site_id}/inventory.csv", response_class=Response, responses=REFUSED)
+async def inventory_csv(
+    site_id: uuid.UUID, when: Annotated[AsOf, Query()], db: Db, user: Reporter
+) -> Response:
+    return _download(await export.inventory_csv(db, site_id=site_id, by=user, as_of=when.as_of))
+
+
+@router.get("/sites/{site_id}/log.pdf", response_class=Response, responses=REFUSED)
+async def log_pdf(site_id: uuid.UUID, db: Db, user: Reporter) -> Response:
+    return _download(await export.log_pdf(db, site_id=site_id, by=user))
+
+
+@router.get("/containers/{container_id}/log.pdf", response_class=Response, responses=REFUSED)
+async def container_log_pdf(container_id: uuid.UUID, db: Db, user: Reporter) -> Response:
+    c = await service.container_of(db, container_id, user)
+    return _download(await export.log_pdf(db, site_id=c.site_id, by=user, container_id=c.id))
+
+
+@router.get("/sites/{site_id}/witnesses")
+async def witnesses(site_id: uuid.UUID, db: Db, user: CurrentUser) -> list[WitnessOption]:
+    """Who may witness the caller's entries at the site (never the caller)."""
+    return await service.witnesses(db, site_id, user)
+
+
+@router.get("/acts")
+async def acts(user: CurrentUser) -> list[Act]:
+    """What the caller's role may do in the controlled-substance log."""
+    return [act for act, roles in ROLES.items() if user.role in roles]

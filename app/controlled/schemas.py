@@ -156,6 +156,7 @@ class EntryOut(BaseModel):
     balance_ml: float = Field(description="The container's balance after the entry")
     balance_mg: float
     superseded: bool = Field(description="A later correction replaced this entry's amount")
+    left_ml: float | None = Field(description="For a draw: what is left of it to give or waste")
 
 
 class Discrepancy(BaseModel):
@@ -180,6 +181,20 @@ class LogCheck(BaseModel):
     checked: int
     first_bad_id: int | None
     message: str
+
+
+class WitnessOption(BaseModel):
+    username: str
+    display_name: str
+    role: str
+
+
+class AsOf(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    as_of: AwareDatetime | None = Field(
+        default=None, description="Balances as they stood at this moment (default now)"
+    )
 
 
 class ReportRange(BaseModel):

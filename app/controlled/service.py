@@ -5,6 +5,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 
 import anyio
 from sqlalchemy import func, select
@@ -35,6 +36,7 @@ from app.controlled.schemas import (
     ResolveIn,
     WasteIn,
     WitnessIn,
+    WitnessOption,
 )
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests
@@ -123,6 +125,15 @@ class Log:
     def out(self) -> list[EntryOut]:
         return [self.entry_out(e, line) for e, line in zip(self.entries, self.lines, strict=True)]
 
+    @cached_property
+    def left(self) -> dict[int, float]:
+        return ledger.left_of_draws([line.fact for line in self.lines])
+
+    def as_of(self, moment: datetime) -> list[Fact]:
+        return ledger.as_of(
+            [(line.fact, e.at) for e, line in zip(self.entries, self.lines, strict=True)], moment
+        )
+
     def entry_out(self, e: LogEntry, line: ledger.Line) -> EntryOut:
         c = self.containers[e.container_id]
         return EntryOut(
@@ -153,6 +164,7 @@ class Log:
             balance_ml=line.balance_ml,
             balance_mg=round(line.balance_ml * c.concentration_mg_per_ml, 1),
             superseded=line.superseded,
+            left_ml=self.left.get(e.id),
         )
 
     def balances(self) -> dict[uuid.UUID, float]:
@@ -218,6 +230,21 @@ def _container_out(c: Container, balance_ml: float) -> ContainerOut:
 
 
 # --- the witness ---------------------------------------------------------------------------
+
+
+async def witnesses(db: AsyncSession, site_id: uuid.UUID, by: User) -> list[WitnessOption]:
+    """Who may witness the caller's entries at the site: never the caller."""
+    await site_of(db, site_id, by)
+    users = await db.scalars(
+        select(User)
+        .where(User.active, User.role.in_(ledger.ROLES["witness"]), User.id != by.id)
+        .order_by(User.display_name)
+    )
+    return [
+        WitnessOption(username=u.username, display_name=u.display_name, role=u.role)
+        for u in users
+        if await may_see(db, u, site_id)
+    ]
 
 
 async def _witness_failures(db: AsyncSession, username: str, settings: Settings) -> int:

@@ -1421,9 +1421,100 @@ export interface paths {
         };
         /**
          * Inventory Pdf
-         * @description The biennial inventory (21 CFR 1304.11): every container holding stock, as of now.
+         * @description The biennial inventory (21 CFR 1304.11): every container holding stock at `as_of`.
          */
         get: operations["inventory_pdf_api_controlled_sites__site_id__inventory_pdf_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/controlled/sites/{site_id}/inventory.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Inventory Csv */
+        get: operations["inventory_csv_api_controlled_sites__site_id__inventory_csv_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/controlled/sites/{site_id}/log.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Log Pdf */
+        get: operations["log_pdf_api_controlled_sites__site_id__log_pdf_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/controlled/containers/{container_id}/log.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Container Log Pdf */
+        get: operations["container_log_pdf_api_controlled_containers__container_id__log_pdf_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/controlled/sites/{site_id}/witnesses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Witnesses
+         * @description Who may witness the caller's entries at the site (never the caller).
+         */
+        get: operations["witnesses_api_controlled_sites__site_id__witnesses_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/controlled/acts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Acts
+         * @description What the caller's role may do in the controlled-substance log.
+         */
+        get: operations["acts_api_controlled_acts_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2716,6 +2807,11 @@ export interface components {
              * @description A later correction replaced this entry's amount
              */
             superseded: boolean;
+            /**
+             * Left Ml
+             * @description For a draw: what is left of it to give or waste
+             */
+            left_ml: number | null;
         };
         /** EventIn */
         EventIn: {
@@ -4417,6 +4513,15 @@ export interface components {
             username: string;
             /** Password */
             password: string;
+        };
+        /** WitnessOption */
+        WitnessOption: {
+            /** Username */
+            username: string;
+            /** Display Name */
+            display_name: string;
+            /** Role */
+            role: string;
         };
         /** OutcomeOut */
         app__clinical__schemas__OutcomeOut: {
@@ -7350,6 +7455,98 @@ export interface operations {
     };
     inventory_pdf_api_controlled_sites__site_id__inventory_pdf_get: {
         parameters: {
+            query?: {
+                /** @description Balances as they stood at this moment (default now) */
+                as_of?: string | null;
+            };
+            header?: never;
+            path: {
+                site_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The role may not do this, or the witness was refused */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The log forbids it; the message says why */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    inventory_csv_api_controlled_sites__site_id__inventory_csv_get: {
+        parameters: {
+            query?: {
+                /** @description Balances as they stood at this moment (default now) */
+                as_of?: string | null;
+            };
+            header?: never;
+            path: {
+                site_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The role may not do this, or the witness was refused */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The log forbids it; the message says why */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    log_pdf_api_controlled_sites__site_id__log_pdf_get: {
+        parameters: {
             query?: never;
             header?: never;
             path: {
@@ -7387,6 +7584,100 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    container_log_pdf_api_controlled_containers__container_id__log_pdf_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                container_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The role may not do this, or the witness was refused */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The log forbids it; the message says why */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    witnesses_api_controlled_sites__site_id__witnesses_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                site_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WitnessOption"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    acts_api_controlled_acts_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": ("receive" | "draw" | "waste" | "witness" | "count" | "resolve" | "report" | "loss" | "destroy")[];
                 };
             };
         };

@@ -61,6 +61,13 @@ export type ChainCheck = Schemas["ChainOut"];
 export type ClientConfig = Schemas["ClientConfig"];
 /** The pump log folded, as the session tile carries it (app/infusion/schemas.py). */
 export type InfusionTile = Schemas["InfusionTile"];
+export type CtlAct = paths["/api/controlled/acts"]["get"]["responses"][200]["content"]["application/json"][number];
+export type CtlContainer = Schemas["ContainerOut"];
+export type CtlEntry = Schemas["EntryOut"];
+export type CtlDiscrepancy = Schemas["Discrepancy"];
+export type CtlWitness = Schemas["WitnessOption"];
+export type CtlWitnessIn = Schemas["WitnessIn"];
+export type CtlCheck = Schemas["LogCheck"];
 type ValidationItem = Schemas["ValidationError"];
 
 /** The `data` of a live event or a timeline row (docs/architecture.md "Wire shapes"): outside
@@ -176,6 +183,7 @@ function filled<T extends Record<string, string | undefined>>(q: T): Partial<T> 
 }
 
 const sid = (session_id: Id) => ({ params: { path: { session_id } } });
+const site = (site_id: Id) => ({ params: { path: { site_id } } });
 
 export const api = {
   login: (username: string, password: string, otp?: string) =>
@@ -274,6 +282,24 @@ export const api = {
     ok(client.POST("/api/courses/{course_id}/responses", { params: { path: { course_id } }, body })),
   openQuestionnaireLink: (course_id: Id, body: Schemas["LinkCreate"]) =>
     ok(client.POST("/api/courses/{course_id}/questionnaire-links", { params: { path: { course_id } }, body })),
+
+  ctlActs: () => ok(client.GET("/api/controlled/acts")),
+  ctlContainers: (site_id: Id) => ok(client.GET("/api/controlled/sites/{site_id}/containers", site(site_id))),
+  ctlLog: (site_id: Id) => ok(client.GET("/api/controlled/sites/{site_id}/log", site(site_id))),
+  ctlWitnesses: (site_id: Id) => ok(client.GET("/api/controlled/sites/{site_id}/witnesses", site(site_id))),
+  ctlDiscrepancies: (site_id: Id) => ok(client.GET("/api/controlled/sites/{site_id}/discrepancies", site(site_id))),
+  ctlVerify: (site_id: Id) => ok(client.GET("/api/controlled/sites/{site_id}/verify", site(site_id))),
+  ctlReceive: (body: Schemas["ReceiveIn"]) => ok(client.POST("/api/controlled/receipts", { body })),
+  ctlDraw: (body: Schemas["DrawIn"]) => ok(client.POST("/api/controlled/draws", { body })),
+  ctlWaste: (entry_id: number, body: Schemas["WasteIn"]) =>
+    ok(client.POST("/api/controlled/draws/{entry_id}/waste", { params: { path: { entry_id } }, body })),
+  ctlLoss: (container_id: Id, body: Schemas["LossIn"]) =>
+    ok(client.POST("/api/controlled/containers/{container_id}/losses", { params: { path: { container_id } }, body })),
+  ctlDestroy: (container_id: Id, body: Schemas["DestroyIn"]) =>
+    ok(client.POST("/api/controlled/containers/{container_id}/destruction", { params: { path: { container_id } }, body })),
+  ctlCount: (body: Schemas["CountIn"]) => ok(client.POST("/api/controlled/counts", { body })),
+  ctlResolve: (entry_id: number, body: Schemas["ResolveIn"]) =>
+    ok(client.POST("/api/controlled/discrepancies/{entry_id}/resolution", { params: { path: { entry_id } }, body })),
 };
 
 /** A local calendar-day range [from 00:00, day after `to` 00:00) as ISO datetimes (UTC). */
@@ -305,5 +331,18 @@ export const exportLinks = {
     csv: `/api/exports/courses/${enc(id)}.csv`,
     fhir: `/api/exports/courses/${enc(id)}.fhir.json`,
     pdf: `/api/exports/courses/${enc(id)}.pdf`,
+  }),
+  /** The controlled-substance log's reports (admins; each download is audited). */
+  controlled: (siteId: Id) => ({
+    logCsv: `/api/controlled/sites/${enc(siteId)}/log.csv`,
+    logPdf: `/api/controlled/sites/${enc(siteId)}/log.pdf`,
+    /** asOf: an ISO datetime with offset, or "" for now. */
+    inventoryPdf: (asOf: string) =>
+      `/api/controlled/sites/${enc(siteId)}/inventory.pdf${asOf ? `?${new URLSearchParams({ as_of: asOf })}` : ""}`,
+    inventoryCsv: (asOf: string) =>
+      `/api/controlled/sites/${enc(siteId)}/inventory.csv${asOf ? `?${new URLSearchParams({ as_of: asOf })}` : ""}`,
+    dispensingCsv: (start: string, end: string) =>
+      `/api/controlled/sites/${enc(siteId)}/dispensing.csv?${new URLSearchParams({ start, end })}`,
+    containerPdf: (containerId: Id) => `/api/controlled/containers/${enc(containerId)}/log.pdf`,
   }),
 };

@@ -25,6 +25,7 @@ import { CourseView } from "./views/Course";
 import { Dashboard } from "./views/Dashboard";
 import { Login } from "./views/Login";
 import { NursePicker, NurseSession } from "./views/NurseEntry";
+import { Safe } from "./views/Safe";
 import { SessionDetail } from "./views/SessionDetail";
 import { SessionRecord } from "./views/SessionRecord";
 import { errText } from "./widgets";
@@ -86,6 +87,7 @@ function Nav({ user, route, onLogout }: { user: User; route: Route; onLogout: ()
   const links: { href: string; label: string; match: Route["name"][] }[] = [];
   links.push({ href: "#/dashboard", label: "Dashboard", match: ["dashboard", "session", "course"] });
   if (canEnter(user)) links.push({ href: "#/nurse", label: "Nurse entry", match: ["nurse", "nurseSession"] });
+  links.push({ href: "#/safe", label: "Controlled log", match: ["safe"] });
   if (user.role === "admin") links.push({ href: "#/admin", label: "Admin", match: ["admin"] });
   else if (canExport(user)) links.push({ href: "#/admin/exports", label: "Exports", match: ["admin"] });
   return (
@@ -126,6 +128,8 @@ function Page({ route, user }: { route: Route; user: User }) {
       return <SessionRecord id={route.id} />;
     case "admin":
       return <Admin tab={route.tab || (user.role === "admin" ? "users" : "exports")} />;
+    case "safe":
+      return <Safe />;
     default:
       return null;
   }

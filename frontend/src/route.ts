@@ -1,4 +1,4 @@
-// Hash routes (#/dashboard, #/sessions/<id>, #/courses/<id>, #/nurse, #/nurse/<id>, #/admin[/<tab>], #/login),
+// Hash routes (#/dashboard, #/sessions/<id>, #/courses/<id>, #/nurse, #/nurse/<id>, #/admin[/<tab>], #/safe, #/login),
 // so the app works from any static path the backend serves.
 
 import type { Role } from "./api";
@@ -12,7 +12,8 @@ export type Route =
   | { name: "nurse" }
   | { name: "nurseSession"; id: string }
   | { name: "record"; id: string }
-  | { name: "admin"; tab: string };
+  | { name: "admin"; tab: string }
+  | { name: "safe" };
 
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
@@ -32,6 +33,8 @@ export function parseRoute(hash: string): Route {
       return arg ? { name: "record", id: arg } : { name: "nurse" };
     case "admin":
       return { name: "admin", tab: arg ?? "" };
+    case "safe":
+      return { name: "safe" };
     default:
       return { name: "home" };
   }

@@ -127,6 +127,11 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/controlled/sites/{site_id}/log.csv"): {"admin"},
     ("GET", "/api/controlled/sites/{site_id}/dispensing.csv"): {"admin"},
     ("GET", "/api/controlled/sites/{site_id}/inventory.pdf"): {"admin"},
+    ("GET", "/api/controlled/sites/{site_id}/inventory.csv"): {"admin"},
+    ("GET", "/api/controlled/sites/{site_id}/log.pdf"): {"admin"},
+    ("GET", "/api/controlled/containers/{container_id}/log.pdf"): {"admin"},
+    ("GET", "/api/controlled/sites/{site_id}/witnesses"): ALL,
+    ("GET", "/api/controlled/acts"): ALL,
 }
 
 
