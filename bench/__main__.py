@@ -15,7 +15,7 @@ from functools import partial
 
 import httpx
 
-from bench import export, ingest, live
+from bench import export, ingest, live, sites
 from bench.common import (
     Clinic,
     Figure,
@@ -30,7 +30,7 @@ from bench.common import (
     vigil_server,
 )
 
-BENCHES = ("ingest", "screen", "fanout", "slow", "export")
+BENCHES = ("ingest", "screen", "fanout", "slow", "export", "sites")
 
 
 @dataclass(frozen=True)
@@ -115,6 +115,13 @@ def main() -> None:
             section(
                 "ingest: bare FastAPI baseline", figures, partial(_bare, bare, plan, bare_result)
             )
+
+    if "sites" in only:
+        section(
+            "per-site fan-out (live bus, in process)",
+            figures,
+            partial(sites.run, plan.live_seconds),
+        )
 
     wanted = set(args.backends.split(","))
     backends = [b for b in ("sqlite", "postgres") if b in wanted and (b == "sqlite" or pg)]

@@ -9,6 +9,12 @@ so a process does not read back its own commits). Embedded SQLite feeds
 the bus from `Database.on_commit`; PostgreSQL from one LISTEN connection per process. Either way
 the bus publishes every event after the last one it published, read from the table in `seq`
 order, so a notification lost to a dropped connection or delivered late loses nothing.
+
+Fan-out is by site: each subscriber is in the bucket of every site it may see (or in the
+every-site bucket: admins), and an event of a session goes to its site's bucket and the
+every-site bucket only, so a dashboard never even wakes for another site's reading. Events of no
+session (rule changes, logins) go to everyone. With several PostgreSQL workers each process
+reads every event once from the table (the site joined in) and fans out to its own sockets.
 """
 
 import asyncio
@@ -29,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import Database
 from app.events import NOTIFY_CHANNEL, Event, last_seq
+from app.sessions.models import InfusionSession
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +51,8 @@ PRIVATE_PREFIX = "auth."
 # Published events kept in memory for clients that resume (`Bus.recent_after`), a few KB each:
 # enough for a reconnect storm under heavy load, hours at a clinic's pace (docs/reliability.md).
 RECENT = 8000
+# Sessions whose site the bus remembers before it starts again: a clinic chain's year.
+SITES_KEPT = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,10 +61,18 @@ class Message:
     type: str
     data: dict[str, Any]  # what the server itself reads: kept for private events only
     text: str  # the wire form, serialised once and shared by every subscriber
-    session_id: uuid.UUID | None = None  # whose site may see it (live/stream.py filters)
-    # An event of no session names its site and, if not everyone's, the roles it is for.
+    session_id: uuid.UUID | None = None
+    # Whose site it is: a session's (None if unknown: admins only), or for an event of no
+    # session the site it names (None: everyone's).
     site_id: uuid.UUID | None = None
+    # The roles it is for, if not everyone at the site (live/stream.py checks).
     roles: frozenset[str] | None = None
+
+    def visible_to(self, sites: set[uuid.UUID] | None) -> bool:
+        """Whether a subscriber of `sites` (None: every site) gets it."""
+        if self.site_id is None:
+            return self.session_id is None or sites is None
+        return sites is None or self.site_id in sites
 
 
 def _site_of(data: dict[str, Any]) -> uuid.UUID | None:
@@ -68,7 +85,7 @@ def _roles_of(data: dict[str, Any]) -> frozenset[str] | None:
     return frozenset(roles) if isinstance(roles, list) else None
 
 
-def to_message(event: Event) -> Message:
+def to_message(event: Event, site_id: uuid.UUID | None = None) -> Message:
     wire = {
         "type": "event",
         "seq": event.seq,
@@ -84,7 +101,7 @@ def to_message(event: Event) -> Message:
         data,
         wire_text,
         event.session_id,
-        _site_of(event.data),
+        site_id if event.session_id else _site_of(event.data),
         _roles_of(event.data),
     )
 
@@ -98,17 +115,25 @@ def frame(messages: Sequence[Message]) -> str:
     return f'{{"type":"batch","seq":{messages[-1].seq},"messages":[{inner}]}}'
 
 
-async def events_after(
+async def messages_after(
     db: AsyncSession, seq: int, *, limit: int, exclude_prefix: str | None = None
-) -> list[Event]:
-    query = select(Event).where(Event.seq > seq).order_by(Event.seq).limit(limit)
+) -> list[Message]:
+    """The events after `seq` in order, each with its session's site."""
+    query = (
+        select(Event, InfusionSession.site_id)
+        .outerjoin(InfusionSession, InfusionSession.id == Event.session_id)
+        .where(Event.seq > seq)
+        .order_by(Event.seq)
+        .limit(limit)
+    )
     if exclude_prefix:
         query = query.where(Event.type.not_like(f"{exclude_prefix}%"))
-    return list((await db.scalars(query)).all())
+    return [to_message(event, site_id) for event, site_id in (await db.execute(query)).all()]
 
 
 class Subscription:
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, sites: set[uuid.UUID] | None = None) -> None:
+        self.sites = sites  # the sites whose events it gets; None: every site
         self._queue: asyncio.Queue[Message] = asyncio.Queue(maxsize=size)
         self.overflowed = asyncio.Event()
         # Called once, when the queue overflows: a callback rather than a task per subscriber
@@ -123,6 +148,10 @@ class Subscription:
         except asyncio.QueueFull:
             self.overflowed.set()
             self.on_overflow()
+
+    def idle(self) -> bool:
+        """Nothing queued and nothing dropped: it has had every event published for it."""
+        return self._queue.empty() and not self.overflowed.is_set()
 
     def drain(self) -> list[Message]:
         """Whatever else is queued, without waiting."""
@@ -143,6 +172,11 @@ class Bus:
         self.queue_size = queue_size
         self.last = last  # seq of the last event published
         self._subscribers: set[Subscription] = set()
+        self._every_site: set[Subscription] = set()
+        self._by_site: dict[uuid.UUID, set[Subscription]] = {}
+        # The site of each session seen (a session never changes site), so that events in hand
+        # at a commit are published without a query.
+        self._site_of: dict[uuid.UUID, uuid.UUID | None] = {}
         self._dirty = asyncio.Event()
         self._recent: deque[Message] = deque(maxlen=recent)
         # Every event published after this seq is in `_recent`.
@@ -156,8 +190,22 @@ class Bus:
             if len(self._recent) == self._recent.maxlen:
                 self._recent_after = self._recent[0].seq
             self._recent.append(message)
-            for subscriber in self._subscribers:
+            for subscriber in self._audience(message):
                 subscriber.put(message)
+
+    def _audience(self, message: Message) -> Iterable[Subscription]:
+        if message.session_id is None and message.site_id is None:
+            return self._subscribers
+        if message.session_id is not None and message.session_id not in self._site_of:
+            if len(self._site_of) >= SITES_KEPT:
+                self._site_of.clear()
+            self._site_of[message.session_id] = message.site_id
+        site = self._by_site.get(message.site_id) if message.site_id else None
+        if not site:
+            return self._every_site
+        if not self._every_site:
+            return site
+        return [*site, *self._every_site]
 
     def recent_after(self, seq: int) -> list[Message] | None:
         """Every event published after `seq`, from memory: the same objects the live clients
@@ -174,13 +222,27 @@ class Bus:
         return newer
 
     @asynccontextmanager
-    async def subscribe(self) -> AsyncIterator[Subscription]:
-        subscription = Subscription(self.queue_size)
+    async def subscribe(self, sites: set[uuid.UUID] | None = None) -> AsyncIterator[Subscription]:
+        """A subscriber of `sites`' events (None: every site's) and of every event of no
+        session."""
+        subscription = Subscription(self.queue_size, sites)
+        buckets = (
+            [self._every_site]
+            if sites is None
+            else [self._by_site.setdefault(site, set()) for site in sites]
+        )
         self._subscribers.add(subscription)
+        for bucket in buckets:
+            bucket.add(subscription)
         try:
             yield subscription
         finally:
             self._subscribers.discard(subscription)
+            for bucket in buckets:
+                bucket.discard(subscription)
+            for site in sites or ():
+                if not self._by_site.get(site, True):
+                    del self._by_site[site]
 
     def wake(self) -> None:
         """Something was committed: read the table after `last` soon."""
@@ -195,10 +257,18 @@ class Bus:
 
     def committed(self, events: list[Event]) -> None:
         """Database.on_commit hook. The events in hand are published at once when they follow
-        on from the last one; otherwise another commit's hook has not run yet (or another
-        process wrote), and the table says what came between."""
-        if events and events[0].seq == self.last + 1:
-            self.publish(to_message(e) for e in events)
+        on from the last one and their sessions' sites are known; otherwise another commit's
+        hook has not run yet (or another process wrote, or a session is new), and the table
+        says what came between."""
+        known = self._site_of
+        if (
+            events
+            and events[0].seq == self.last + 1
+            and all(e.session_id is None or e.session_id in known for e in events)
+        ):
+            self.publish(
+                to_message(e, known[e.session_id] if e.session_id else None) for e in events
+            )
         else:
             self.wake()
 
@@ -216,9 +286,9 @@ class Bus:
     async def _catch_up(self, database: Database) -> None:
         while True:
             async with database.read_session() as db:
-                events = await events_after(db, self.last, limit=BATCH)
-            self.publish(to_message(e) for e in events)
-            if len(events) < BATCH:
+                messages = await messages_after(db, self.last, limit=BATCH)
+            self.publish(messages)
+            if len(messages) < BATCH:
                 return
 
 

@@ -12,7 +12,6 @@ from contextlib import suppress
 from dataclasses import dataclass
 
 import anyio
-from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from starlette.types import Message
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -30,12 +29,10 @@ from app.live.bus import (
     PRIVATE_PREFIX,
     Bus,
     Subscription,
-    events_after,
     frame,
-    to_message,
+    messages_after,
 )
 from app.live.bus import Message as BusMessage
-from app.sessions.models import InfusionSession
 from app.sessions.service import list_sessions
 from app.sites.service import site_ids_of
 
@@ -140,14 +137,19 @@ class LiveConnection:
         self._send_lock = anyio.Lock(fast_acquire=True)
         self._started = anyio.Event()  # the snapshot or the resume marker is out
         self._scope = anyio.CancelScope()
-        # The sites this login may see (None: every site) and the sites of sessions seen so far:
-        # each client gets only its sites' events.
+        # The sites this login may see (None: every site): the bus brings it only their events.
         self._sites: set[uuid.UUID] | None = set()
-        self._session_sites: dict[uuid.UUID, uuid.UUID] = {}
         self._role = ""
 
     async def run(self, bus: Bus, since: int | None) -> None:
-        async with bus.subscribe() as subscription:
+        async with self.database.read_session() as db:
+            user = await db.get(User, self.login.user_id)
+            if user is not None:
+                self._sites, self._role = await site_ids_of(db, user), user.role
+        if user is None:
+            await close(self.websocket, POLICY, "signed out: the user no longer exists")
+            return
+        async with bus.subscribe(self._sites) as subscription:
             subscription.on_overflow = lambda: self.end(TOO_SLOW)
             try:
                 async with anyio.create_task_group() as tg:
@@ -180,40 +182,18 @@ class LiveConnection:
                 raise WebSocketDisconnect(1006) from exc
 
     def _for_me(self, m: BusMessage) -> bool:
-        """An event addressed to a site and roles: only those roles at that site see it."""
-        if m.roles is not None and self._role not in m.roles:
-            return False
-        return m.site_id is None or self._sites is None or m.site_id in self._sites
+        """Of its sites (the bus already sees to that live) and, for an event addressed to
+        some roles at a site, of its role."""
+        return (m.roles is None or self._role in m.roles) and m.visible_to(self._sites)
 
-    async def _visible(self, messages: list[BusMessage]) -> list[BusMessage]:
-        messages = [m for m in messages if self._for_me(m)]
-        if self._sites is None:
-            return messages
-        unknown = {m.session_id for m in messages if m.session_id is not None}
-        unknown -= self._session_sites.keys()
-        if unknown:
-            async with self.database.read_session() as db:
-                rows = await db.execute(
-                    select(InfusionSession.id, InfusionSession.site_id).where(
-                        InfusionSession.id.in_(unknown)
-                    )
-                )
-                self._session_sites.update({sid: site for sid, site in rows})
-        return [
-            m
-            for m in messages
-            if m.session_id is None or self._session_sites.get(m.session_id) in self._sites
-        ]
-
-    async def _send_events(self, messages: list[BusMessage]) -> None:
-        shown = await self._visible(messages)
+    async def _send_events(self, shown: list[BusMessage], *, seen: int) -> None:
+        """Send `shown`, then count everything up to `seq` `seen` as sent: events of other
+        sites, which this client never gets, so a resume starts after them."""
         for start in range(0, len(shown), FRAME_EVENTS):
             chunk = shown[start : start + FRAME_EVENTS]
             await self._send(frame(chunk))
             self.last = chunk[-1].seq
-        if messages:
-            # Events of other sites count as seen: a resume starts after them.
-            self.last = max(self.last, messages[-1].seq)
+        self.last = max(self.last, seen)
 
     async def _receive(self) -> None:
         # Clients have nothing more to say; this loop notices when they leave.
@@ -231,12 +211,6 @@ class LiveConnection:
             await self._snapshot()
             self._started.set()
         else:
-            async with self.database.read_session() as db:
-                user = await db.get(User, self.login.user_id)
-                if user is None:
-                    self.end(POLICY, "signed out: the user no longer exists")
-                    return
-                self._sites, self._role = await site_ids_of(db, user), user.role
             await self._send(dumps({"type": "resumed", "seq": since}))
             self.last = since
             self._started.set()
@@ -245,14 +219,15 @@ class LiveConnection:
             public = []
             for message in [first, *subscription.drain()]:
                 if not message.type.startswith(PRIVATE_PREFIX):
-                    if message.seq > self.last:
+                    if message.seq > self.last and self._for_me(message):
                         public.append(message)
                 elif message.type == "auth.revoked" and message.data.get("user_id") == str(
                     self.login.user_id
                 ):
                     self.end(POLICY, "signed out: this login was revoked")
                     return
-            await self._send_events(public)
+            # Once it has had all the bus holds for it, it has seen all the bus published.
+            await self._send_events(public, seen=bus.last if subscription.idle() else 0)
 
     async def _snapshot(self) -> None:
         async with self.database.read_session() as db:
@@ -264,13 +239,10 @@ class LiveConnection:
             if user is None:
                 self.end(POLICY, "signed out: the user no longer exists")
                 return
-            self._sites, self._role = await site_ids_of(db, user), user.role
             sessions = await list_sessions(
                 db, active=True, site_id=None, by=user, settings=self.settings
             )
-            alerts = await list_alerts(
-                db, state="open", session_id=None, site_ids=await site_ids_of(db, user)
-            )
+            alerts = await list_alerts(db, state="open", session_id=None, site_ids=self._sites)
         data = {
             "sessions": [s.model_dump(mode="json") for s in sessions],
             "alerts": [a.model_dump(mode="json") for a in alerts],
@@ -288,16 +260,17 @@ class LiveConnection:
         while True:
             recent = bus.recent_after(self.last)
             if recent is not None:
-                await self._send_events(
-                    [m for m in recent if not m.type.startswith(PRIVATE_PREFIX)]
-                )
-                return
-            async with self.database.read_session() as db:
-                events = await events_after(
-                    db, self.last, limit=BATCH, exclude_prefix=PRIVATE_PREFIX
-                )
-            await self._send_events([to_message(e) for e in events])
-            if len(events) < BATCH:
+                messages = [m for m in recent if not m.type.startswith(PRIVATE_PREFIX)]
+            else:
+                async with self.database.read_session() as db:
+                    messages = await messages_after(
+                        db, self.last, limit=BATCH, exclude_prefix=PRIVATE_PREFIX
+                    )
+            await self._send_events(
+                [m for m in messages if self._for_me(m)],
+                seen=messages[-1].seq if messages else 0,
+            )
+            if recent is not None or len(messages) < BATCH:
                 return
 
     async def _heartbeat(self) -> None:

@@ -1,6 +1,7 @@
 """Who may open the live stream, and how a login that ends closes it (DESIGN §5)."""
 
 import json
+from typing import Any
 
 import anyio
 import pytest
@@ -199,3 +200,43 @@ async def test_a_discrepancy_is_streamed_to_admins_only(start_live: StartLive) -
     # The nurse who counted is not who resolves it: her next event is the session she opened.
     mine = await receive(nurse_ws)
     assert (mine["event"], mine["session_id"]) == ("session.created", near)
+
+
+async def test_a_dashboard_of_one_site_never_receives_another_sites_events(
+    start_live: StartLive,
+) -> None:
+    live = await start_live(heartbeat_seconds=0.3)
+    admin = await live.client("admin")
+    north = (await admin.post("/api/sites", json={"name": "North"})).json()
+    chair = await admin.post(f"/api/sites/{north['id']}/chairs", json={"name": "N1"})
+    await admin.put(f"/api/sites/{north['id']}/members/{live.ids['physician']}")
+    nurse_ws = await live.stream("nurse")
+    admin_ws = await live.stream("admin")
+    for ws in (nurse_ws, admin_ws):
+        assert (await receive(ws))["type"] == "snapshot"
+
+    doctor = await live.client("physician")
+    far = str((await session(doctor, chair_id=chair.json()["id"]))["id"])
+    await write_readings(doctor, far, 5, systolic=186)
+    near = await new_session(await live.client("nurse"))
+
+    # The admin's dashboard (every site) sees North's events; they are what the nurse must not.
+    seen: list[dict[str, Any]] = []
+    while not seen or seen[-1]["session_id"] != near:
+        seen.append(await receive(admin_ws))
+    north_seqs = [m["seq"] for m in seen if m["session_id"] == far]
+    assert len(north_seqs) >= 6  # created, five readings (and an alert)
+
+    first = await receive(nurse_ws)
+    assert (first["event"], first["session_id"]) == ("session.created", near)
+    # North's events count as seen: a resume from the nurse's last seq skips them.
+    ping = await receive(nurse_ws, skip_pings=False)
+    while ping["type"] != "ping":
+        ping = await receive(nurse_ws, skip_pings=False)
+    assert ping["seq"] >= max(north_seqs)
+
+    # Asked to replay from before North's events, the stream still leaves them out.
+    again = await live.stream("nurse", since=min(north_seqs) - 1)
+    assert (await receive(again))["type"] == "resumed"
+    replayed = await receive(again)
+    assert (replayed["event"], replayed["session_id"]) == ("session.created", near)

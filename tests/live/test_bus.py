@@ -1,6 +1,7 @@
 """The bus on its own, and fed by the app's commits (no websocket involved)."""
 
 import json
+import uuid
 from typing import Any
 
 import pytest
@@ -28,6 +29,31 @@ async def test_one_text_for_every_subscriber_and_overflow_stays_with_its_subscri
         assert not fast.overflowed.is_set()
         assert first.text is (await anext(slow)).text
         assert [(await anext(fast)).seq for _ in range(2)] == [2, 3]
+
+
+def of_site(seq: int, site: uuid.UUID | None) -> Message:
+    """A reading of a session at `site`."""
+    event = Event(seq=seq, type="reading.created", session_id=uuid.uuid4(), data={"n": seq})
+    return to_message(event, site)
+
+
+async def test_each_event_goes_to_its_sites_subscribers_only() -> None:
+    north, south, east = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    bus = Bus(queue_size=10, last=0)
+    async with (
+        bus.subscribe({north}) as north_only,
+        bus.subscribe({north, south}) as both,
+        bus.subscribe() as everywhere,
+        bus.subscribe({east}) as east_only,
+    ):
+        bus.publish([of_site(1, north), of_site(2, south), message(3), of_site(4, None)])
+
+        assert [m.seq for m in north_only.drain()] == [1, 3]
+        assert [m.seq for m in both.drain()] == [1, 2, 3]
+        # An event of a session whose site is unknown reaches every-site subscribers only.
+        assert [m.seq for m in everywhere.drain()] == [1, 2, 3, 4]
+        assert [m.seq for m in east_only.drain()] == [3]
+    assert bus._by_site == {}  # buckets go with their last subscriber
 
 
 def seqs(messages: list[Message] | None) -> list[int] | None:
