@@ -271,8 +271,9 @@ class Simulator:
 DEMO_CHAIRS = [f"Chair {i + 1}" for i in range(8)]
 
 
-def demo_chairs() -> list[Chair]:
-    rng = random.Random()
+def demo_chairs(rng: random.Random | None = None) -> list[Chair]:
+    """The demo's six chairs; `rng` seeded gives the same patients every time (bench/burden.py)."""
+    rng = rng or random.Random()
     plans = [
         (0, None),
         (5, None),
