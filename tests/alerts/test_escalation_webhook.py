@@ -3,8 +3,10 @@ a real HTTP receiver on loopback, retried when it fails, every attempt audited."
 
 import json
 import threading
+import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -181,3 +183,32 @@ async def test_the_webhook_url_must_be_http(staff):
         assert answer.status_code == 422, bad
     after = next(s for s in (await staff.admin.get("/api/sites")).json() if s["id"] == site["id"])
     assert after["escalation_webhook_configured"] is False
+
+
+async def test_a_notice_left_by_a_process_that_died_mid_send_is_sent_by_the_next(
+    open_chair, staff, receiver, app
+):
+    chair = await open_chair()
+    await chair.reading(systolic=190)
+    alert = await chair.open_alert("sbp_high")
+    assert alert is not None
+    site = (await staff.admin.get("/api/sites")).json()[0]
+    # What a process that claimed the notice and died before its answer leaves behind: one
+    # attempt counted, its lease run out.
+    async with app.state.database.session() as db:
+        db.add(
+            EscalationNotice(
+                alert_id=uuid.UUID(alert["id"]),
+                site_id=uuid.UUID(site["id"]),
+                payload={"id": "left-behind", "alert_id": alert["id"]},
+                attempts=1,
+                next_attempt_at=datetime.now(UTC) - timedelta(seconds=1),
+            )
+        )
+        await db.commit()
+    await point_site_at(staff, receiver)
+
+    await until(received(receiver), "the POST")
+    assert [r["id"] for r in receiver.received if r["id"] == "left-behind"] == ["left-behind"]
+    (audited,) = [a for a in await notify_audit(staff) if a["details"]["attempt"] == 2]
+    assert audited["outcome"] == "success"
