@@ -16,6 +16,9 @@ class ClientConfig(BaseModel):
     heartbeat_seconds: float = Field(
         description="The live stream pings at least this often; longer silence means a stale link"
     )
+    late_entry_seconds: float = Field(
+        description="After a session ends its record takes late entries and addenda this long"
+    )
 
 
 @router.get("/client-config")
@@ -23,4 +26,5 @@ async def client_config(settings: AppSettings, _user: CurrentUser) -> ClientConf
     return ClientConfig(
         idle_timeout_seconds=settings.idle_timeout_minutes * 60,
         heartbeat_seconds=settings.heartbeat_seconds,
+        late_entry_seconds=settings.late_entry_hours * 3600,
     )

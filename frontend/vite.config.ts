@@ -15,7 +15,7 @@ function readingContract(): Plugin {
       const limits: Record<string, Record<string, unknown>> = {};
       for (const [name, prop] of Object.entries(props)) {
         const branch = (prop.anyOf as Record<string, unknown>[] | undefined)?.find((b) => b.type !== "null") ?? prop;
-        const keep = ["type", "minimum", "maximum", "maxLength", "x-confirm-below", "x-label", "x-name", "x-unit"];
+        const keep = ["type", "minimum", "maximum", "minLength", "maxLength", "x-confirm-below", "x-label", "x-name", "x-unit"];
         limits[name] = Object.fromEntries(keep.filter((k) => k in branch).map((k) => [k, branch[k]]));
       }
       return `export default ${JSON.stringify(limits)};`;

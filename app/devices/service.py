@@ -293,6 +293,9 @@ def writer_chart(database: Database, writer: ReadingWriter) -> Chart:
                         "taken_at": reading.taken_at,
                         **{k: v if k == "temperature_c" else round(v) for k, v in values.items()},
                         "note": f"From monitor {message.device_id}: device, not validated",
+                        # What the monitor measured is charted and alerted on: nobody at the
+                        # monitor could confirm it, and a real desaturation must not be held.
+                        "confirm_value": True,
                     }
                 )
             except ValidationError as exc:

@@ -113,3 +113,13 @@ def implausible(values: Mapping[str, object]) -> list[str]:
         if v.confirm_below is not None and isinstance(x, int | float) and x < v.confirm_below:
             out.append(v.field)
     return out
+
+
+def unconfirmed_message(field: str, value: object) -> str:
+    """What the nurse is told when she sends an implausible value without confirming it."""
+    v = VITALS[field]
+    unit = UNIT_TEXT[v.unit]
+    return (
+        f"{v.name} {value}{' ' + unit if unit else ''} is implausible for a conscious patient "
+        f"(below {v.confirm_below:g}); re-measure, or confirm the value to save it."
+    )

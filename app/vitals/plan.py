@@ -19,6 +19,7 @@ must look up, `Submission.names` lists them. `load`, `apply` and the writer stay
 import hashlib
 import json
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -39,7 +40,7 @@ from app.sessions.models import InfusionSession
 from app.sessions.phases import ACTIVE, record_closed
 from app.sessions.service import session_tile
 from app.vitals import read
-from app.vitals.codes import VITALS, implausible
+from app.vitals.codes import VITALS, implausible, unconfirmed_message
 from app.vitals.models import Reading
 from app.vitals.schemas import ReadingAmend, ReadingIn, ReadingOut, _check_bp
 
@@ -181,6 +182,17 @@ def check_late(
     return data.late_reason
 
 
+def check_confirmed(data: ReadingIn, fields: Collection[str]) -> None:
+    """Of `fields`, a value implausible for a conscious patient (`codes.implausible`) is taken
+    only with the nurse's explicit `confirm_value`: a probe off or a typo is not charted as the
+    patient's by a slip."""
+    if data.confirm_value:
+        return
+    values = data.model_dump(include=set(fields))
+    if odd := implausible(values):
+        raise Invalid(odd[0], unconfirmed_message(odd[0], values[odd[0]]))
+
+
 def corrected(old: Reading, data: ReadingAmend) -> ReadingIn:
     """The reading an amendment makes: its fields over the old one's, validated as a PUT."""
     fields = ReadingIn.model_fields
@@ -191,7 +203,7 @@ def corrected(old: Reading, data: ReadingAmend) -> ReadingIn:
             raise Invalid(
                 name, f"{what} cannot be removed; send the corrected value or leave it out."
             )
-    merged = {f: getattr(old, f) for f in fields} | given
+    merged = {f: getattr(old, f) for f in fields if f != "confirm_value"} | given
     try:
         _check_bp(merged["systolic"], merged["diastolic"])
     except ValueError as exc:
@@ -238,7 +250,7 @@ def _row(
         "phase": s.phase,
         "amends": None,
         "amend_reason": None,
-        **data.model_dump(),
+        **data.model_dump(exclude={"confirm_value"}),
     }
 
 
@@ -313,6 +325,7 @@ def _new_reading(
         return Plan(_stored(state, s, existing))
     late = check_late(change.data, s, state.now, settings)
     check_taken_at(change.data, s, state.now)
+    check_confirmed(change.data, VITALS)
     row = _row(state, s, item, change.reading_id, change.data)
     reading = Reading(**row)
     state.readings[reading.id] = reading
@@ -387,6 +400,7 @@ def _amendment(
     old = _correctable(state, s, change.reading_id, settings)
     values = corrected(old, data)
     check_taken_at(values, s, state.now)
+    check_confirmed(values, data.model_fields_set)
     latest = state.latest.get(s.id)
     was_latest = latest is not None and latest.id == old.id
     row = _row(state, s, item, data.id or uuid.uuid4(), values) | {

@@ -95,6 +95,11 @@ class ReadingIn(BaseModel):
         max_length=2000,
         description="Why a reading for an ended session is entered late (required then only)",
     )
+    confirm_value: bool = Field(
+        default=False,
+        description="The nurse confirms a value implausible for a conscious patient "
+        "(below the field's x-confirm-below); without it such a value is refused with 422",
+    )
 
     @field_validator("diastolic")
     @classmethod
@@ -125,6 +130,11 @@ class ReadingAmend(BaseModel):
     sedation_rass: Rass | None = None
     dissociation_cadss6: Cadss | None = None
     note: str | None = Field(default=None, max_length=2000)
+    confirm_value: bool = Field(
+        default=False,
+        description="The nurse confirms a value implausible for a conscious patient "
+        "(below the field's x-confirm-below); without it such a value is refused with 422",
+    )
 
 
 class EnteredInError(BaseModel):

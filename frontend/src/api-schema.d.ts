@@ -2349,6 +2349,11 @@ export interface components {
              * @description The live stream pings at least this often; longer silence means a stale link
              */
             heartbeat_seconds: number;
+            /**
+             * Late Entry Seconds
+             * @description After a session ends its record takes late entries and addenda this long
+             */
+            late_entry_seconds: number;
         };
         /**
          * ClinicRulesIn
@@ -3617,6 +3622,12 @@ export interface components {
             dissociation_cadss6?: number | null;
             /** Note */
             note?: string | null;
+            /**
+             * Confirm Value
+             * @description The nurse confirms a value implausible for a conscious patient (below the field's x-confirm-below); without it such a value is refused with 422
+             * @default false
+             */
+            confirm_value?: boolean;
         };
         /** ReadingAnswer */
         ReadingAnswer: {
@@ -3663,6 +3674,12 @@ export interface components {
              * @description Why a reading for an ended session is entered late (required then only)
              */
             late_reason?: string | null;
+            /**
+             * Confirm Value
+             * @description The nurse confirms a value implausible for a conscious patient (below the field's x-confirm-below); without it such a value is refused with 422
+             * @default false
+             */
+            confirm_value?: boolean;
         };
         /** ReadingOut */
         ReadingOut: {

@@ -4,6 +4,7 @@ declare module "virtual:reading-contract" {
     type?: "integer" | "number" | "string" | "boolean";
     minimum?: number;
     maximum?: number;
+    minLength?: number;
     maxLength?: number;
     "x-confirm-below"?: number;
     /** A vital's short label (tiles, charts, alert messages), its name in words (forms), its unit. */

@@ -270,6 +270,17 @@ export function checkNote(note: string): string | undefined {
     : undefined;
 }
 
+/** The shortest and longest reason for a late entry the server takes (API contract). */
+const LATE_REASON = { min: readingIn.late_reason?.minLength ?? 1, max: readingIn.late_reason?.maxLength ?? null };
+
+export function checkLateReason(reason: string): string | undefined {
+  const n = reason.trim().length;
+  if (n < LATE_REASON.min) return "Give the reason this reading is entered late";
+  return LATE_REASON.max !== null && n > LATE_REASON.max
+    ? `The reason is too long: at most ${LATE_REASON.max.toLocaleString("en")} characters`
+    : undefined;
+}
+
 /** A value that fits another unit better than ours (°F in the °C box). */
 function unitHint(f: EntryField, v: number): string | undefined {
   if (f === "temp" && v >= 77 && v <= 113) return ` — ${v} looks like °F (= ${(((v - 32) * 5) / 9).toFixed(1)} °C); enter °C`;

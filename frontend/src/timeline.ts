@@ -64,7 +64,7 @@ export function describeEvent(e: TimelineEvent, history: PhaseChange[] = []): Ti
       kind: "reading",
       icon: "♥",
       cls: "ev-reading",
-      text: `Reading${base} taken ${fmtClock(reading.taken_at)}: ${readingText(reading)}${reading.note ? ` — “${reading.note}”` : ""}`,
+      text: `${reading.late_reason ? "LATE ENTRY: reading" : "Reading"}${base} taken ${fmtClock(reading.taken_at)}: ${readingText(reading)}${reading.note ? ` — “${reading.note}”` : ""}${reading.late_reason ? ` — entered late: ${reading.late_reason}` : ""}`,
     };
   }
   if (alert) {
@@ -87,7 +87,10 @@ export function describeEvent(e: TimelineEvent, history: PhaseChange[] = []): Ti
     };
   }
   if (note) {
-    const label = { side_effect: "Side effect", medication: "Medication", dose_change: "Dose/rate change" }[note.kind] ?? "Note";
+    const label =
+      { side_effect: "Side effect", medication: "Medication", dose_change: "Dose/rate change", addendum: "ADDENDUM (late entry)" }[
+        note.kind
+      ] ?? "Note";
     const icon = note.kind === "side_effect" ? "☹" : note.kind === "medication" ? "℞" : "✎";
     return { key, at, kind: "note", icon, cls: "ev-note", text: `${label}: ${note.text}` };
   }

@@ -65,7 +65,8 @@ async def test_re_measured_baseline_unblocks_the_start(staff):
 )
 async def test_implausible_reading_is_never_the_baseline_by_itself(staff, values):
     s = await checked_session(staff.nurse)
-    odd = await reading(staff.nurse, s["id"], **values)
+    # Confirmed as measured, and still not the baseline by itself.
+    odd = await reading(staff.nurse, s["id"], **values, confirm_value=True)
     detail = (await staff.nurse.get(f"/api/sessions/{s['id']}")).json()
     assert detail["baseline"] is None
     blocked = await transition(staff.nurse, s["id"], "infusion")
@@ -84,7 +85,7 @@ async def test_implausible_reading_is_never_the_baseline_by_itself(staff, values
 
 async def test_confirmed_implausible_value_can_be_chosen(staff):
     s = await checked_session(staff.nurse)
-    odd = await reading(staff.nurse, s["id"], spo2=68)
+    odd = await reading(staff.nurse, s["id"], spo2=68, confirm_value=True)
     chosen = await staff.nurse.post(
         f"/api/sessions/{s['id']}/readings/{odd}/baseline",
         json={"reason": "known COPD, usual saturation", "confirm_value": True},
@@ -94,7 +95,7 @@ async def test_confirmed_implausible_value_can_be_chosen(staff):
 
 async def test_correcting_an_implausible_typo_makes_it_the_baseline(staff):
     s = await checked_session(staff.nurse)
-    odd = await reading(staff.nurse, s["id"], heart_rate=7)
+    odd = await reading(staff.nurse, s["id"], heart_rate=7, confirm_value=True)
     amended = await staff.nurse.post(
         f"/api/sessions/{s['id']}/readings/{odd}/amend",
         json={"reason": "typo, meant 72", "heart_rate": 72},

@@ -30,7 +30,7 @@ async def test_a_baseline_is_due_from_the_start_of_the_session(staff):
 
 async def test_an_implausible_reading_leaves_the_baseline_due(staff):
     s = await factories.session(staff.nurse)
-    odd = await put_reading(staff.nurse, s["id"], heart_rate=0)
+    odd = await put_reading(staff.nurse, s["id"], heart_rate=0, confirm_value=True)
     assert odd.status_code == 201
     # no baseline yet, and its high alert asks for a re-measure within 2 minutes
     detail = (await staff.nurse.get(f"/api/sessions/{s['id']}")).json()

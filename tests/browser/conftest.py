@@ -88,7 +88,7 @@ def vigil_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VigilServ
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90
         while True:
             if process.poll() is not None:
                 pytest.fail(f"vigil serve exited with {process.returncode}:\n{_log_tail(log)}")

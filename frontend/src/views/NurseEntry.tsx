@@ -24,7 +24,7 @@ import { AlertRow, ErrorBox, errText, LiveIndicator, OutboxStatus, PriorityBadge
 import { SessionForm } from "./NewSession";
 import { type Draft, type Notice, ReadingForm, type SaveResult } from "./ReadingForm";
 import { ReadingHistory } from "./ReadingHistory";
-import { ChecklistPanel, NotesPanel, PhaseActions } from "./SessionActions";
+import { AddendumPanel, ChecklistPanel, NotesPanel, PhaseActions } from "./SessionActions";
 
 function OutboxBar({ onFix }: { onFix?: (item: OutboxItem) => void }) {
   const { outbox } = useServices();
@@ -104,7 +104,7 @@ export function NursePicker() {
 const COMPARE: VitalKey[] = ["hr", "bp", "spo2", "rr", "temp", "rass", "cadss"];
 
 export function NurseSession({ id }: { id: string }) {
-  const { outbox, live, user, store } = useServices();
+  const { outbox, live, user, store, config } = useServices();
   const data = useLiveData();
   const now = useNow(10_000);
   const [session, setSession] = useState<SessionDetail | null>(null);
@@ -207,6 +207,9 @@ export function NurseSession({ id }: { id: string }) {
   const last = session.latest_reading;
   const phaseStart = parseTime(session.phase_started_at);
   const active = isActivePhase(session.phase);
+  // An ended session's record takes late entries for a while (the server's window, not a copy).
+  const ended = phaseLabel(session.phase).toLowerCase();
+  const lateOpen = !active && phaseStart !== null && now < phaseStart + config.late_entry_seconds * 1000;
   const isPhysician = user.role === "physician";
 
   return (
@@ -292,7 +295,12 @@ export function NurseSession({ id }: { id: string }) {
             onSave={save}
             draft={draft}
             notice={notice}
-            disabled={active ? null : `Session ${phaseLabel(session.phase).toLowerCase()}: no new readings.`}
+            late={lateOpen ? `Session ${ended} at ${fmtClock(session.phase_started_at)}.` : null}
+            disabled={
+              active || lateOpen
+                ? null
+                : `Session ${ended} more than ${fmtDuration(config.late_entry_seconds * 1000)} ago: its record is closed.`
+            }
           />
           <ReadingHistory session={session} version={version} onChanged={() => void load()} />
         </div>
@@ -312,6 +320,7 @@ export function NurseSession({ id }: { id: string }) {
           <PhaseActions session={session} isPhysician={isPhysician} onChanged={(s) => setSession(s)} />
           {session.phase === "pre_infusion" && <ChecklistPanel session={session} onChanged={() => void load()} />}
           {active && <NotesPanel sessionId={session.id} onAdded={() => void load()} />}
+          {lateOpen && <AddendumPanel sessionId={session.id} onAdded={() => void load()} />}
         </div>
       </div>
     </div>

@@ -4,7 +4,18 @@
 
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { Consciousness, ReadingIn } from "../api";
-import { checkEntry, checkNote, ENTRY_FIELD, type EntryField, type EntryValues, fmtClock, PLAUSIBLE, parseEntry, VITALS } from "../format";
+import {
+  checkEntry,
+  checkLateReason,
+  checkNote,
+  ENTRY_FIELD,
+  type EntryField,
+  type EntryValues,
+  fmtClock,
+  PLAUSIBLE,
+  parseEntry,
+  VITALS,
+} from "../format";
 
 const FIELDS: { id: EntryField; label: string; unit: string; required?: boolean; mode: "numeric" | "decimal" | "text" }[] = [
   { id: "hr", label: VITALS.heart_rate.name, unit: VITALS.heart_rate.unit, required: true, mode: "numeric" },
@@ -18,7 +29,11 @@ const FIELDS: { id: EntryField; label: string; unit: string; required?: boolean;
   { id: "cadss", label: `${VITALS.dissociation_cadss6.name} (CADSS-6 0…24)`, unit: "", mode: "numeric" },
 ];
 
-export function toReadingBody(v: EntryValues, extra: { consciousness: string; onOxygen: boolean; note: string }, takenAt: Date): ReadingIn {
+export function toReadingBody(
+  v: EntryValues,
+  extra: { consciousness: string; onOxygen: boolean; note: string; lateReason?: string },
+  takenAt: Date,
+): ReadingIn {
   const num = (f: EntryField) => {
     const x = parseEntry(v[f]);
     return x === null || Number.isNaN(x) ? null : x;
@@ -46,6 +61,9 @@ export function toReadingBody(v: EntryValues, extra: { consciousness: string; on
   if (extra.consciousness) body.consciousness = extra.consciousness as Consciousness;
   if (extra.onOxygen) body.on_oxygen = true;
   if (extra.note.trim()) body.note = extra.note.trim();
+  if (extra.lateReason?.trim()) body.late_reason = extra.lateReason.trim();
+  // The form submits an implausible value only once the nurse has ticked its confirmation.
+  if (Object.values(checkEntry(v).fields).some((c) => c?.confirm)) body.confirm_value = true;
   return body;
 }
 
@@ -101,11 +119,14 @@ type Status = { kind: "stored" | "queued" | "failed"; text: string } | null;
 export function ReadingForm({
   onSave,
   disabled,
+  late,
   draft,
   notice,
 }: {
   onSave: (body: ReadingIn, replaces: string | null) => Promise<SaveResult>;
   disabled?: string | null;
+  /** The session has ended: a reading now is a late entry, saved only with the reason it is late. */
+  late?: string | null;
   /** A refused reading to fix (from the outbox list); a new draft id reloads the form. */
   draft?: Draft | null;
   notice?: Notice | null;
@@ -115,6 +136,7 @@ export function ReadingForm({
   const [consciousness, setConsciousness] = useState("");
   const [onOxygen, setOnOxygen] = useState(false);
   const [note, setNote] = useState("");
+  const [lateReason, setLateReason] = useState("");
   const [submitted, setSubmitted] = useState(false);
   const [status, setStatus] = useState<Status>(null);
   const [busy, setBusy] = useState(false);
@@ -131,6 +153,7 @@ export function ReadingForm({
     setConsciousness(d.body.consciousness ?? "");
     setOnOxygen(!!d.body.on_oxygen);
     setNote(d.body.note ?? "");
+    setLateReason(d.body.late_reason ?? "");
     setFixing({ id: d.id, takenAt: d.body.taken_at, server: serverMessages(d.fields) });
     setStatus({ kind: "failed", text: `✘ Not saved: the server refused this reading — ${d.message}` });
     setSubmitted(true);
@@ -148,6 +171,7 @@ export function ReadingForm({
     setConsciousness("");
     setOnOxygen(false);
     setNote("");
+    setLateReason("");
     setSubmitted(false);
     setConfirmed({});
     setFixing(null);
@@ -181,20 +205,26 @@ export function ReadingForm({
       if (el) fresh[f.id] = el.value;
     }
     const noteNow = form?.querySelector<HTMLInputElement>("#note")?.value ?? note;
+    const lateNow = form?.querySelector<HTMLInputElement>("#late-reason")?.value ?? lateReason;
     const check = checkEntry(fresh);
     const waiting = (Object.keys(check.fields) as EntryField[]).filter((f) => check.fields[f]?.confirm && confirmed[f] !== fresh[f]);
-    if (!check.ok || checkNote(noteNow) || waiting.length) {
+    const noReason = !!late && checkLateReason(lateNow) !== undefined;
+    if (!check.ok || checkNote(noteNow) || waiting.length || noReason) {
       setValues(fresh);
       setNote(noteNow);
+      setLateReason(lateNow);
       const first = FIELDS.find((f) => check.fields[f.id]?.error || check.missing.includes(f.id) || waiting.includes(f.id));
-      form?.querySelector<HTMLInputElement>(first ? `#${first.id}` : "#note")?.focus();
+      form?.querySelector<HTMLInputElement>(first ? `#${first.id}` : noReason ? "#late-reason" : "#note")?.focus();
       return;
     }
     setBusy(true);
     setStatus({ kind: "queued", text: "Sending…" });
     try {
       const takenAt = fixing ? new Date(fixing.takenAt) : new Date();
-      const result = await onSave(toReadingBody(fresh, { consciousness, onOxygen, note: noteNow }, takenAt), fixing?.id ?? null);
+      const result = await onSave(
+        toReadingBody(fresh, { consciousness, onOxygen, note: noteNow, lateReason: late ? lateNow : "" }, takenAt),
+        fixing?.id ?? null,
+      );
       if (result.kind === "failed") {
         // Keep every value on screen: nothing was stored, and the nurse fixes what the server named.
         setValues(fresh);
@@ -219,11 +249,40 @@ export function ReadingForm({
     }
   };
 
-  const blocked = submitted && (!check.ok || !!noteError || unconfirmed.length > 0);
+  const lateError = late ? checkLateReason(lateReason) : undefined;
+  const blocked = submitted && (!check.ok || !!noteError || unconfirmed.length > 0 || !!lateError);
   return (
-    <form class="reading-form" ref={formRef} onSubmit={submit} noValidate aria-labelledby="reading-h">
-      <h2 id="reading-h">{fixing ? "Fix the refused reading" : "New reading"}</h2>
+    <form class={`reading-form ${late ? "late" : ""}`} ref={formRef} onSubmit={submit} noValidate aria-labelledby="reading-h">
+      <h2 id="reading-h">{fixing ? "Fix the refused reading" : late ? "Late entry" : "New reading"}</h2>
       {fixing && <p class="muted">Taken at {fmtClock(fixing.takenAt)}; saving sends the corrected values in its place.</p>}
+      {late && (
+        <div class={`entry wide late-reason ${submitted && lateError ? "error" : ""}`}>
+          <p class="late-note" data-testid="late-banner">
+            {late} A reading entered now is charted as a <strong>LATE ENTRY</strong>: it raises no alert and does not change the session.
+          </p>
+          <label for="late-reason">
+            Why is it entered late? <span aria-hidden="true">*</span>
+          </label>
+          <input
+            id="late-reason"
+            type="text"
+            autoComplete="off"
+            enterKeyHint="next"
+            aria-required="true"
+            aria-invalid={submitted && lateError ? "true" : undefined}
+            aria-describedby={submitted && lateError ? "late-reason-msg" : undefined}
+            value={lateReason}
+            onInput={(e) => setLateReason((e.currentTarget as HTMLInputElement).value)}
+            onKeyDown={next}
+          />
+          {submitted && lateError && (
+            <div id="late-reason-msg" class="field-msg error">
+              <span aria-hidden="true">✘ </span>
+              {lateError}
+            </div>
+          )}
+        </div>
+      )}
       <div class="entry-grid">
         {FIELDS.map((f) => {
           const c = check.fields[f.id];
@@ -331,7 +390,7 @@ export function ReadingForm({
       </div>
       <div class="form-actions">
         <button type="submit" class="primary big" disabled={busy || !!disabled}>
-          {fixing ? "Save the fixed reading" : "Save reading"}
+          {fixing ? "Save the fixed reading" : late ? "Save late entry" : "Save reading"}
         </button>
         {disabled && <span class="muted">{disabled}</span>}
         {status && (

@@ -45,20 +45,25 @@ function CorrectionForm({
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const check = checkEntry(values);
-  const implausible = Object.values(check.fields).some((c) => c?.confirm);
-  const ready = reason.trim().length >= 3 && (action !== "amend" || check.ok);
+  // The boxes this correction changes: only those are sent, and only those the server asks to confirm.
+  const changed = AMEND_FIELDS.filter(([f, k]) => {
+    const v = values[f]?.trim() ? Number(values[f]?.replace(",", ".")) : null;
+    return v !== (reading[k as keyof Reading] ?? null);
+  });
+  const implausible =
+    action === "amend" ? changed.some(([f]) => check.fields[f]?.confirm) : Object.values(check.fields).some((c) => c?.confirm);
+  const ready = reason.trim().length >= 3 && (action !== "amend" || (check.ok && (!implausible || confirmValue)));
 
   const submit = async (e: Event) => {
     e.preventDefault();
     setBusy(true);
     try {
       if (action === "amend") {
-        const changed: ReadingAmend = { reason: reason.trim(), id: crypto.randomUUID() };
-        for (const [f, k] of AMEND_FIELDS) {
-          const v = values[f]?.trim() ? Number(values[f]?.replace(",", ".")) : null;
-          if (v !== (reading[k as keyof Reading] ?? null)) (changed as Record<string, unknown>)[k] = v;
-        }
-        await api.amendReading(session.id, reading.id, changed);
+        const body: ReadingAmend = { reason: reason.trim(), id: crypto.randomUUID() };
+        for (const [f, k] of changed)
+          (body as Record<string, unknown>)[k] = values[f]?.trim() ? Number(values[f]?.replace(",", ".")) : null;
+        if (implausible && confirmValue) body.confirm_value = true;
+        await api.amendReading(session.id, reading.id, body);
       } else if (action === "error") {
         await api.enteredInError(session.id, reading.id, reason.trim());
       } else {
@@ -96,10 +101,12 @@ function CorrectionForm({
           })}
         </div>
       )}
-      {action === "baseline" && implausible && (
+      {action !== "error" && implausible && (
         <label class="confirm-value">
           <input type="checkbox" checked={confirmValue} onChange={(e) => setConfirmValue((e.currentTarget as HTMLInputElement).checked)} />
-          Confirm the implausible value: use it as the baseline all the same
+          {action === "baseline"
+            ? "Confirm the implausible value: use it as the baseline all the same"
+            : "Confirm the implausible value: it is what was measured"}
         </label>
       )}
       <label>
@@ -156,6 +163,11 @@ export function ReadingHistory({ session, version, onChanged }: { session: Sessi
                 <span>SpO₂ {fmtVital(r, "spo2")}</span>
                 <span>RR {fmtVital(r, "rr")}</span>
                 {r.is_baseline && <span class="badge">★ Baseline</span>}
+                {r.late_reason && (
+                  <span class="badge late" data-testid="late-marker" title={`Entered after the session ended: ${r.late_reason}`}>
+                    LATE ENTRY: {r.late_reason}
+                  </span>
+                )}
                 {note && <span class="muted">{note}</span>}
               </div>
               {current && (

@@ -240,6 +240,49 @@ export function ChecklistPanel({ session, onChanged }: { session: SessionDetail;
 
 const SIDE_EFFECTS = ["Nausea", "Vomiting", "Anxiety", "Emergence reaction", "Headache", "Dizziness"];
 
+/** An ended session's record takes addenda (late notes) while the server's window is open. */
+export function AddendumPanel({ sessionId, onAdded }: { sessionId: string; onAdded: () => void }) {
+  const [text, setText] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [ok, setOk] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const send = async (e: Event) => {
+    e.preventDefault();
+    if (!text.trim()) {
+      setError("Write the addendum first.");
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      await api.addNote(sessionId, "addendum", text.trim());
+      setOk(`Added ✓ addendum: ${text.trim()}`);
+      setText("");
+      onAdded();
+    } catch (err) {
+      setError(errText(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section class="notes" aria-labelledby="addendum-h">
+      <h2 id="addendum-h">Addendum to the record</h2>
+      <form onSubmit={send}>
+        <div class="entry wide">
+          <label for="addendum-text">Addendum (marked as entered after the session ended)</label>
+          <input id="addendum-text" type="text" value={text} onInput={(e) => setText((e.currentTarget as HTMLInputElement).value)} />
+        </div>
+        <button type="submit" class="big" disabled={busy}>
+          Add addendum
+        </button>
+      </form>
+      {ok && <p role="status">{ok}</p>}
+      <ErrorBox error={error} />
+    </section>
+  );
+}
+
 export function NotesPanel({ sessionId, onAdded }: { sessionId: string; onAdded: () => void }) {
   const [kind, setKind] = useState<NoteKind>("note");
   const [text, setText] = useState("");
