@@ -124,16 +124,21 @@ MFA_FIRST = (
 )
 
 
+def require_mfa(request: Request, user: User) -> None:
+    """An admin acts only with two-step sign-in on, where the clinic requires it."""
+    if (
+        user.role == "admin"
+        and user.totp_enabled_at is None
+        and settings_of(request).mfa_required_for_admins
+    ):
+        raise Forbidden(MFA_FIRST)
+
+
 def require_role(*roles: str) -> object:
     async def check(request: Request, user: CurrentUser) -> User:
         if user.role not in roles:
             raise Forbidden(f"Your role ({user.role}) may not do this.")
-        if (
-            user.role == "admin"
-            and user.totp_enabled_at is None
-            and settings_of(request).mfa_required_for_admins
-        ):
-            raise Forbidden(MFA_FIRST)
+        require_mfa(request, user)
         return user
 
     return Depends(check)

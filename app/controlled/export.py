@@ -55,7 +55,7 @@ async def log_csv(
     start: datetime | None = None,
     end: datetime | None = None,
 ) -> File:
-    allow("report", by)
+    await allow(db, "report", by)
     await site_of(db, site_id, by)
     entries = [e for e in (await load_log(db, site_id)).out() if _in_range(e.at, start, end)]
     file = File(reports.log_csv(entries).encode(), "text/csv", f"controlled-log-{site_id}.csv")
@@ -67,7 +67,7 @@ async def log_csv(
 async def dispensing_csv(
     db: AsyncSession, *, site_id: uuid.UUID, by: User, start: datetime, end: datetime
 ) -> File:
-    allow("report", by)
+    await allow(db, "report", by)
     await site_of(db, site_id, by)
     log = await load_log(db, site_id)
     out = log.out()
@@ -115,7 +115,7 @@ async def inventory(
     db: AsyncSession, *, site_id: uuid.UUID, by: User, as_of: datetime | None
 ) -> Inventory:
     """Every container that held stock at `as_of`, with its balance then (21 CFR 1304.11)."""
-    allow("report", by)
+    await allow(db, "report", by)
     site = await site_of(db, site_id, by)
     now = utcnow()
     if as_of is not None and as_of > now:
@@ -192,7 +192,7 @@ async def log_pdf(
     container_id: uuid.UUID | None = None,
 ) -> File:
     """The running log of a site, or of one container, as a printed record."""
-    allow("report", by)
+    await allow(db, "report", by)
     site = await site_of(db, site_id, by)
     log = await load_log(db, site_id, container_id=container_id)
     entries = log.out()

@@ -21,9 +21,12 @@ GENESIS = "0" * 64
 # The log keeps millilitres to 0.01 mL; a count that differs by less is the same count.
 COUNT_TOLERANCE_ML = 0.005
 
-# Who may do what. One table, so the rule is stated once; a user never witnesses their own entry
-# (see `witness_problem`), whatever their role.
-ROLES: dict[Act, frozenset[str]] = {
+Roles = dict[Act, frozenset[str]]
+STAFF_ROLES = frozenset({"nurse", "physician", "admin"})
+
+# Who may do what, until the clinic says otherwise (`controlled_role` rows replace an act's
+# line). A user never witnesses their own entry (see `witness_problem`), whatever their role.
+ROLES: Roles = {
     "receive": frozenset({"nurse", "physician", "admin"}),
     "draw": frozenset({"nurse", "physician"}),
     "waste": frozenset({"nurse", "physician"}),
@@ -180,20 +183,40 @@ def uncounted(
     return [c for c in containers if held.get(c, 0.0) > COUNT_TOLERANCE_ML and c not in seen]
 
 
-def role_problem(act: Act, role: str) -> str | None:
-    if role in ROLES[act]:
+def with_settings(settings: dict[str, list[str]]) -> Roles:
+    """The defaults with the clinic's choices laid over them."""
+    return {act: frozenset(settings.get(act, roles)) for act, roles in ROLES.items()}
+
+
+def roles_problem(act: str, roles: Iterable[str]) -> str | None:
+    """A clinic's line for an act: staff roles only, and someone must be able to do it."""
+    chosen = set(roles)
+    if not chosen:
+        return f"Someone must be allowed to {act}: choose at least one role."
+    if chosen - STAFF_ROLES:
+        return f"Only {', '.join(sorted(STAFF_ROLES))} can be given controlled-log duties."
+    return None
+
+
+def role_problem(act: Act, role: str, roles: Roles) -> str | None:
+    if role in roles[act]:
         return None
     return f"Your role ({role}) may not {act} controlled substances."
 
 
 def witness_problem(
-    *, witness_id: uuid.UUID, witness_role: str, active: bool, actor_ids: Iterable[uuid.UUID]
+    *,
+    witness_id: uuid.UUID,
+    witness_role: str,
+    active: bool,
+    actor_ids: Iterable[uuid.UUID],
+    roles: Roles,
 ) -> str | None:
     if witness_id in set(actor_ids):
         return "A witness must be someone other than who made the entry."
     if not active:
         return "The witness's account is disabled."
-    if witness_role not in ROLES["witness"]:
+    if witness_role not in roles["witness"]:
         return f"A {witness_role} may not witness controlled-substance entries."
     return None
 

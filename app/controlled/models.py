@@ -3,7 +3,7 @@
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UTCDateTime, utcnow
@@ -27,6 +27,17 @@ class Container(Base):
     supplier: Mapped[str] = mapped_column(String(200))
     invoice: Mapped[str] = mapped_column(String(64))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RoleSetting(Base):
+    """The clinic's choice of who may do one act of the log (ledger.ROLES when absent)."""
+
+    __tablename__ = "controlled_role"
+
+    act: Mapped[str] = mapped_column(String(16), primary_key=True)
+    roles: Mapped[list[str]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("app_user.id"))
 
 
 class LogEntry(Base):

@@ -1,12 +1,12 @@
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from fastapi.responses import Response
 
 from app.auth.models import User
 from app.controlled import export, service
-from app.controlled.ledger import ROLES, Act
+from app.controlled.ledger import Act
 from app.controlled.schemas import (
     AsOf,
     ContainerOut,
@@ -22,10 +22,11 @@ from app.controlled.schemas import (
     ReceiveIn,
     ReportRange,
     ResolveIn,
+    RoleLine,
     WasteIn,
     WitnessOption,
 )
-from app.deps import AppSettings, CurrentUser, Db, require_role
+from app.deps import Admin, AppSettings, CurrentUser, Db, require_mfa
 
 # Entries are numbered by the database's 64-bit key: a larger number is refused in words, not
 # passed to the driver (the fuzzer's 30-digit id was a 500).
@@ -33,8 +34,15 @@ EntryId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 def _may(act: Act) -> object:
-    """The role check as a dependency, so a refused role is told so before its input is read."""
-    return require_role(*sorted(ROLES[act]))
+    """The clinic's role check as a dependency, so a refused role is told so before its input
+    is read."""
+
+    async def check(request: Request, db: Db, user: CurrentUser) -> User:
+        await service.allow(db, act, user)
+        require_mfa(request, user)
+        return user
+
+    return Depends(check)
 
 
 Receiver = Annotated[User, _may("receive")]
@@ -196,6 +204,21 @@ async def witnesses(site_id: uuid.UUID, db: Db, user: CurrentUser) -> list[Witne
 
 
 @router.get("/acts")
-async def acts(user: CurrentUser) -> list[Act]:
+async def acts(db: Db, user: CurrentUser) -> list[Act]:
     """What the caller's role may do in the controlled-substance log."""
-    return [act for act, roles in ROLES.items() if user.role in roles]
+    return [act for act, roles in (await service.roles(db)).items() if user.role in roles]
+
+
+@router.get("/roles")
+async def roles(db: Db, user: CurrentUser) -> list[RoleLine]:
+    """Who may do what in the log: the clinic's choice over the defaults."""
+    return service.role_lines(await service.roles(db))
+
+
+@router.put("/roles", responses={422: {"description": "A line the log cannot work with"}})
+async def set_roles(
+    body: Annotated[list[RoleLine], Body(max_length=20)], db: Db, admin: Admin
+) -> list[RoleLine]:
+    """Set who may receive, draw, waste, witness, count, resolve, report, record losses and
+    destroy; audited per act changed."""
+    return await service.set_roles(db, lines=body, by=admin)

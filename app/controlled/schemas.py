@@ -4,7 +4,7 @@ from typing import Literal, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from app.controlled.ledger import EntryKind, LossCause
+from app.controlled.ledger import Act, EntryKind, LossCause
 
 
 class WitnessIn(BaseModel):
@@ -181,6 +181,13 @@ class LogCheck(BaseModel):
     checked: int
     first_bad_id: int | None
     message: str
+
+
+class RoleLine(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    act: Act
+    roles: list[Literal["nurse", "physician", "admin"]] = Field(max_length=3)
 
 
 class WitnessOption(BaseModel):

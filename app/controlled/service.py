@@ -19,7 +19,7 @@ from app.auth.service import password_matches
 from app.config import Settings
 from app.controlled import ledger
 from app.controlled.ledger import Act, EntryKind, Fact
-from app.controlled.models import Container, LogEntry
+from app.controlled.models import Container, LogEntry, RoleSetting
 from app.controlled.schemas import (
     Amount,
     ContainerOut,
@@ -34,6 +34,7 @@ from app.controlled.schemas import (
     LossIn,
     ReceiveIn,
     ResolveIn,
+    RoleLine,
     WasteIn,
     WitnessIn,
     WitnessOption,
@@ -49,10 +50,49 @@ from app.sites.service import may_see
 WITNESS_FAILED = "The witness's username or password is incorrect."
 
 
-def allow(act: Act, user: User) -> None:
-    problem = ledger.role_problem(act, user.role)
+async def roles(db: AsyncSession) -> ledger.Roles:
+    rows = await db.scalars(select(RoleSetting))
+    return ledger.with_settings({r.act: r.roles for r in rows})
+
+
+async def allow(db: AsyncSession, act: Act, user: User) -> None:
+    problem = ledger.role_problem(act, user.role, await roles(db))
     if problem:
         raise Forbidden(problem)
+
+
+def role_lines(table: ledger.Roles) -> list[RoleLine]:
+    return [RoleLine.model_validate({"act": a, "roles": sorted(r)}) for a, r in table.items()]
+
+
+async def set_roles(db: AsyncSession, *, lines: list[RoleLine], by: User) -> list[RoleLine]:
+    """The clinic's choice of who may do what; each changed act audited with before and after."""
+    before = await roles(db)
+    for line in lines:
+        problem = ledger.roles_problem(line.act, line.roles)
+        if problem:
+            raise Invalid("roles", problem)
+    changed: dict[Act, list[str]] = {
+        ln.act: sorted(set(ln.roles)) for ln in lines if set(ln.roles) != before[ln.act]
+    }
+    for act, chosen in changed.items():
+        row = await db.get(RoleSetting, act)
+        if row is None:
+            db.add(RoleSetting(act=act, roles=chosen, updated_by=by.id))
+        else:
+            row.roles, row.updated_at, row.updated_by = chosen, utcnow(), by.id
+    await take_journal_lock(db)
+    for act, chosen in changed.items():
+        await record_audit(
+            db,
+            action="controlled.roles",
+            user=by,
+            target_type="controlled_act",
+            target_id=act,
+            details={"before": sorted(before[act]), "after": chosen},
+        )
+    await db.commit()
+    return role_lines(await roles(db))
 
 
 async def site_of(db: AsyncSession, site_id: uuid.UUID, user: User) -> Site:
@@ -237,7 +277,7 @@ async def witnesses(db: AsyncSession, site_id: uuid.UUID, by: User) -> list[Witn
     await site_of(db, site_id, by)
     users = await db.scalars(
         select(User)
-        .where(User.active, User.role.in_(ledger.ROLES["witness"]), User.id != by.id)
+        .where(User.active, User.role.in_((await roles(db))["witness"]), User.id != by.id)
         .order_by(User.display_name)
     )
     return [
@@ -294,7 +334,11 @@ async def confirm_witness(
         raise Forbidden(WITNESS_FAILED)
     assert user is not None
     problem = ledger.witness_problem(
-        witness_id=user.id, witness_role=user.role, active=user.active, actor_ids=actors
+        witness_id=user.id,
+        witness_role=user.role,
+        active=user.active,
+        actor_ids=actors,
+        roles=await roles(db),
     ) or (None if await may_see(db, user, site_id) else "The witness does not work at this site.")
     if problem:
         await record_audit(
@@ -400,7 +444,7 @@ async def _entries_out(db: AsyncSession, site_id: uuid.UUID, ids: set[int]) -> l
 async def receive(
     db: AsyncSession, *, data: ReceiveIn, by: User, settings: Settings
 ) -> list[ContainerOut]:
-    allow("receive", by)
+    await allow(db, "receive", by)
     await site_of(db, data.site_id, by)
     _not_future(data.received_at, "received_at")
     if data.expiry < utcnow().date():
@@ -462,7 +506,7 @@ def _amount_ml(data: Amount, c: Container) -> float:
 
 async def draw(db: AsyncSession, *, data: DrawIn, by: User) -> EntryOut:
     """A draw for a session, which must have its infusion record (the order) to tie it to."""
-    allow("draw", by)
+    await allow(db, "draw", by)
     _not_future(data.at)
     c = await container_of(db, data.container_id, by)
     if c.expiry < utcnow().date():
@@ -497,7 +541,7 @@ async def waste(
     db: AsyncSession, *, draw_id: int, data: WasteIn, by: User, settings: Settings
 ) -> EntryOut:
     """What is left of a draw after the infusion, wasted before a witness."""
-    allow("waste", by)
+    await allow(db, "waste", by)
     _not_future(data.at)
     d = await _entry_of(db, draw_id)
     if d.kind != "draw":
@@ -543,7 +587,7 @@ async def loss(
     db: AsyncSession, *, container_id: uuid.UUID, data: LossIn, by: User, settings: Settings
 ) -> EntryOut:
     """Stock broken, spilt or stolen, with a witness: what a DEA Form 106 reports."""
-    allow("loss", by)
+    await allow(db, "loss", by)
     _not_future(data.discovered_at, "discovered_at")
     c = await container_of(db, container_id, by)
     amount, held = _amount_ml(data, c), await _held(db, c)
@@ -577,7 +621,7 @@ async def destroy(
     db: AsyncSession, *, container_id: uuid.UUID, data: DestroyIn, by: User, settings: Settings
 ) -> EntryOut:
     """All that is left in a container destroyed before two witnesses (DEA Form 41)."""
-    allow("destroy", by)
+    await allow(db, "destroy", by)
     c = await container_of(db, container_id, by)
     held = await _held(db, c)
     if held <= ledger.COUNT_TOLERANCE_ML:
@@ -617,15 +661,17 @@ async def destroy(
     return (await _entries_out(db, c.site_id, {e.id}))[0]
 
 
-def _for_resolvers(site_id: uuid.UUID, data: dict[str, object]) -> dict[str, object]:
+async def _for_resolvers(
+    db: AsyncSession, site_id: uuid.UUID, data: dict[str, object]
+) -> dict[str, object]:
     """A discrepancy's event goes to those at its site who may resolve it (app/live/bus.py)."""
-    return {"site_id": str(site_id), "roles": sorted(ledger.ROLES["resolve"]), **data}
+    return {"site_id": str(site_id), "roles": sorted((await roles(db))["resolve"]), **data}
 
 
 async def count(db: AsyncSession, *, data: CountIn, by: User, settings: Settings) -> CountOut:
     """A start- or end-of-day count of every container holding stock; each difference from the
     computed balance opens a discrepancy, announced to the site's admins."""
-    allow("count", by)
+    await allow(db, "count", by)
     await site_of(db, data.site_id, by)
     log = await load_log(db, data.site_id)
     held = log.balances()
@@ -685,7 +731,7 @@ async def count(db: AsyncSession, *, data: CountIn, by: User, settings: Settings
             db,
             type="controlled.discrepancy_opened",
             session_id=None,
-            data=_for_resolvers(data.site_id, {"discrepancy": payload}),
+            data=await _for_resolvers(db, data.site_id, {"discrepancy": payload}),
         )
     await db.commit()
     return CountOut(
@@ -698,7 +744,7 @@ async def discrepancies(db: AsyncSession, site_id: uuid.UUID) -> list[Discrepanc
 
 
 async def resolve(db: AsyncSession, *, count_id: int, data: ResolveIn, by: User) -> EntryOut:
-    allow("resolve", by)
+    await allow(db, "resolve", by)
     e = await _entry_of(db, count_id)
     await site_of(db, e.site_id, by)
     log = await load_log(db, e.site_id)
@@ -721,7 +767,8 @@ async def resolve(db: AsyncSession, *, count_id: int, data: ResolveIn, by: User)
         db,
         type="controlled.discrepancy_resolved",
         session_id=None,
-        data=_for_resolvers(
+        data=await _for_resolvers(
+            db,
             e.site_id,
             {"discrepancy": d.model_dump(mode="json"), "resolution": data.model_dump(mode="json")},
         ),
@@ -740,7 +787,7 @@ async def correct(
     old = await _entry_of(db, entry_id)
     if old.kind not in CORRECTABLE:
         raise Conflict(f"A {old.kind} entry cannot be corrected; record a new one.")
-    allow(CORRECTABLE[old.kind], by)
+    await allow(db, CORRECTABLE[old.kind], by)
     c = await container_of(db, old.container_id, by)
     amount = _amount_ml(data, c)
     witness_id = None
@@ -826,7 +873,7 @@ def verify_entries(entries: Sequence[LogEntry], keys: AuditKeys) -> LogCheck:
 
 
 async def verify(db: AsyncSession, *, site_id: uuid.UUID, by: User, settings: Settings) -> LogCheck:
-    allow("report", by)
+    await allow(db, "report", by)
     await site_of(db, site_id, by)
     keys = await anyio.to_thread.run_sync(load_keys, settings.audit_key_file)
     result = verify_entries(await site_entries(db, site_id), keys)

@@ -1523,6 +1523,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/controlled/roles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Roles
+         * @description Who may do what in the log: the clinic's choice over the defaults.
+         */
+        get: operations["roles_api_controlled_roles_get"];
+        /**
+         * Set Roles
+         * @description Set who may receive, draw, waste, witness, count, resolve, report, record losses and
+         *     destroy; audited per act changed.
+         */
+        put: operations["set_roles_api_controlled_roles_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/alerts": {
         parameters: {
             query?: never;
@@ -3915,6 +3940,16 @@ export interface components {
              */
             entered_by: string;
             alert: components["schemas"]["AlertOut"] | null;
+        };
+        /** RoleLine */
+        RoleLine: {
+            /**
+             * Act
+             * @enum {string}
+             */
+            act: "receive" | "draw" | "waste" | "witness" | "count" | "resolve" | "report" | "loss" | "destroy";
+            /** Roles */
+            roles: ("nurse" | "physician" | "admin")[];
         };
         /**
          * RuleOff
@@ -7696,6 +7731,57 @@ export interface operations {
                 content: {
                     "application/json": ("receive" | "draw" | "waste" | "witness" | "count" | "resolve" | "report" | "loss" | "destroy")[];
                 };
+            };
+        };
+    };
+    roles_api_controlled_roles_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoleLine"][];
+                };
+            };
+        };
+    };
+    set_roles_api_controlled_roles_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RoleLine"][];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoleLine"][];
+                };
+            };
+            /** @description A line the log cannot work with */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

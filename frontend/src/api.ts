@@ -68,6 +68,7 @@ export type CtlDiscrepancy = Schemas["Discrepancy"];
 export type CtlWitness = Schemas["WitnessOption"];
 export type CtlWitnessIn = Schemas["WitnessIn"];
 export type CtlCheck = Schemas["LogCheck"];
+export type CtlRoleLine = Schemas["RoleLine"];
 type ValidationItem = Schemas["ValidationError"];
 
 /** The `data` of a live event or a timeline row (docs/architecture.md "Wire shapes"): outside
@@ -284,6 +285,8 @@ export const api = {
     ok(client.POST("/api/courses/{course_id}/questionnaire-links", { params: { path: { course_id } }, body })),
 
   ctlActs: () => ok(client.GET("/api/controlled/acts")),
+  ctlRoles: () => ok(client.GET("/api/controlled/roles")),
+  ctlSetRoles: (body: CtlRoleLine[]) => ok(client.PUT("/api/controlled/roles", { body })),
   ctlContainers: (site_id: Id) => ok(client.GET("/api/controlled/sites/{site_id}/containers", site(site_id))),
   ctlLog: (site_id: Id) => ok(client.GET("/api/controlled/sites/{site_id}/log", site(site_id))),
   ctlWitnesses: (site_id: Id) => ok(client.GET("/api/controlled/sites/{site_id}/witnesses", site(site_id))),

@@ -132,6 +132,8 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/controlled/containers/{container_id}/log.pdf"): {"admin"},
     ("GET", "/api/controlled/sites/{site_id}/witnesses"): ALL,
     ("GET", "/api/controlled/acts"): ALL,
+    ("GET", "/api/controlled/roles"): ALL,
+    ("PUT", "/api/controlled/roles"): {"admin"},
 }
 
 

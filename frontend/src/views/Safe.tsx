@@ -5,9 +5,11 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, type CtlAct, type CtlContainer, type CtlDiscrepancy, type CtlEntry, type CtlWitness, type Session, type Site } from "../api";
 import { fmtDateTime } from "../format";
+import { useServices } from "../services";
 import { ErrorBox, errText } from "../widgets";
 import { CountForm, DestroyForm, DrawForm, LossForm, ReceiveForm, ResolveForm, WasteForm } from "./controlled/forms";
 import { Reports } from "./controlled/Reports";
+import { Roles } from "./controlled/Roles";
 
 export interface Desk {
   siteId: string;
@@ -38,6 +40,7 @@ async function loadDesk(siteId: string): Promise<Desk> {
 }
 
 export function Safe() {
+  const { user } = useServices();
   const [sites, setSites] = useState<Site[]>([]);
   const [siteId, setSiteId] = useState("");
   const [acts, setActs] = useState<CtlAct[]>([]);
@@ -98,6 +101,7 @@ export function Safe() {
           {may("count") && <CountForm desk={desk} after={after} />}
           {may("receive") && <ReceiveForm desk={desk} after={after} />}
           {may("report") && <Reports desk={desk} />}
+          {user.role === "admin" && <Roles onSaved={() => api.ctlActs().then(setActs)} />}
         </>
       )}
     </section>
