@@ -2,8 +2,9 @@
 
     uv run python -m bench.ab --ref <commit> [--rounds 2] [-- <bench options>]
 
-A is checked out into a temporary git worktree and run with this virtualenv (`PYTHONPATH`
-puts its `app` ahead of the editable install), so only the code differs. The sides alternate
+A is checked out into a temporary git worktree and its servers run with this virtualenv
+(`PYTHONPATH` puts its `app` ahead of the editable install); both sides are driven by this
+checkout's bench, so only the server's code differs. The sides alternate
 (A, B, A, B, ...) so that a machine whose load drifts during the run hurts both alike; each
 figure is printed per round and side. Bench options default to `--quick --only ingest,screen`.
 """
@@ -33,7 +34,7 @@ def run(root: Path, options: list[str]) -> str:
     env = {**os.environ, "PYTHONPATH": str(root)}
     done = subprocess.run(
         [sys.executable, "-m", "bench", *options],
-        cwd=root,
+        cwd=HERE,
         env=env,
         capture_output=True,
         text=True,

@@ -179,7 +179,8 @@ class Server:
         self.url = f"http://{HOST}:{port}"
         self._wait_ready()
 
-    def _wait_ready(self, deadline: float = 60) -> None:
+    # Generous: on a 2-core machine shared with other work a server has taken over a minute.
+    def _wait_ready(self, deadline: float = 240) -> None:
         end = time.monotonic() + deadline
         while time.monotonic() < end:
             if self.proc.poll() is not None:

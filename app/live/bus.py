@@ -4,17 +4,18 @@ Shaped like encode/broadcaster (`publish`, `async with bus.subscribe() as sub`, 
 in sub`), but every subscriber has a bounded queue: a subscriber that falls behind is marked
 overflowed and dropped, and the publisher never waits.
 
-The events table is the source of truth; a notification only says "look" (and up to which seq,
-so a process does not read back its own commits). Embedded SQLite feeds
-the bus from `Database.on_commit`; PostgreSQL from one LISTEN connection per process. Either way
-the bus publishes every event after the last one it published, read from the table in `seq`
-order, so a notification lost to a dropped connection or delivered late loses nothing.
+The events table is the source of truth; a notification only says "look" (and up to which seq).
+A process's own commits feed its bus from `Database.on_commit`; on PostgreSQL one LISTEN
+connection per process also hears the other workers' commits (its own are then already
+published, and cost no query). Either way the bus publishes every event after the last one it
+published, read from the table in `seq` order when the events in hand do not follow on, so a
+notification lost to a dropped connection or delivered late loses nothing.
 
 Fan-out is by site: each subscriber is in the bucket of every site it may see (or in the
 every-site bucket: admins), and an event of a session goes to its site's bucket and the
 every-site bucket only, so a dashboard never even wakes for another site's reading. Events of no
 session (rule changes, logins) go to everyone. With several PostgreSQL workers each process
-reads every event once from the table (the site joined in) and fans out to its own sockets.
+reads the others' events once from the table (the site joined in) and fans out to its own sockets.
 """
 
 import asyncio
@@ -344,10 +345,9 @@ async def running_bus(
         bus = Bus(queue_size=queue_size, last=await last_seq(db))
     async with anyio.create_task_group() as tg:
         tg.start_soon(bus.pump, database)
+        database.on_commit(bus.committed)
         if database.is_postgres:
             tg.start_soon(lambda: listen(bus, database, keepalive_seconds=keepalive_seconds))
-        else:
-            database.on_commit(bus.committed)
         try:
             yield bus
         finally:
