@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     # Admins must sign in with a one-time code (TOTP) once they have enrolled; with this on,
     # an admin without one is told to enrol and may do nothing else.
     mfa_required_for_admins: bool = False
+    # The infusion cannot start until the session's screening form is recorded (a hard stop on
+    # it still needs a physician's override with a reason). Off for a clinic that screens on paper.
+    screening_required: bool = True
 
     # The audit chain's HMAC keys, outside the database (created on first use, mode 0600),
     # and the append-only file its head is anchored in (keep both off the database's disk).

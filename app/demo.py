@@ -12,7 +12,7 @@ import random
 import secrets
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -24,6 +24,7 @@ from app.db import Database
 from app.devices.sim import OBX, Monitor, exchange, pcd01
 from app.protocols.models import Protocol
 from app.protocols.rules import IV_KETAMINE
+from app.screening.rules import HARD_STOPS
 from app.sites.service import furnish_site
 
 log = logging.getLogger("vigil.demo")
@@ -41,6 +42,19 @@ CHECKLIST = {
     "fasting_confirmed": True,
     "escort_confirmed": True,
 }
+
+
+def clear_screening(*, escort_name: str, escort_phone: str, fasted_hours: float) -> dict[str, Any]:
+    """A screening form (POST /api/sessions/{id}/screening) with every contraindication
+    answered no: the demo's, the benchmark's and the tests' patients have none."""
+    return {
+        "answers": dict.fromkeys(HARD_STOPS, False),
+        "last_food_at": (datetime.now(UTC) - timedelta(hours=fasted_hours)).isoformat(),
+        "escort_name": escort_name,
+        "escort_phone": escort_phone,
+    }
+
+
 ALDRETE = {
     "activity": 2,
     "respiration": 2,
@@ -226,6 +240,12 @@ class Simulator:
         created.raise_for_status()
         sid = created.json()["id"]
         await nurse.patch(f"/api/sessions/{sid}/checklist", json=CHECKLIST)
+        screening = clear_screening(
+            escort_name=f"{self.rng.choice(FIRST)} {name.split()[1]} (DEMO escort)",
+            escort_phone=f"+1 555 01{self.rng.randint(10, 99)}",
+            fasted_hours=self.rng.randint(3, 8),
+        )
+        (await nurse.post(f"/api/sessions/{sid}/screening", json=screening)).raise_for_status()
         await self.reading(nurse, sid, chair, mrn, chair.vitals("pre_infusion", 0))
         if chair.offset_min == 0:
             await asyncio.sleep(self.real_seconds(5))

@@ -25,6 +25,8 @@ from typing import Any
 
 import httpx
 
+from app.demo import clear_screening
+
 HOST = "127.0.0.1"
 PG_ADMIN_URL = os.environ.get(
     "VIGIL_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -339,6 +341,10 @@ async def _seed(url: str, chairs: int, nurse: str, admin: str) -> list[str]:
             (
                 await client.patch(f"/api/sessions/{sid}/checklist", json=checklist)
             ).raise_for_status()
+            screening = clear_screening(
+                escort_name="Bench Escort", escort_phone="+1 555 0100", fasted_hours=6
+            )
+            (await client.post(f"/api/sessions/{sid}/screening", json=screening)).raise_for_status()
             baseline = reading_body(rng, abnormal=0)
             put = await client.put(f"/api/sessions/{sid}/readings/{uuid.uuid4()}", json=baseline)
             put.raise_for_status()

@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 
+from app.demo import clear_screening
 from app.exports.schemas import ExportReading
 from app.sessions.schemas import News2Out
 
@@ -95,12 +96,25 @@ CHECKLIST = {
 }
 
 
+def screening_form(**answers: bool) -> dict[str, Any]:
+    """A screening form with every contraindication answered no, but those given."""
+    form = clear_screening(escort_name="Sam Rivera", escort_phone="+1 555 0100", fasted_hours=6)
+    return form | {"answers": form["answers"] | answers}
+
+
+async def prepare(client: httpx.AsyncClient, session_id: str) -> None:
+    """The checklist done and a clear screening recorded: all but the baseline reading."""
+    checklist = await client.patch(f"/api/sessions/{session_id}/checklist", json=CHECKLIST)
+    assert checklist.status_code == 200, checklist.text
+    screened = await client.post(f"/api/sessions/{session_id}/screening", json=screening_form())
+    assert screened.status_code == 201, screened.text
+
+
 async def ready_session(client: httpx.AsyncClient, **baseline: Any) -> dict[str, Any]:
-    """A session with its checklist done and a baseline reading: ready to start the infusion."""
+    """A session with its checklist done, a clear screening and a baseline reading: ready to
+    start the infusion."""
     s = await session(client)
-    assert (
-        await client.patch(f"/api/sessions/{s['id']}/checklist", json=CHECKLIST)
-    ).status_code == 200
+    await prepare(client, s["id"])
     answer = await put_reading(client, s["id"], **baseline)
     assert answer.status_code == 201, answer.text
     return s

@@ -54,9 +54,6 @@ class ProtocolRules(BaseModel):
     baseline_max_systolic: int = Field(ge=80, le=250)
     baseline_max_diastolic: int = Field(ge=40, le=150)
     checkpoints: list[Checkpoint] = Field(default_factory=list, max_length=12)
-    screening_required: bool = Field(
-        default=False, description="The infusion cannot start without a screening form"
-    )
 
     @model_validator(mode="after")
     def _dosing_is_complete(self) -> "ProtocolRules":

@@ -129,11 +129,16 @@ async def override_screening(
     return out
 
 
-async def screening_problem(db: AsyncSession, s: InfusionSession) -> str | None:
-    """Why the screening stops the infusion from starting, or None."""
+async def screening_gate(
+    db: AsyncSession, s: InfusionSession, *, required: bool
+) -> tuple[str | None, str | None]:
+    """What in the screening stops the infusion from starting: (blocked, overridable). A hard
+    stop is overridden on the screening itself; a missing form, which the clinic's setting
+    `required` (VIGIL_SCREENING_REQUIRED) asks for, by a physician at the start, with a reason."""
     row = await latest_screening(db, s.id)
     if row is None:
-        return "no screening has been recorded" if rules_of(s).screening_required else None
+        return None, "no screening form has been recorded" if required else None
     if row.hard_stops and row.override_at is None:
-        return "screening hard stop: " + "; ".join(row.hard_stops) + " (a physician may override)"
-    return None
+        stops = "; ".join(row.hard_stops)
+        return f"screening hard stop: {stops} (a physician may override it on the screening)", None
+    return None, None

@@ -67,8 +67,10 @@ def check_transition(
     max_diastolic: int,
     discharge_unmet: list[str],
     screening: str | None = None,
+    unscreened: str | None = None,
 ) -> Verdict:
-    """`screening`: why the screening form stops the start (a physician overrides it there)."""
+    """`screening`: why the screening form stops the start (a physician overrides it there);
+    `unscreened`: that no form was recorded, which a physician may override at the start."""
     if phase in TERMINAL:
         return Verdict(blocked=[f"the session is already {phase}"])
     if to not in GRAPH[phase]:
@@ -84,7 +86,7 @@ def check_transition(
         if screening:
             blocked.append(screening)
         gate = baseline_bp_problem(baseline, max_systolic, max_diastolic)
-        return Verdict(blocked=blocked, overridable=[gate] if gate else [])
+        return Verdict(blocked=blocked, overridable=[p for p in (unscreened, gate) if p])
     if to == "discharged":
         return Verdict(overridable=list(discharge_unmet))
     return Verdict()

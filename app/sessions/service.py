@@ -27,7 +27,7 @@ from app.patients.models import Patient
 from app.patients.schemas import PatientBrief
 from app.protocols.rules import plan_dose
 from app.protocols.service import rules_for_new_session
-from app.screening.service import screening_problem
+from app.screening.service import screening_gate
 from app.sessions.discharge import discharge_criteria
 from app.sessions.models import InfusionSession, Note, PhaseChange
 from app.sessions.phases import ACTIVE, check_transition, next_due, record_closed, rules_of
@@ -350,9 +350,9 @@ async def transition(
         discharge_unmet = [
             c.detail for c in await criteria_for(db, s, settings, total) if not c.met
         ]
-    screening = None
+    screening = unscreened = None
     if data.to == "infusion" and s.phase == "pre_infusion":
-        screening = await screening_problem(db, s)
+        screening, unscreened = await screening_gate(db, s, required=settings.screening_required)
     verdict = check_transition(
         phase=s.phase,
         to=data.to,
@@ -367,9 +367,12 @@ async def transition(
         max_diastolic=rules_of(s).baseline_max_diastolic,
         discharge_unmet=discharge_unmet,
         screening=screening,
+        unscreened=unscreened,
     )
     if verdict.blocked:
-        raise Conflict("Cannot change phase: " + "; ".join(verdict.blocked) + ".")
+        # Everything still in the way, the overridable too: one answer lists all there is to do.
+        problems = verdict.blocked + verdict.overridable
+        raise Conflict("Cannot change phase: " + "; ".join(problems) + ".")
     overridden = False
     if verdict.overridable:
         if not data.override:

@@ -3587,12 +3587,6 @@ export interface components {
             baseline_max_diastolic: number;
             /** Checkpoints */
             checkpoints?: components["schemas"]["Checkpoint"][];
-            /**
-             * Screening Required
-             * @description The infusion cannot start without a screening form
-             * @default false
-             */
-            screening_required?: boolean;
         };
         /** Questions */
         Questions: {

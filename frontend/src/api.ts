@@ -35,6 +35,9 @@ export type ClinicalRecord = Schemas["ClinicalRecord"];
 export type SideEffectIn = Schemas["SideEffectIn"];
 export type PrnIn = Schemas["PrnIn"];
 export type AssessmentIn = Schemas["AssessmentIn"];
+export type ScreeningIn = Schemas["ScreeningIn"];
+export type Screening = Schemas["ScreeningOut"];
+export type ScreeningQuestions = Schemas["Questions"];
 export type ReadingAmend = Schemas["ReadingAmend"];
 export type Reading = Schemas["ReadingOut"];
 export type Consciousness = NonNullable<Reading["consciousness"]>;
@@ -239,6 +242,11 @@ export const api = {
     ),
   addPrn: (id: Id, body: PrnIn) => ok(client.POST("/api/sessions/{session_id}/prn", { ...sid(id), body })),
   addAssessment: (id: Id, body: AssessmentIn) => ok(client.POST("/api/sessions/{session_id}/assessments", { ...sid(id), body })),
+  screeningQuestions: () => ok(client.GET("/api/screening/questions")),
+  screening: (id: Id) => ok(client.GET("/api/sessions/{session_id}/screening", sid(id))),
+  recordScreening: (id: Id, body: ScreeningIn) => ok(client.POST("/api/sessions/{session_id}/screening", { ...sid(id), body })),
+  overrideScreening: (id: Id, reason: string) =>
+    ok(client.POST("/api/sessions/{session_id}/screening/override", { ...sid(id), body: { reason } })),
   readings: (id: Id) => ok(client.GET("/api/sessions/{session_id}/readings", sid(id))),
   amendReading: (session_id: Id, reading_id: Id, body: ReadingAmend) =>
     ok(client.POST("/api/sessions/{session_id}/readings/{reading_id}/amend", { params: { path: { session_id, reading_id } }, body })),

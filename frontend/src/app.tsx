@@ -26,6 +26,7 @@ import { Dashboard } from "./views/Dashboard";
 import { Login } from "./views/Login";
 import { NursePicker, NurseSession } from "./views/NurseEntry";
 import { Safe } from "./views/Safe";
+import { ScreeningForm } from "./views/Screening";
 import { SessionDetail } from "./views/SessionDetail";
 import { SessionRecord } from "./views/SessionRecord";
 import { errText } from "./widgets";
@@ -126,6 +127,8 @@ function Page({ route, user }: { route: Route; user: User }) {
       return <NurseSession id={route.id} />;
     case "record":
       return <SessionRecord id={route.id} />;
+    case "screening":
+      return <ScreeningForm id={route.id} />;
     case "admin":
       return <Admin tab={route.tab || (user.role === "admin" ? "users" : "exports")} />;
     case "safe":

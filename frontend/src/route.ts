@@ -1,4 +1,5 @@
-// Hash routes (#/dashboard, #/sessions/<id>, #/courses/<id>, #/nurse, #/nurse/<id>, #/admin[/<tab>], #/safe, #/login),
+// Hash routes (#/dashboard, #/sessions/<id>, #/courses/<id>, #/nurse, #/nurse/<id>, #/record/<id>,
+// #/screening/<id>, #/admin[/<tab>], #/safe, #/login),
 // so the app works from any static path the backend serves.
 
 import type { Role } from "./api";
@@ -12,6 +13,7 @@ export type Route =
   | { name: "nurse" }
   | { name: "nurseSession"; id: string }
   | { name: "record"; id: string }
+  | { name: "screening"; id: string }
   | { name: "admin"; tab: string }
   | { name: "safe" };
 
@@ -31,6 +33,8 @@ export function parseRoute(hash: string): Route {
       return arg ? { name: "nurseSession", id: arg } : { name: "nurse" };
     case "record":
       return arg ? { name: "record", id: arg } : { name: "nurse" };
+    case "screening":
+      return arg ? { name: "screening", id: arg } : { name: "nurse" };
     case "admin":
       return { name: "admin", tab: arg ?? "" };
     case "safe":
@@ -50,6 +54,7 @@ export function allowed(route: Route, role: Role): boolean {
     case "nurse":
     case "nurseSession":
     case "record":
+    case "screening":
       return role === "nurse" || role === "physician";
     case "admin":
       return role === "admin" || role === "physician"; // physicians: the exports tab only

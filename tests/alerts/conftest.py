@@ -97,6 +97,10 @@ def open_chair(staff: Any) -> OpenChair:
             },
         )
         assert checklist.status_code == 200, checklist.text
+        screened = await nurse.post(
+            f"/api/sessions/{chair.session_id}/screening", json=factories.screening_form()
+        )
+        assert screened.status_code == 201, screened.text
         first = await chair.reading(**(baseline or {}))
         assert first["reading"]["is_baseline"]
         if phase in ("infusion", "recovery"):

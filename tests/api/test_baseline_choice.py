@@ -5,15 +5,14 @@ import uuid
 import pytest
 
 from tests import factories
-from tests.factories import CHECKLIST, put_reading, transition
+from tests.factories import put_reading, transition
 
 pytestmark = pytest.mark.anyio
 
 
 async def checked_session(client):  # type: ignore[no-untyped-def]
     s = await factories.session(client)
-    answer = await client.patch(f"/api/sessions/{s['id']}/checklist", json=CHECKLIST)
-    assert answer.status_code == 200
+    await factories.prepare(client, s["id"])
     return s
 
 

@@ -61,17 +61,16 @@ async def test_one_active_session_per_patient(staff):
     assert again.status_code == 409
 
 
-async def test_infusion_needs_checklist_and_baseline(staff):
+async def test_infusion_needs_checklist_screening_and_baseline(staff):
     s = await factories.session(staff.nurse)
     answer = await transition(staff.nurse, s["id"], "infusion")
     assert answer.status_code == 409
     detail = answer.json()["detail"]
     assert "consent signed" in detail and "no baseline reading" in detail
-    await staff.nurse.patch(f"/api/sessions/{s['id']}/checklist", json=factories.CHECKLIST)
-    assert (
-        "no baseline reading"
-        in (await transition(staff.nurse, s["id"], "infusion")).json()["detail"]
-    )
+    assert "no screening form has been recorded" in detail
+    await factories.prepare(staff.nurse, s["id"])
+    detail = (await transition(staff.nurse, s["id"], "infusion")).json()["detail"]
+    assert "no baseline reading" in detail and "screening" not in detail
     await factories.put_reading(staff.nurse, s["id"])
     started = await transition(staff.nurse, s["id"], "infusion")
     assert started.status_code == 200

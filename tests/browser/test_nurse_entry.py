@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.support import ROOT, VigilServer, enter_reading
+from tests.factories import screening_form
 
 pytestmark = pytest.mark.browser
 
@@ -131,6 +132,7 @@ def test_baseline_re_pick_unblocks_the_start(
             "escort_confirmed": True,
         }
         assert api.patch(f"/api/sessions/{sid}/checklist", json=checklist).status_code == 200
+        assert api.post(f"/api/sessions/{sid}/screening", json=screening_form()).is_success
     nurse = open_chair(signed_in, sid, LANDSCAPE)
     enter_reading(nurse, hr=80, sbp=150, dbp=95, spo2=98)
     enter_reading(nurse, hr=76, sbp=132, dbp=84, spo2=98)
@@ -196,6 +198,7 @@ def test_discharge_pre_fills_the_aldrete_items_the_readings_decide(
             ("identity_checked", "consent_signed", "fasting_confirmed", "escort_confirmed"), True
         )
         assert api.patch(f"/api/sessions/{sid}/checklist", json=checklist).status_code == 200
+        assert api.post(f"/api/sessions/{sid}/screening", json=screening_form()).is_success
         baseline = {"heart_rate": 72, "systolic": 120, "diastolic": 78, "spo2": 98}
         now = datetime.now(UTC).isoformat()
         put = api.put(

@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.browser.support import HOME, VigilServer, login, start_monitoring
+from tests.factories import screening_form
 
 pytestmark = pytest.mark.browser
 
@@ -69,6 +70,8 @@ def a_course(server: VigilServer) -> dict[str, Any]:
             assert (
                 api.patch(f"/api/sessions/{s['id']}/checklist", json=CHECKLIST).status_code == 200
             )
+            form = screening_form()
+            assert api.post(f"/api/sessions/{s['id']}/screening", json=form).status_code == 201
             reading = {
                 "taken_at": _now(),
                 "heart_rate": 72,

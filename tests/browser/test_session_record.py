@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.support import VigilServer
-from tests.factories import CHECKLIST
+from tests.factories import CHECKLIST, screening_form
 
 pytestmark = pytest.mark.browser
 TABLET = {"width": 1024, "height": 768}
@@ -20,6 +20,7 @@ def test_pump_side_effect_and_sedation_at_the_chair(
     sid = vigil_server.new_session("Chair E2E-R")["id"]
     with vigil_server.api("nurse") as api:
         api.patch(f"/api/sessions/{sid}/checklist", json=CHECKLIST).raise_for_status()
+        api.post(f"/api/sessions/{sid}/screening", json=screening_form()).raise_for_status()
     nurse = signed_in("nurse", viewport=TABLET)
     nurse.goto(f"/#/record/{sid}")
     pump = nurse.get_by_role("region", name="Pump")

@@ -5,7 +5,7 @@ from typing import Any
 import httpx
 
 from tests import factories
-from tests.factories import CHECKLIST, put_reading, transition
+from tests.factories import put_reading, transition
 
 ALDRETE_OK = {
     "activity": 2,
@@ -43,9 +43,7 @@ async def course(client: httpx.AsyncClient, **overrides: Any) -> dict[str, Any]:
 async def visit(client: httpx.AsyncClient, c: dict[str, Any], **baseline: Any) -> str:
     """A session of the course with its checklist and baseline done; its id."""
     s = await factories.session(client, patient_id=c["patient_id"], course_id=c["id"])
-    assert (
-        await client.patch(f"/api/sessions/{s['id']}/checklist", json=CHECKLIST)
-    ).status_code == 200
+    await factories.prepare(client, s["id"])
     assert (await put_reading(client, s["id"], **baseline)).status_code == 201
     return str(s["id"])
 

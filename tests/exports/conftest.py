@@ -42,8 +42,7 @@ async def story(staff: Any) -> Story:
     s = await factories.session(nurse, patient_id=patient["id"], location="Chair 3", weight_kg=80)
     sid = s["id"]
     story = Story(session_id=sid, patient=patient)
-    checklist = await nurse.patch(f"/api/sessions/{sid}/checklist", json=factories.CHECKLIST)
-    assert checklist.status_code == 200
+    await factories.prepare(nurse, sid)
     await _reading(
         nurse,
         sid,

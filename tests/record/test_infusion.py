@@ -26,7 +26,7 @@ async def verified_infusion(staff) -> str:
     """An 80 kg patient at 0.5 mg/kg, ready to start, the order checked by a second person."""
     s = await factories.session(staff.nurse, weight_kg=80)
     sid: str = s["id"]
-    await staff.nurse.patch(f"/api/sessions/{sid}/checklist", json=factories.CHECKLIST)
+    await factories.prepare(staff.nurse, sid)
     assert (await factories.put_reading(staff.nurse, sid)).status_code == 201
     order = await staff.nurse.put(f"/api/sessions/{sid}/infusion/order", json=ORDER)
     assert order.status_code == 200, order.text

@@ -5,7 +5,7 @@ import pytest
 
 from tests import factories
 from tests.api.test_sessions import ALDRETE_OK
-from tests.factories import CHECKLIST, transition
+from tests.factories import transition
 from tests.record.support import minutes_pass
 
 pytestmark = pytest.mark.anyio
@@ -142,7 +142,7 @@ async def test_spravato_session_is_refused_discharge_at_1_h_50_min(app, staff):
     s = await factories.session(staff.nurse, protocol="spravato", dose_mg=84)
     sid = s["id"]
     assert s["devices"] == 3
-    await staff.nurse.patch(f"/api/sessions/{sid}/checklist", json=CHECKLIST)
+    await factories.prepare(staff.nurse, sid)
     assert (
         await factories.put_reading(staff.nurse, sid, systolic=128, diastolic=80)
     ).status_code == 201
@@ -178,7 +178,7 @@ async def test_spravato_without_the_40_minute_blood_pressure_is_refused(app, sta
     )
     s = await factories.session(staff.nurse, protocol="spravato", dose_mg=56)
     sid = s["id"]
-    await staff.nurse.patch(f"/api/sessions/{sid}/checklist", json=CHECKLIST)
+    await factories.prepare(staff.nurse, sid)
     await factories.put_reading(staff.nurse, sid)
     await transition(staff.nurse, sid, "infusion")
     await transition(staff.nurse, sid, "recovery")

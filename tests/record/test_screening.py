@@ -22,11 +22,18 @@ def screening(**answers: bool) -> dict:
     }
 
 
+async def unscreened(nurse) -> str:  # type: ignore[no-untyped-def]
+    """A session with its checklist and baseline done, and no screening yet; its id."""
+    s = await factories.session(nurse)
+    await nurse.patch(f"/api/sessions/{s['id']}/checklist", json=factories.CHECKLIST)
+    assert (await factories.put_reading(nurse, s["id"])).status_code == 201
+    return str(s["id"])
+
+
 async def test_a_hard_stop_overridden_by_a_physician_with_a_reason(staff):
     """Blood pressure history says uncontrolled hypertension; the physician reviews the
     home readings, overrides with a reason, and the infusion may start."""
-    s = await factories.ready_session(staff.nurse)
-    sid = s["id"]
+    sid = await unscreened(staff.nurse)
     form = screening(uncontrolled_hypertension=True, hypertension_history=True)
     form["bp_history"] = "home readings 150-160/95 last month, amlodipine started"
     answer = await staff.nurse.post(f"/api/sessions/{sid}/screening", json=form)
@@ -96,14 +103,27 @@ async def test_a_half_filled_form_is_refused_in_words(staff):
     assert phone.status_code == 422
 
 
-async def test_a_protocol_may_require_the_screening(staff):
-    await factories.edit_protocol(staff.admin, "iv-ketamine", screening_required=True)
-    s = await factories.ready_session(staff.nurse)
+async def test_the_screening_is_required_unless_the_clinic_turns_it_off(app, staff):
+    """No form: a physician may start anyway, with a reason; a clinic that screens on paper
+    turns the requirement off."""
+    s = {"id": await unscreened(staff.nurse)}
     blocked = await transition(staff.nurse, s["id"], "infusion")
     assert blocked.status_code == 409
-    assert "no screening has been recorded" in blocked.json()["detail"]
-    await staff.nurse.post(f"/api/sessions/{s['id']}/screening", json=screening())
-    assert (await transition(staff.nurse, s["id"], "infusion")).status_code == 200
+    assert "no screening form has been recorded" in blocked.json()["detail"]
+    by_nurse = await transition(staff.nurse, s["id"], "infusion", override=True, reason="paper")
+    assert by_nurse.status_code == 403
+    no_reason = await transition(staff.physician, s["id"], "infusion", override=True)
+    assert no_reason.status_code == 422
+    started = await transition(
+        staff.physician, s["id"], "infusion", override=True, reason="screened on paper, signed"
+    )
+    assert started.status_code == 200, started.text
+    last = started.json()["phase_history"][-1]
+    assert last["override"] is True and last["reason"] == "screened on paper, signed"
+
+    app.state.settings.screening_required = False
+    other = await unscreened(staff.nurse)
+    assert (await transition(staff.nurse, other, "infusion")).status_code == 200
 
 
 async def test_the_screening_and_its_override_are_in_the_exports(staff):

@@ -56,6 +56,8 @@ def seed(server: VigilServer, user_ids: dict[str, uuid.UUID]) -> dict[str, str]:
             },
         ).json()
         assert c.patch(f"/api/sessions/{s['id']}/checklist", json=factories.CHECKLIST).is_success
+        form = factories.screening_form()
+        assert c.post(f"/api/sessions/{s['id']}/screening", json=form).is_success
         reading_id = str(uuid.uuid4())
         first = c.put(f"/api/sessions/{s['id']}/readings/{reading_id}", json=factories.vitals())
         assert first.status_code == 201, first.text

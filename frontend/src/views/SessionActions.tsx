@@ -232,6 +232,11 @@ export function ChecklistPanel({ session, onChanged }: { session: SessionDetail;
           </li>
         ))}
       </ul>
+      <p>
+        <a class="button" href={`#/screening/${session.id}`}>
+          Screening form (contraindications, fasting, escort)
+        </a>
+      </p>
       <p class="muted">Weight today: {session.weight_kg} kg</p>
       <ErrorBox error={error} />
     </section>
