@@ -2,7 +2,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.alerts.schemas import AlertOut
 from app.infusion.schemas import InfusionTile
@@ -83,12 +83,32 @@ class TransitionIn(BaseModel):
     aldrete: Aldrete | None = None
 
 
+# Free-text kinds that structured records replaced: earlier notes of these kinds stay in the
+# history as written (append-only), new ones are refused with where to record them instead.
+RETIRED_NOTE_KINDS = {
+    "side_effect": "record a side effect on the session record (kind, severity, intervention, "
+    "outcome), not as a note",
+    "medication": "record a PRN medicine on the session record (drug, dose, route, time), "
+    "not as a note",
+    "dose_change": "record a rate change or bolus as a pump event on the session record, "
+    "not as a note",
+}
+
+
+def _current_kind(kind: object) -> object:
+    if isinstance(kind, str) and kind in RETIRED_NOTE_KINDS:
+        raise ValueError(RETIRED_NOTE_KINDS[kind])
+    return kind
+
+
 class NoteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     # An addendum: a note added to the record of an ended session (a late entry).
-    kind: Literal["note", "side_effect", "medication", "dose_change", "addendum"]
+    kind: Literal["note", "addendum"] = "note"
     text: str = Field(min_length=1, max_length=4000)
+
+    _kind = field_validator("kind", mode="before")(_current_kind)
     details: dict[
         Annotated[str, Field(max_length=64)],
         Annotated[str, Field(max_length=500)]

@@ -3137,9 +3137,10 @@ export interface components {
         NoteIn: {
             /**
              * Kind
+             * @default note
              * @enum {string}
              */
-            kind: "note" | "side_effect" | "medication" | "dose_change" | "addendum";
+            kind?: "note" | "addendum";
             /** Text */
             text: string;
             /** Details */

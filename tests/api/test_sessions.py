@@ -2,6 +2,9 @@ import uuid
 
 import pytest
 
+from app.events import record_event
+from app.sessions.models import Note
+from app.sessions.schemas import NoteOut
 from tests import factories
 from tests.factories import transition
 
@@ -168,7 +171,7 @@ async def test_abort_needs_reason(staff):
 async def test_notes_and_timeline(staff):
     s = await factories.infusing_session(staff.nurse)
     note = await staff.nurse.post(
-        f"/api/sessions/{s['id']}/notes", json={"kind": "side_effect", "text": "Mild nausea"}
+        f"/api/sessions/{s['id']}/notes", json={"kind": "note", "text": "Patient asked for music"}
     )
     assert note.status_code == 201
     bad = await staff.nurse.post(
@@ -194,3 +197,36 @@ async def test_checklist_and_unknown_session(staff):
     assert (await staff.nurse.get(f"/api/sessions/{uuid.uuid4()}")).status_code == 404
     bad = await staff.nurse.patch(f"/api/sessions/{s['id']}/checklist", json={"consent": True})
     assert bad.status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("kind", "where"),
+    [("side_effect", "severity"), ("medication", "PRN medicine"), ("dose_change", "pump event")],
+)
+async def test_retired_note_kinds_say_where_to_record_instead(staff, kind, where):
+    s = await factories.infusing_session(staff.nurse)
+    refused = await staff.nurse.post(
+        f"/api/sessions/{s['id']}/notes", json={"kind": kind, "text": "Nausea"}
+    )
+    assert refused.status_code == 422
+    assert where in refused.text and "session record" in refused.text
+
+
+async def test_a_note_of_a_retired_kind_written_before_stays_in_the_record(app, staff):
+    """Free-text side effects recorded before the structured record are history: they stay in
+    the timeline and the exports as they were written."""
+    s = await factories.infusing_session(staff.nurse)
+    sid = uuid.UUID(s["id"])
+    async with app.state.database.session() as db:
+        old = Note(
+            session_id=sid, kind="side_effect", text="Nausea (old free text)", by=staff.ids["nurse"]
+        )
+        db.add(old)
+        await db.flush()
+        out = NoteOut.model_validate(old).model_dump(mode="json")
+        await record_event(db, type="session.note_added", session_id=sid, data={"note": out})
+        await db.commit()
+    timeline = (await staff.physician.get(f"/api/sessions/{sid}/timeline")).json()
+    assert timeline[-1]["data"]["note"]["kind"] == "side_effect"
+    events = (await staff.physician.get(f"/api/exports/sessions/{sid}.events.csv")).text
+    assert "Nausea (old free text)" in events

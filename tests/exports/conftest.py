@@ -96,7 +96,7 @@ async def story(staff: Any) -> Story:
     )
     assert ack.status_code == 200, ack.text
     note = await nurse.post(
-        f"/api/sessions/{sid}/notes", json={"kind": "side_effect", "text": "Mild nausea"}
+        f"/api/sessions/{sid}/notes", json={"kind": "note", "text": "Mild nausea"}
     )
     assert note.status_code == 201
     assert (await transition(nurse, sid, "recovery")).status_code == 200

@@ -2,7 +2,7 @@
 
 import { useState } from "preact/hooks";
 import { aldreteFromReadings } from "../aldrete";
-import { type AldreteScores, api, type Checklist as ChecklistT, type NoteKind, type SessionDetail, type TransitionIn } from "../api";
+import { type AldreteScores, api, type Checklist as ChecklistT, type SessionDetail, type TransitionIn } from "../api";
 import { phaseLabel } from "../format";
 import { ErrorBox, errText } from "../widgets";
 
@@ -243,8 +243,6 @@ export function ChecklistPanel({ session, onChanged }: { session: SessionDetail;
   );
 }
 
-const SIDE_EFFECTS = ["Nausea", "Vomiting", "Anxiety", "Emergence reaction", "Headache", "Dizziness"];
-
 /** An ended session's record takes addenda (late notes) while the server's window is open. */
 export function AddendumPanel({ sessionId, onAdded }: { sessionId: string; onAdded: () => void }) {
   const [text, setText] = useState("");
@@ -288,13 +286,14 @@ export function AddendumPanel({ sessionId, onAdded }: { sessionId: string; onAdd
   );
 }
 
+/** Free-text notes. Side effects, PRN medicines and rate changes have their structured
+ * record (the session record page); their old free-text kinds stay readable in the timeline. */
 export function NotesPanel({ sessionId, onAdded }: { sessionId: string; onAdded: () => void }) {
-  const [kind, setKind] = useState<NoteKind>("note");
   const [text, setText] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [ok, setOk] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const send = async (k: NoteKind, t: string) => {
+  const send = async (t: string) => {
     if (!t.trim()) {
       setError("Write the note first.");
       return;
@@ -303,8 +302,8 @@ export function NotesPanel({ sessionId, onAdded }: { sessionId: string; onAdded:
     setError(null);
     setOk(null);
     try {
-      await api.addNote(sessionId, k, t.trim());
-      setOk(`Added ✓ ${k === "side_effect" ? "side effect" : k}: ${t.trim()}`);
+      await api.addNote(sessionId, "note", t.trim());
+      setOk(`Added ✓ note: ${t.trim()}`);
       setText("");
       onAdded();
     } catch (e) {
@@ -315,31 +314,20 @@ export function NotesPanel({ sessionId, onAdded }: { sessionId: string; onAdded:
   };
   return (
     <section class="notes" aria-labelledby="notes-h">
-      <h2 id="notes-h">Notes and side effects</h2>
-      <fieldset class="button-row" aria-label="Record a side effect">
-        {SIDE_EFFECTS.map((s) => (
-          <button type="button" key={s} disabled={busy} onClick={() => void send("side_effect", s)}>
-            {s}
-          </button>
-        ))}
-      </fieldset>
+      <h2 id="notes-h">Notes</h2>
+      <p>
+        <a class="button" href={`#/record/${sessionId}`}>
+          Side effect, PRN medicine or rate change: on the session record
+        </a>
+      </p>
       <form
         onSubmit={(e) => {
           e.preventDefault();
-          void send(kind, text);
+          void send(text);
         }}
       >
-        <div class="entry">
-          <label for="event-kind">Kind</label>
-          <select id="event-kind" value={kind} onChange={(e) => setKind((e.currentTarget as HTMLSelectElement).value as NoteKind)}>
-            <option value="note">Note</option>
-            <option value="side_effect">Side effect</option>
-            <option value="medication">PRN medication given</option>
-            <option value="dose_change">Dose / rate change</option>
-          </select>
-        </div>
         <div class="entry wide">
-          <label for="event-text">Text</label>
+          <label for="event-text">Note</label>
           <input id="event-text" type="text" value={text} onInput={(e) => setText((e.currentTarget as HTMLInputElement).value)} />
         </div>
         <button type="submit" class="big" disabled={busy}>
