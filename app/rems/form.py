@@ -1,7 +1,8 @@
 """The SPRAVATO REMS Patient Monitoring Form (outpatient), pre-filled from a session. Pure.
 
-Field list: the form "Patient Monitoring Form – Outpatient Use Only", © Janssen 11/2021, as
-docs/rems.md describes (which version, what is filled from where, what staff complete by hand).
+Field list: the form "Patient Monitoring Form – Outpatient Use Only", © Janssen 11/2021, the
+latest whose fields we could read in full, as docs/rems.md describes (which version, what is
+filled from where, what staff complete by hand).
 """
 
 from dataclasses import dataclass
@@ -135,7 +136,7 @@ def monitoring_fields(record: SessionRecord) -> list[Field]:
         Field(
             "ready_minutes",
             "Without the 2-hour minimum, ready to leave after (minutes from start)",
-            "",
+            "" if s.ready_to_leave_minutes is None else str(s.ready_to_leave_minutes),
         ),
         Field(
             "vitals_ok_before",

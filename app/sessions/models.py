@@ -61,6 +61,9 @@ class InfusionSession(Base):
     recovery_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     aldrete: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The REMS evaluation question, answered at discharge: without the 2-hour minimum, how many
+    # minutes from the start of dosing until the patient was ready to leave.
+    ready_to_leave_minutes: Mapped[int | None] = mapped_column()
     # The treatment course this infusion is part of (app/courses), if any.
     course_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("treatment_course.id"), index=True

@@ -81,6 +81,13 @@ class TransitionIn(BaseModel):
     reason: str | None = Field(default=None, max_length=2000)
     override: bool = False
     aldrete: Aldrete | None = None
+    ready_to_leave_minutes: int | None = Field(
+        default=None,
+        ge=0,
+        le=1440,
+        description="At discharge: had there been no minimum observation, minutes from the "
+        "start of dosing until the patient was ready to leave (the Spravato REMS question)",
+    )
 
 
 # Free-text kinds that structured records replaced: earlier notes of these kinds stay in the
@@ -193,6 +200,7 @@ class SessionDetail(SessionRead):
     checklist: Checklist
     baseline: ReadingOut | None
     aldrete: Aldrete | None
+    ready_to_leave_minutes: int | None
     discharge: Discharge
 
 

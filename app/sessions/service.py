@@ -184,6 +184,7 @@ async def session_detail(db: AsyncSession, s: InfusionSession, settings: Setting
         if baseline
         else None,
         aldrete=aldrete,
+        ready_to_leave_minutes=s.ready_to_leave_minutes,
         discharge=Discharge(met=all(c.met for c in criteria), criteria=criteria),
     )
 
@@ -341,6 +342,10 @@ async def transition(
     reason = (data.reason or "").strip() or None
     if data.to == "aborted" and reason is None:
         raise Invalid("reason", "A reason is required to abort a session.")
+    if data.ready_to_leave_minutes is not None and data.to != "discharged":
+        raise Invalid(
+            "ready_to_leave_minutes", "When the patient was ready to leave is given at discharge."
+        )
     if data.aldrete is not None:
         s.aldrete = data.aldrete.model_dump()
     baseline = await db.get(Reading, s.baseline_reading_id) if s.baseline_reading_id else None
@@ -392,6 +397,8 @@ async def transition(
         s.infusion_started_at = now
     if data.to == "recovery":
         s.infusion_ended_at = s.recovery_started_at = now
+    if data.to == "discharged":
+        s.ready_to_leave_minutes = data.ready_to_leave_minutes
     if data.to in ("discharged", "aborted"):
         s.ended_at = now
         if s.infusion_started_at and s.infusion_ended_at is None:

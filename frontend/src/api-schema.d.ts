@@ -4200,6 +4200,8 @@ export interface components {
             checklist: components["schemas"]["Checklist"];
             baseline: components["schemas"]["ReadingOut"] | null;
             aldrete: components["schemas"]["Aldrete"] | null;
+            /** Ready To Leave Minutes */
+            ready_to_leave_minutes: number | null;
             discharge: components["schemas"]["Discharge"];
         };
         /** SessionRead */
@@ -4463,6 +4465,11 @@ export interface components {
              */
             override?: boolean;
             aldrete?: components["schemas"]["Aldrete"] | null;
+            /**
+             * Ready To Leave Minutes
+             * @description At discharge: had there been no minimum observation, minutes from the start of dosing until the patient was ready to leave (the Spravato REMS question)
+             */
+            ready_to_leave_minutes?: number | null;
         };
         /** TrendPoint */
         TrendPoint: {

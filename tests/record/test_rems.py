@@ -58,8 +58,11 @@ async def spravato_day(app, staff) -> str:
     await transition(staff.nurse, sid, "recovery")
     await minutes_pass(app, sid, 85)
     await factories.put_reading(staff.nurse, sid, systolic=124, diastolic=78)
-    done = await transition(staff.nurse, sid, "discharged", aldrete=ALDRETE_OK)
+    done = await transition(
+        staff.nurse, sid, "discharged", aldrete=ALDRETE_OK, ready_to_leave_minutes=95
+    )
     assert done.status_code == 200, done.text
+    assert done.json()["ready_to_leave_minutes"] == 95
     return sid
 
 
@@ -81,8 +84,9 @@ async def test_rems_form_is_prefilled_from_the_session(app, staff, tmp_path):
     assert fields["dissociation_yes"] == "/Yes" and fields["sedation_no"] == "/Yes"
     assert fields["respiratory_depression_no"] == "/Yes"
     assert fields["vitals_ok_completion_yes"] == "/Yes"
+    assert fields["ready_minutes"] == "95"
     # What Vigil does not record is left for staff to fill in, never guessed.
-    assert fields["lot"] in ("", None) and fields["ready_minutes"] in ("", None)
+    assert fields["lot"] in ("", None) and fields["provider_phone"] in ("", None)
     text = reader.pages[0].extract_text()
     assert "SPRAVATO® REMS Patient Monitoring Form" in text and "submit by" in text
 

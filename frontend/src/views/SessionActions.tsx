@@ -46,6 +46,8 @@ export function PhaseActions({
   const [reason, setReason] = useState("");
   const [override, setOverride] = useState(false);
   const [aldrete, setAldrete] = useState<Partial<AldreteScores>>({});
+  // The Spravato REMS question: ready to leave after how many minutes, were there no 2-hour minimum.
+  const [readyAfter, setReadyAfter] = useState("");
   // Items pre-filled from the readings that the nurse has not yet confirmed or changed.
   const [unchecked, setUnchecked] = useState<Set<keyof AldreteScores>>(new Set());
   const [error, setError] = useState<string | null>(null);
@@ -92,6 +94,7 @@ export function PhaseActions({
     if (reason.trim()) body.reason = reason.trim();
     if (override) body.override = true;
     if (pending.to === "discharged" && aldreteDone) body.aldrete = aldrete as AldreteScores;
+    if (pending.to === "discharged" && readyAfter.trim()) body.ready_to_leave_minutes = Number(readyAfter);
     setBusy(true);
     setError(null);
     try {
@@ -123,6 +126,14 @@ export function PhaseActions({
       </div>
       {pending && (
         <form class="transition-form" onSubmit={confirm}>
+          {pending.to === "discharged" && session.protocol_rules.min_observation_minutes != null && (
+            <div class="entry">
+              <label for="ready-after">
+                Without the {session.protocol_rules.min_observation_minutes} min minimum, ready to leave after (min from dosing)
+              </label>
+              <input id="ready-after" inputMode="numeric" value={readyAfter} onInput={(e) => setReadyAfter(e.currentTarget.value)} />
+            </div>
+          )}
           {pending.to === "discharged" && (
             <fieldset>
               <legend>
