@@ -81,7 +81,7 @@ export interface LimitLine {
   label: string;
 }
 
-const OP_LABEL: Record<Threshold["op"], string> = { ">": ">", ">=": "≥", "<": "<", "<=": "≤" };
+export const OP_LABEL: Record<Threshold["op"], string> = { ">": ">", ">=": "≥", "<": "<", "<=": "≤" };
 const CHARTED = new Set<string>(["systolic", "diastolic", "heart_rate", "spo2", "respiratory_rate"]);
 
 /** High limit lines from the server's alert rules: the clinic's, with the patient's overrides

@@ -22,6 +22,8 @@ import { canEnter, canExport, useLiveStatus, useNow, useServices } from "../serv
 import { currentReadings, mergeReadings } from "../store";
 import { alertHistory, alertsOpenAt, describeEvent, dischargeRows, eventTime, phaseAt, phaseBands, readingAt } from "../timeline";
 import { AlertRow, ErrorBox, errText, LiveIndicator } from "../widgets";
+import { AlarmHistory } from "./AlarmHistory";
+import { PatientLimits } from "./PatientLimits";
 import { ReadingHistory } from "./ReadingHistory";
 
 const VITALS = (["hr", "bp", "spo2", "rr", "temp", "rass", "cadss"] as const).map(vitalLabel);
@@ -37,6 +39,8 @@ export function SessionDetail({ id }: { id: string }) {
   const [until, setUntil] = useState<number | null>(null);
   const refetch = useRef<ReturnType<typeof setTimeout> | null>(null);
   const [limits, setLimits] = useState<LimitLine[]>([]);
+  // Bumped when a physician changes this patient's limits: the chart's limit lines follow.
+  const [limitsVersion, setLimitsVersion] = useState(0);
   const patientId = session?.patient.id;
 
   useEffect(() => {
@@ -51,7 +55,7 @@ export function SessionDetail({ id }: { id: string }) {
     return () => {
       cancelled = true;
     };
-  }, [patientId]);
+  }, [patientId, limitsVersion]);
 
   const load = async (withReadings: boolean) => {
     try {
@@ -310,6 +314,10 @@ export function SessionDetail({ id }: { id: string }) {
             </ol>
           )}
         </section>
+      </div>
+      <div class="detail-cols">
+        <AlarmHistory sessionId={session.id} version={events.length} />
+        <PatientLimits patientId={session.patient.id} onChanged={() => setLimitsVersion((n) => n + 1)} />
       </div>
     </div>
   );

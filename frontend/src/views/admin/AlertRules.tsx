@@ -46,6 +46,85 @@ export function fromDraft(d: DraftRule): AlertRule | string {
   return out;
 }
 
+/** One priority's comparison and limit of a draft rule; `name` labels them for a screen reader. */
+export function ThresholdEdit({
+  name,
+  priority,
+  draft,
+  onChange,
+}: {
+  name: string;
+  priority: Priority;
+  draft: DraftRule;
+  onChange: (d: DraftRule) => void;
+}) {
+  const t = draft[priority];
+  const set = (change: Partial<DraftThreshold>) => onChange({ ...draft, [priority]: { ...t, ...change } });
+  return (
+    <span class="threshold">
+      <select
+        aria-label={`${name} ${priority} comparison`}
+        value={t.op}
+        onChange={(e) => set({ op: (e.currentTarget as HTMLSelectElement).value as Threshold["op"] })}
+      >
+        {OPS.map((o) => (
+          <option key={o} value={o}>
+            {o}
+          </option>
+        ))}
+      </select>
+      <input
+        class="num"
+        type="text"
+        inputMode="decimal"
+        aria-label={`${name} ${priority} limit`}
+        value={t.text}
+        placeholder="none"
+        onInput={(e) => set({ text: (e.currentTarget as HTMLInputElement).value })}
+      />
+    </span>
+  );
+}
+
+/** The reason and confirmation a change that makes alarms less sensitive needs (the server's
+ * 422 says which alarms; `who` are the patients it applies to). */
+export function LooseningConfirm({
+  message,
+  reason,
+  onReason,
+  confirmed,
+  onConfirmed,
+  who,
+}: {
+  message: string;
+  reason: string;
+  onReason: (r: string) => void;
+  confirmed: boolean;
+  onConfirmed: (c: boolean) => void;
+  who: string;
+}) {
+  return (
+    <div class="loosening" role="alertdialog" aria-labelledby="loosen-h" data-testid="loosening">
+      <h2 id="loosen-h">⚠ Alarms become less sensitive</h2>
+      <p>{message}</p>
+      <div class="entry wide">
+        <label for="loosen-reason">Reason (shown on every dashboard while an alarm is off)</label>
+        <input
+          id="loosen-reason"
+          type="text"
+          maxLength={500}
+          value={reason}
+          onInput={(e) => onReason((e.currentTarget as HTMLInputElement).value)}
+        />
+      </div>
+      <label>
+        <input type="checkbox" checked={confirmed} onChange={(e) => onConfirmed((e.currentTarget as HTMLInputElement).checked)} /> I confirm
+        that these alarms become less sensitive for {who}
+      </label>
+    </div>
+  );
+}
+
 export function AlertRules() {
   const [rows, setRows] = useState<DraftRule[]>([]);
   const [error, setError] = useState<string | null>(null);
@@ -89,43 +168,6 @@ export function AlertRules() {
     }
   };
 
-  const threshold = (d: DraftRule, i: number, p: Priority) => {
-    const t = d[p];
-    const id = `rule-${i}-${p}`;
-    return (
-      <span class="threshold">
-        <select
-          id={`${id}-op`}
-          aria-label={`${d.rule.code} ${p} comparison`}
-          value={t.op}
-          onChange={(e) => {
-            const op = (e.currentTarget as HTMLSelectElement).value as Threshold["op"];
-            edit(i, (r) => ({ ...r, [p]: { ...r[p], op } }));
-          }}
-        >
-          {OPS.map((o) => (
-            <option key={o} value={o}>
-              {o}
-            </option>
-          ))}
-        </select>
-        <input
-          id={id}
-          class="num"
-          type="text"
-          inputMode="decimal"
-          aria-label={`${d.rule.code} ${p} limit`}
-          value={t.text}
-          placeholder="none"
-          onInput={(e) => {
-            const text = (e.currentTarget as HTMLInputElement).value;
-            edit(i, (r) => ({ ...r, [p]: { ...r[p], text } }));
-          }}
-        />
-      </span>
-    );
-  };
-
   return (
     <section aria-labelledby="rules-h">
       <h1 id="rules-h">Clinic alert limits</h1>
@@ -153,10 +195,12 @@ export function AlertRules() {
                 <td>{KIND_LABEL[d.rule.kind]}</td>
                 <td>{parameterLabel(d.rule.parameter)}</td>
                 <td>
-                  {threshold(d, i, "medium")} <span class="unit">{d.rule.unit}</span>
+                  <ThresholdEdit name={d.rule.code} priority="medium" draft={d} onChange={(x) => edit(i, () => x)} />{" "}
+                  <span class="unit">{d.rule.unit}</span>
                 </td>
                 <td>
-                  {threshold(d, i, "high")} <span class="unit">{d.rule.unit}</span>
+                  <ThresholdEdit name={d.rule.code} priority="high" draft={d} onChange={(x) => edit(i, () => x)} />{" "}
+                  <span class="unit">{d.rule.unit}</span>
                 </td>
                 <td>
                   <input
@@ -175,24 +219,14 @@ export function AlertRules() {
         </table>
       </div>
       {loosening && (
-        <div class="loosening" role="alertdialog" aria-labelledby="loosen-h" data-testid="loosening">
-          <h2 id="loosen-h">⚠ Alarms become less sensitive</h2>
-          <p>{loosening}</p>
-          <div class="entry wide">
-            <label for="loosen-reason">Reason (shown on every dashboard while an alarm is off)</label>
-            <input
-              id="loosen-reason"
-              type="text"
-              maxLength={500}
-              value={reason}
-              onInput={(e) => setReason((e.currentTarget as HTMLInputElement).value)}
-            />
-          </div>
-          <label>
-            <input type="checkbox" checked={confirmed} onChange={(e) => setConfirmed((e.currentTarget as HTMLInputElement).checked)} /> I
-            confirm that these alarms become less sensitive for every patient of the clinic
-          </label>
-        </div>
+        <LooseningConfirm
+          message={loosening}
+          reason={reason}
+          onReason={setReason}
+          confirmed={confirmed}
+          onConfirmed={setConfirmed}
+          who="every patient of the clinic"
+        />
       )}
       <div class="button-row">
         <button
