@@ -155,10 +155,10 @@ def test_the_alarm_history_lists_every_alert_with_its_times_and_who_acknowledged
     stored = vigil_server.alerts(sid)
     expect(rows).to_have_count(len(stored))
     # Newest first: the SpO₂ alarm the abort resolved above the heart-rate one.
-    spo2, heart = rows.filter(has_text="SpO2 92"), rows.filter(has_text="HR 134")
+    spo2, heart = rows.filter(has_text="SpO₂ 92"), rows.filter(has_text="HR 134")
     assert box_y(spo2) < box_y(heart)
     expect(spo2.locator("td").nth(0)).to_contain_text("MEDIUM")
-    expect(spo2.locator("td").nth(0)).to_contain_text("SpO2 92")
+    expect(spo2.locator("td").nth(0)).to_contain_text("SpO₂ 92")
     expect(spo2.locator("td").nth(1)).to_have_text(CLOCK)
     expect(spo2.locator("td").nth(3)).to_have_text("—")
     expect(spo2.locator("td").nth(5)).to_contain_text("aborted")
