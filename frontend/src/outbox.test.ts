@@ -74,7 +74,14 @@ function manualTimers() {
   };
 }
 
-const settle = () => new Promise((r) => setTimeout(r, 20));
+// What firing a timer or an `online` event starts runs on real IndexedDB and fetch promises: wait
+// until every outbox is idle again rather than a fixed delay, which a loaded machine outruns.
+const created: Outbox[] = [];
+async function settle(): Promise<void> {
+  const deadline = Date.now() + 5000;
+  do await new Promise((r) => setTimeout(r, 5));
+  while (created.some((ob) => ob.state.syncing) && Date.now() < deadline);
+}
 
 let idb: IDBFactory;
 let server: ReturnType<typeof fakeServer>;
@@ -82,7 +89,7 @@ let clock: ReturnType<typeof manualTimers>;
 let ids: number;
 
 function outbox(extra: OutboxOptions = {}) {
-  return new Outbox({
+  const ob = new Outbox({
     indexedDB: idb,
     fetch: server.fetchFn,
     schedule: clock.schedule,
@@ -94,9 +101,12 @@ function outbox(extra: OutboxOptions = {}) {
     newId: () => `00000000-0000-4000-8000-${String(++ids).padStart(12, "0")}`,
     ...extra,
   });
+  created.push(ob);
+  return ob;
 }
 
 beforeEach(() => {
+  created.length = 0;
   idb = new IDBFactory();
   server = fakeServer();
   clock = manualTimers();
