@@ -139,6 +139,8 @@ def export_reading(**overrides: Any) -> ExportReading:
         "recorded_at": now,
         "recorded_by": uuid.uuid4(),
         "phase": "infusion",
+        "source": "manual",
+        "device_id": None,
         "heart_rate": 80,
         "systolic": 120,
         "diastolic": 80,
@@ -160,7 +162,12 @@ def export_reading(**overrides: Any) -> ExportReading:
         "recorded_by_username": "nurse",
         "alerts": [],
         "news2": News2Out(
-            score=0, partial=True, missing=["respiratory_rate"], band="low", components={}
+            score=0,
+            partial=True,
+            missing=["respiratory_rate"],
+            carried=[],
+            band="low",
+            components={},
         ),
     }
     return ExportReading.model_validate(body | overrides)

@@ -41,6 +41,8 @@ class News2Input:
     heart_rate: int
     consciousness: str | None
     temperature_c: float | None
+    # SpO2, systolic or pulse taken from an earlier reading of a monitor (vitals.read).
+    carried: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ class News2Result:
     score: int
     partial: bool
     missing: tuple[str, ...]
+    carried: tuple[str, ...]
     components: dict[str, int]
     max_single: int
     band: Band
@@ -58,6 +61,7 @@ class News2Result:
             "score": self.score,
             "partial": self.partial,
             "missing": list(self.missing),
+            "carried": list(self.carried),
             "band": self.band,
             "components": dict(self.components),
         }
@@ -123,7 +127,8 @@ def band_for(score: int, max_single: int) -> Band:
 
 
 def news2(inp: News2Input) -> News2Result:
-    """Score a reading. Missing optional rows score 0 and make the result `partial`."""
+    """Score a reading. Missing optional rows score 0 and make the result `partial`, as does a
+    value carried from an earlier reading."""
     components: dict[str, int] = {}
     missing: list[str] = []
 
@@ -151,8 +156,9 @@ def news2(inp: News2Input) -> News2Result:
     max_single = max(components.values())
     return News2Result(
         score=score,
-        partial=bool(missing),
+        partial=bool(missing or inp.carried),
         missing=tuple(missing),
+        carried=inp.carried,
         components=components,
         max_single=max_single,
         band=band_for(score, max_single),

@@ -225,8 +225,15 @@ def _news2_names(names: Sequence[str]) -> str:
     return ", ".join(_NEWS2_LABELS.get(name, name) for name in names)
 
 
+def _partial(result: News2Result) -> str:
+    parts = [f"no {_news2_names(result.missing)}"] if result.missing else []
+    if result.carried:
+        parts.append(f"{_news2_names(result.carried)} from an earlier reading")
+    return f" (partial: {'; '.join(parts)})" if parts else ""
+
+
 def _news2(rule: Rule, result: News2Result) -> Condition:
-    partial = f" (partial: no {_news2_names(result.missing)})" if result.partial else ""
+    partial = _partial(result)
     score = float(result.score)
     priority, crossed = _worst(rule, score)
     if crossed is not None:

@@ -212,6 +212,7 @@ def fold_reading(
     reading: Reading,
     baseline: Reading | None,
     latest: Reading | None,
+    last: read.LastByVital,
     rules: Sequence[Rule],
     opened: dict[str, Alert],
     settings: Settings,
@@ -221,17 +222,22 @@ def fold_reading(
     it also closes (or re-times) the overdue alert at once. Returns the alerts the reading
     raised or renewed, and every change in order. Touches no database.
 
+    A monitor's reading may hold only some vitals: a rule whose parameter it lacks decides
+    nothing, and NEWS2 is scored only as `read.news2_input` allows (`last`: each vital's latest
+    current reading, this one included).
+
     `latest`: the session's latest current reading, this one included. A reading entered late,
     taken before the latest one, still raises what it shows (the physician should know), but
     cannot clear an alert: only a later reading says the patient is back within limits.
     """
     by_code = {r.code: r for r in rules}
+    scored = read.news2_input(reading, last)
     conditions = combine(
         evaluate_reading(
             values_of(reading),
             values_of(baseline) if baseline is not None else None,
             rules,
-            news2(read.news2_input(reading)),
+            news2(scored) if scored is not None else None,
         )
     )
     if latest is not None and latest.id != reading.id:

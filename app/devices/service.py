@@ -33,7 +33,7 @@ from app.patients.models import Patient
 from app.sessions.models import InfusionSession
 from app.sessions.phases import ACTIVE
 from app.vitals.plan import NewReading, Submission
-from app.vitals.schemas import ReadingIn
+from app.vitals.schemas import DeviceReadingIn
 from app.vitals.writer import ReadingWriter
 
 log = logging.getLogger(__name__)
@@ -246,9 +246,6 @@ async def discard(
 
 
 DEVICE_USER = "device-feed"
-# Until the reading model holds partial sets, only a complete set (the four vitals a nurse
-# must enter) is charted; a message with a partial one is held for a nurse with this reason.
-COMPLETE = ("heart_rate", "systolic", "diastolic", "spo2")
 
 
 async def device_user(database: Database) -> User:
@@ -275,24 +272,19 @@ async def device_user(database: Database) -> User:
 
 def writer_chart(database: Database, writer: ReadingWriter) -> Chart:
     """Charts through the PUT path's batch writer: each reading is a batch submission under its
-    derived id, marked in its note as a device value no nurse has validated."""
+    derived id, with the vitals the monitor sent (a partial set is charted as it is)."""
     users: list[User] = []
 
     async def chart(session_id: uuid.UUID, message: Parsed, ids: Sequence[uuid.UUID]) -> None:
         if not users:
             users.append(await device_user(database))
-        partial = [r for r in message.readings if any(f not in r.values for f in COMPLETE)]
-        if partial:
-            missing = sorted({f for r in partial for f in COMPLETE if f not in r.values})
-            raise Invalid("values", f"partial set (no {', '.join(missing)})")
         for reading, reading_id in zip(message.readings, ids, strict=True):
             values = {k: v for k, v in reading.values.items() if k in CHARTED}
             try:
-                data = ReadingIn.model_validate(
+                data = DeviceReadingIn.model_validate(
                     {
                         "taken_at": reading.taken_at,
                         **{k: v if k == "temperature_c" else round(v) for k, v in values.items()},
-                        "note": f"From monitor {message.device_id}: device, not validated",
                         # What the monitor measured is charted and alerted on: nobody at the
                         # monitor could confirm it, and a real desaturation must not be held.
                         "confirm_value": True,
@@ -300,9 +292,8 @@ def writer_chart(database: Database, writer: ReadingWriter) -> Chart:
                 )
             except ValidationError as exc:
                 raise Invalid("values", str(exc.errors()[0]["msg"])) from None
-            await writer.submit(
-                Submission(session_id, NewReading(reading_id, data), users[0], None)
-            )
+            change = NewReading(reading_id, data, device_id=message.device_id)
+            await writer.submit(Submission(session_id, change, users[0], None))
 
     return chart
 

@@ -1,10 +1,11 @@
 """`vigil monitor-sim`: bedside monitors that push PCD-01 over MLLP, as a GE or Mindray would.
 
 Each simulated monitor connects as a TCP client, sends one `ORU^R01` every `interval` seconds
-and waits for its ACK; without one it resends the same message (same MSH-10) up to three
-times, reconnecting when the connection fails, as monitors do. The vitals follow the ketamine
-curve of the demo (blood pressure and heart rate rise during the infusion and settle after),
-with an occasional desaturation.
+(SpO2, heart rate and respiration rate; the blood pressure only every `NIBP_EVERY` messages,
+as a cuff cycles every few minutes) and waits for its ACK; without one it resends the same
+message (same MSH-10) up to three times, reconnecting when the connection fails, as monitors
+do. The vitals follow the ketamine curve of the demo (blood pressure and heart rate rise during
+the infusion and settle after), with an occasional desaturation.
 """
 
 import asyncio
@@ -18,6 +19,8 @@ log = logging.getLogger(__name__)
 
 VT, END = b"\x0b", b"\x1c\r"
 RETRIES = 3
+# The cuff cycles every 3 minutes at the default 5 s interval; the first message has a cycle.
+NIBP_EVERY = 36
 
 
 @dataclass
@@ -108,7 +111,10 @@ async def run_monitor(
         n += 1
         now = datetime.now(UTC)
         minute = (now - started).total_seconds() / 60 * speed
-        text = pcd01(monitor, f"{monitor.device}-{n}", now, vitals(monitor, minute, rng))
+        values = vitals(monitor, minute, rng)
+        if (n - 1) % NIBP_EVERY:
+            values = {k: v for k, v in values.items() if k not in ("systolic", "diastolic")}
+        text = pcd01(monitor, f"{monitor.device}-{n}", now, values)
         for attempt in range(1 + RETRIES):
             monitor.sent += 1
             try:

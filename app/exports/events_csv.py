@@ -12,6 +12,7 @@ from datetime import datetime
 from app.clinical.scales import OUTCOME_LABELS
 from app.exports.csv_rows import rows_chunk_of
 from app.exports.schemas import SessionRecord
+from app.vitals.codes import summary
 
 COLUMNS = (
     "session_id",
@@ -205,7 +206,7 @@ def _rows(record: SessionRecord) -> Iterator[tuple[datetime, Row]]:
             {
                 "kind": "reading",
                 "by": r.recorded_by_username,
-                "what": f"HR {r.heart_rate}, BP {r.systolic}/{r.diastolic}, SpO2 {r.spo2}",
+                "what": summary(r.heart_rate, r.systolic, r.diastolic, r.spo2),
                 "outcome": r.status,
                 "reason": r.amend_reason or r.error_reason or r.late_reason,
                 "ref": r.id,

@@ -21,7 +21,7 @@ from app.alerts.rules import DEFAULT_RULES
 from app.audit.models import AuditEvent
 from app.exports.schemas import ExportAlert, ExportReading
 from app.patients.schemas import PatientBrief
-from app.sessions.schemas import SessionDetail
+from app.sessions.schemas import News2Out, SessionDetail
 from app.vitals.codes import BP_PANEL_LOINC, SPO2_ALT_LOINC, UNIT_TEXT, VITALS, WEIGHT_LOINC
 
 LOINC = "http://loinc.org"
@@ -165,7 +165,8 @@ def observation_keys(r: ExportReading) -> list[str]:
     keys = []
     for field in VITALS:
         if field == "systolic":
-            keys.append("bp")
+            if r.systolic is not None:
+                keys.append("bp")
         elif field != "diastolic" and getattr(r, field) is not None:
             keys.append(field)
     return keys
@@ -202,6 +203,7 @@ def _vital(r: ExportReading, key: str) -> dict[str, Any]:
                     "valueQuantity": _quantity(value, v.unit),
                 }
                 for v, value in ((systolic, r.systolic), (diastolic, r.diastolic))
+                if value is not None
             ],
         }
     vital = VITALS[key]
@@ -242,6 +244,8 @@ def reading_observations(
         "issued": r.recorded_at.isoformat(),
         "performer": [{"display": r.recorded_by_username}],
     }
+    if r.device_id is not None:
+        common["device"] = {"display": f"Bedside monitor {r.device_id}"}
     notes = _notes(r)
     if notes:
         common["note"] = notes
@@ -251,17 +255,19 @@ def reading_observations(
         if r.amends is not None and key in linked:
             body["derivedFrom"] = [ref("Observation", observation_id(r.amends, key))]
         resources.append(Observation.model_validate(body))
-    resources.append(news2_observation(r, ref, common, keys))
+    if r.news2 is not None:
+        resources.append(news2_observation(r, ref, common, keys, r.news2))
     return resources
 
 
 def news2_observation(
-    r: ExportReading, ref: Ref, common: dict[str, Any], keys: list[str]
+    r: ExportReading, ref: Ref, common: dict[str, Any], keys: list[str], score: News2Out
 ) -> Observation:
-    score = r.news2
     notes = list(common.get("note", []))
-    if score.partial:
+    if score.missing:
         notes.append({"text": "Partial score: not measured: " + ", ".join(score.missing)})
+    if score.carried:
+        notes.append({"text": "From an earlier monitor reading: " + ", ".join(score.carried)})
     return Observation.model_validate(
         {
             "id": str(observation_id(r.id, "news2")),

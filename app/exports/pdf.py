@@ -31,10 +31,11 @@ from app.exports.pdf_parts import (
 )
 from app.exports.pdf_record import clinical_part, dose_fields, infusion_part, screening_part
 from app.exports.schemas import ExportReading, SessionRecord
+from app.vitals.codes import bp_text
 
 
 def _reading_row(r: ExportReading) -> list[Paragraph]:
-    bp = f"{r.systolic}/{r.diastolic}"
+    bp = bp_text(r.systolic, r.diastolic)
     status = STATUS_TEXT[r.status]
     if r.amends is not None:
         status = f"correction: {r.amend_reason}" + (f"; {status}" if status else "")
@@ -42,7 +43,7 @@ def _reading_row(r: ExportReading) -> list[Paragraph]:
         status += f": {r.error_reason}"
     if r.late_reason:
         status = f"LATE ENTRY: {r.late_reason}" + (f"; {status}" if status else "")
-    news2 = f"{r.news2.score}{'*' if r.news2.partial else ''}"
+    news2 = f"{r.news2.score}{'*' if r.news2.partial else ''}" if r.news2 else ""
     values = [
         clock(r.taken_at),
         r.phase.replace("_", "-"),

@@ -33,7 +33,7 @@ class ExportReading(ReadingOut):
     mrn: str
     recorded_by_username: str
     alerts: list[str] = Field(description="Alerts this reading raised, as rule:priority")
-    news2: News2Out
+    news2: News2Out | None = Field(description="null when the reading cannot be scored")
 
 
 class ExportAlert(AlertOut):

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from app.exports.schemas import ExportReading, SessionRecord
+from app.vitals.codes import bp_text
 
 SUBMIT_WITHIN = timedelta(days=7)
 MEDICINES = (
@@ -28,7 +29,7 @@ class Field:
 
 
 def _bp(r: ExportReading | None) -> str:
-    return f"{r.systolic}/{r.diastolic}" if r else ""
+    return bp_text(r.systolic, r.diastolic) if r else ""
 
 
 def _yes(flag: bool | None) -> str:
@@ -76,7 +77,10 @@ def experienced(record: SessionRecord) -> dict[str, bool]:
     )
     respiratory = "desaturation" in kinds or any(
         r.status == "final"
-        and (r.spo2 < 90 or (r.respiratory_rate is not None and r.respiratory_rate < 10))
+        and (
+            (r.spo2 is not None and r.spo2 < 90)
+            or (r.respiratory_rate is not None and r.respiratory_rate < 10)
+        )
         for r in record.readings
     )
     return {"sedation": sedated, "dissociation": dissociated, "respiratory": respiratory}

@@ -8,6 +8,7 @@ from app.alerts.schemas import AlertOut
 from app.infusion.schemas import InfusionTile
 from app.patients.schemas import PatientBrief
 from app.protocols.rules import DEFAULT_PROTOCOL, ProtocolRules
+from app.vitals.codes import Source
 from app.vitals.schemas import ReadingOut
 
 Phase = Literal["pre_infusion", "infusion", "paused", "recovery", "discharged", "aborted"]
@@ -153,8 +154,22 @@ class News2Out(BaseModel):
     score: int
     partial: bool
     missing: list[str]
+    carried: list[str] = Field(
+        description="SpO2, SBP or pulse taken from an earlier monitor reading (NEWS2 carry)"
+    )
     band: Literal["low", "low_medium", "medium", "high"]
     components: dict[str, int]
+
+
+class LastValue(BaseModel):
+    """A vital's latest current value, with its time: a monitor's reading may hold only some
+    vitals, so the latest reading alone does not show them all."""
+
+    field: str
+    value: float
+    taken_at: datetime
+    reading_id: uuid.UUID
+    source: Source
 
 
 class Criterion(BaseModel):
@@ -188,6 +203,9 @@ class SessionRead(BaseModel):
     infusion_started_at: datetime | None
     infusion_ended_at: datetime | None
     latest_reading: ReadingOut | None
+    last_values: list[LastValue] = Field(
+        description="Each measured vital's latest current value and time (vitals.codes.MEASURED)"
+    )
     open_alerts: list[AlertOut]
     news2: News2Out | None
     next_reading_due_at: datetime | None

@@ -4,7 +4,7 @@ shapes, the list/live tile and the full detail."""
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -37,6 +37,7 @@ from app.sessions.schemas import (
     ChecklistIn,
     Criterion,
     Discharge,
+    LastValue,
     News2Out,
     NoteIn,
     NoteOut,
@@ -49,33 +50,53 @@ from app.sessions.schemas import (
 )
 from app.sites.service import chair_for_new_session, may_see, sites_in_view
 from app.vitals import read
+from app.vitals.codes import MEASURED, Source
 from app.vitals.models import Reading
 from app.vitals.schemas import ReadingOut
 
 
-def news2_of(reading: Reading | None) -> News2Out | None:
-    if reading is None:
+def news2_of(reading: Reading | None, last: read.LastByVital | None = None) -> News2Out | None:
+    """NEWS2 of a reading (None when it cannot be scored: `read.news2_input`)."""
+    scored = read.news2_input(reading, last) if reading is not None else None
+    if scored is None:
         return None
-    result = news2(read.news2_input(reading))
+    result = news2(scored)
     return News2Out(
         score=result.score,
         partial=result.partial,
         missing=list(result.missing),
+        carried=list(result.carried),
         band=result.band,
         components=result.components,
     )
+
+
+def last_values(last: read.LastByVital) -> list[LastValue]:
+    return [
+        LastValue(
+            field=name,
+            value=getattr(r, name),
+            taken_at=r.taken_at,
+            reading_id=r.id,
+            source=cast(Source, r.source),
+        )
+        for name in MEASURED
+        if (r := last.get(name)) is not None
+    ]
 
 
 def session_tile(
     s: InfusionSession,
     *,
     latest: Reading | None,
+    last: read.LastByVital,
     alerts: Iterable[Alert],
     settings: Settings,
     latest_out: ReadingOut | None = None,
 ) -> SessionRead:
-    """The tile from what the caller holds: the latest current reading and the open alerts, and
-    the latest reading's outward shape when the caller has just made it (the writer has)."""
+    """The tile from what the caller holds: the latest current reading, each vital's latest
+    reading (`read.last_by_vital_many`) and the open alerts, and the latest reading's outward
+    shape when the caller has just made it (the writer has)."""
     alerts = list(alerts)
     if latest is None:
         latest_out = None
@@ -102,8 +123,9 @@ def session_tile(
         infusion_started_at=s.infusion_started_at,
         infusion_ended_at=s.infusion_ended_at,
         latest_reading=latest_out,
+        last_values=last_values(last),
         open_alerts=[AlertOut.of(a, s) for a in sorted(alerts, key=lambda a: a.raised_at)],
-        news2=news2_of(latest),
+        news2=news2_of(latest, last),
         next_reading_due_at=next_due(
             s, latest.taken_at if latest else None, alerts=alerts, settings=settings
         ),
@@ -118,33 +140,41 @@ async def session_read(db: AsyncSession, s: InfusionSession, settings: Settings)
 async def session_reads(
     db: AsyncSession, sessions: Sequence[InfusionSession], settings: Settings
 ) -> list[SessionRead]:
-    """Tiles of many sessions in two queries, not two per session: a dashboard's snapshot asks
+    """Tiles of many sessions in three queries, not three per session: a dashboard's snapshot asks
     for every chair, and a clinic's dashboards all reconnect together after a restart."""
     ids = [s.id for s in sessions]
     latest = await db.run_sync(read.latest_current_many, ids)
+    last = await db.run_sync(read.last_by_vital_many, ids)
     alerts: dict[uuid.UUID, list[Alert]] = {i: [] for i in ids}
     for alert in await db.scalars(OPEN_ALERTS_OF, {"ids": ids}):
         alerts[alert.session_id].append(alert)
     return [
-        session_tile(s, latest=latest.get(s.id), alerts=alerts[s.id], settings=settings)
+        session_tile(
+            s, latest=latest.get(s.id), last=last[s.id], alerts=alerts[s.id], settings=settings
+        )
         for s in sessions
     ]
 
 
 def bp(reading: Reading | None) -> tuple[int, int] | None:
-    return (reading.systolic, reading.diastolic) if reading else None
+    if reading is None or reading.systolic is None or reading.diastolic is None:
+        return None
+    return reading.systolic, reading.diastolic
 
 
 async def criteria_for(
     db: AsyncSession, s: InfusionSession, settings: Settings, aldrete_total: int | None
 ) -> list[Criterion]:
     baseline = await db.get(Reading, s.baseline_reading_id) if s.baseline_reading_id else None
-    latest = await read.latest_current(db, session_id=s.id)
+    # A monitor's reading may hold no blood pressure: the latest one that does.
+    latest = (await db.run_sync(read.last_by_vital_many, [s.id]))[s.id].get("systolic")
     alerts = await open_alerts(db, s.id)
     rules = rules_of(s)
     bp_times = list(
         await db.scalars(
-            select(Reading.taken_at).where(Reading.session_id == s.id, read.is_current())
+            select(Reading.taken_at).where(
+                Reading.session_id == s.id, Reading.systolic.is_not(None), read.is_current()
+            )
         )
     )
     results = discharge_criteria(

@@ -7,6 +7,7 @@ The ranges reject only the impossible; dangerous but possible values are accepte
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -123,3 +124,32 @@ def unconfirmed_message(field: str, value: object) -> str:
         f"{v.name} {value}{' ' + unit if unit else ''} is implausible for a conscious patient "
         f"(below {v.confirm_below:g}); re-measure, or confirm the value to save it."
     )
+
+
+# The vitals a nurse must enter in every reading; a monitor's reading holds what it measured
+# (SpO2 and pulse every few seconds, a blood pressure when the cuff cycles), at least one vital.
+REQUIRED = ("heart_rate", "systolic", "diastolic", "spo2")
+# What a monitor measures, and what the tile shows the last value of, each with its time.
+MEASURED = (*REQUIRED, "respiratory_rate", "temperature_c")
+Source = Literal["manual", "device"]
+
+
+def missing_vitals(values: Mapping[str, object], source: Source) -> list[str]:
+    """What a reading from `source` lacks to be charted ([] when it may be): the one rule for
+    which sets are complete enough, for nurse entry and the device feed alike."""
+    if source == "manual":
+        return [f for f in REQUIRED if values.get(f) is None]
+    return [] if any(values.get(f) is not None for f in MEASURED) else ["a vital sign"]
+
+
+def bp_text(systolic: int | None, diastolic: int | None) -> str:
+    """A blood pressure as charted; "" when the reading has none (a monitor's SpO2 alone)."""
+    return "" if systolic is None or diastolic is None else f"{systolic}/{diastolic}"
+
+
+def summary(
+    heart_rate: int | None, systolic: int | None, diastolic: int | None, spo2: int | None
+) -> str:
+    """The core vitals of a reading in one line, leaving out what it does not hold."""
+    parts = [("HR", heart_rate), ("BP", bp_text(systolic, diastolic) or None), ("SpO2", spo2)]
+    return ", ".join(f"{label} {value}" for label, value in parts if value is not None)

@@ -8,7 +8,11 @@ from app.db import Base, UTCDateTime, utcnow
 
 
 class Reading(Base):
-    """One set of vitals. Never updated or deleted: corrections are new rows (see ReadingError)."""
+    """One set of vitals. Never updated or deleted: corrections are new rows (see ReadingError).
+
+    A nurse's reading holds the four vitals she must enter; a monitor's (`source` "device")
+    holds what the monitor sent, which may be only some of them (`vitals.codes.missing_vitals`
+    is the rule, checked by the plan)."""
 
     __tablename__ = "reading"
     __table_args__ = (
@@ -25,10 +29,13 @@ class Reading(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     recorded_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("app_user.id"))
     phase: Mapped[str] = mapped_column(String(16))
-    heart_rate: Mapped[int]
-    systolic: Mapped[int]
-    diastolic: Mapped[int]
-    spo2: Mapped[int]
+    # "manual" (a nurse typed it) | "device" (a bedside monitor sent it, `device_id`).
+    source: Mapped[str] = mapped_column(String(8), default="manual", server_default="manual")
+    device_id: Mapped[str | None] = mapped_column(String(64))
+    heart_rate: Mapped[int | None]
+    systolic: Mapped[int | None]
+    diastolic: Mapped[int | None]
+    spo2: Mapped[int | None]
     respiratory_rate: Mapped[int | None]
     temperature_c: Mapped[float | None]
     on_oxygen: Mapped[bool | None]

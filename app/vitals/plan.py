@@ -9,17 +9,20 @@ of the batch is judged on the state after this one. A refused submission raises 
 `VigilError` before anything in the state has changed. `writer.apply` writes a batch of plans
 in one transaction.
 
-Adding a kind of change (the device feed, say: a partial set of vitals with its `source`): a
-frozen dataclass beside `NewReading` holding what the message carries, added to `Change`; a
-branch in `plan` that checks it with the same rules (`check_taken_at`, the session's phase)
-and builds its row with `_row` and its alerts with `_judge`; if it names readings the batch
-must look up, `Submission.names` lists them. `load`, `apply` and the writer stay as they are.
+A monitor's reading is a `NewReading` with its `device_id`: its data a `DeviceReadingIn`,
+which may hold only some vitals (`codes.missing_vitals` is the one rule for either source).
+
+Adding a kind of change: a frozen dataclass beside `NewReading` holding what it carries, added
+to `Change`; a branch in `plan` that checks it with the same rules (`check_taken_at`, the
+session's phase) and builds its row with `_row` and its alerts with `_judge`; if it names
+readings the batch must look up, `Submission.names` lists them. `load`, `apply` and the writer
+stay as they are.
 """
 
 import hashlib
 import json
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -40,9 +43,9 @@ from app.sessions.models import InfusionSession
 from app.sessions.phases import ACTIVE, record_closed
 from app.sessions.service import session_tile
 from app.vitals import read
-from app.vitals.codes import VITALS, implausible, unconfirmed_message
+from app.vitals.codes import VITALS, Source, implausible, missing_vitals, unconfirmed_message
 from app.vitals.models import Reading
-from app.vitals.schemas import ReadingAmend, ReadingIn, ReadingOut, _check_bp
+from app.vitals.schemas import DeviceReadingIn, ReadingAmend, ReadingIn, ReadingOut, _check_bp
 
 SAME_ID = (
     "A different reading was already saved with this id. Nothing was changed; "
@@ -55,10 +58,15 @@ CLOCK_SKEW = timedelta(minutes=2)
 
 @dataclass(frozen=True)
 class NewReading:
-    """PUT: a full set of vitals under the client's id."""
+    """PUT: a full set of vitals under the client's id; or a monitor's reading (`device_id`)."""
 
     reading_id: uuid.UUID
     data: ReadingIn
+    device_id: str | None = None
+
+    @property
+    def source(self) -> Source:
+        return "manual" if self.device_id is None else "device"
 
 
 @dataclass(frozen=True)
@@ -125,6 +133,8 @@ class State:
     replayed_alerts: dict[uuid.UUID, list[Alert]]
     rules: dict[uuid.UUID, tuple[Rule, ...]] = field(default_factory=dict)  # by patient
     latest: dict[uuid.UUID, Reading] = field(default_factory=dict)  # by session
+    # By session: each measured vital's latest current reading (`read.last_by_vital_of`).
+    last: dict[uuid.UUID, dict[str, Reading]] = field(default_factory=dict)
     opened: dict[uuid.UUID, dict[str, Alert]] = field(default_factory=dict)  # by session, rule
     # Every current reading of the sessions the batch corrects: what follows a corrected latest
     # reading or baseline.
@@ -194,8 +204,10 @@ def check_confirmed(data: ReadingIn, fields: Collection[str]) -> None:
 
 
 def corrected(old: Reading, data: ReadingAmend) -> ReadingIn:
-    """The reading an amendment makes: its fields over the old one's, validated as a PUT."""
-    fields = ReadingIn.model_fields
+    """The reading an amendment makes: its fields over the old one's, validated as a PUT (as a
+    monitor's reading when it corrects one)."""
+    schema = DeviceReadingIn if old.source == "device" else ReadingIn
+    fields = schema.model_fields
     given = data.model_dump(exclude_unset=True, include=set(fields))
     for name, value in given.items():
         if value is None and fields[name].is_required():
@@ -209,7 +221,7 @@ def corrected(old: Reading, data: ReadingAmend) -> ReadingIn:
     except ValueError as exc:
         raise Invalid("diastolic", str(exc)) from None
     try:
-        return ReadingIn.model_validate(merged)
+        return schema.model_validate(merged)
     except ValidationError as exc:
         first = exc.errors()[0]
         reason = first.get("ctx", {}).get("error") or first["msg"]
@@ -239,11 +251,19 @@ def _stored(state: State, s: InfusionSession, reading: Reading) -> ReadingResult
 
 
 def _row(
-    state: State, s: InfusionSession, item: Submission, reading_id: uuid.UUID, data: ReadingIn
+    state: State,
+    s: InfusionSession,
+    item: Submission,
+    reading_id: uuid.UUID,
+    data: ReadingIn,
+    *,
+    device_id: str | None,
 ) -> dict[str, object]:
     return {
         "id": reading_id,
         "session_id": s.id,
+        "source": "manual" if device_id is None else "device",
+        "device_id": device_id,
         "body_hash": body_hash(data),
         "recorded_at": state.now,
         "recorded_by": item.by.id,
@@ -263,6 +283,7 @@ def _judge(
         reading=reading,
         baseline=baseline,
         latest=state.latest.get(s.id),
+        last=state.last.get(s.id, {}),
         rules=state.rules[s.patient_id],
         opened=state.opened[s.id],
         settings=settings,
@@ -273,17 +294,22 @@ def _judge(
 def _set_current(
     state: State, s: InfusionSession, *, add: Reading | None, drop: Reading | None
 ) -> None:
-    """Keep the latest reading right after a reading is added or stops being current."""
+    """Keep the latest reading (and each vital's) right after a reading is added or stops being
+    current."""
     current = state.current.get(s.id)
     if current is None:
         # Only new readings here (no correction in this batch): the later one wins.
-        if add is not None and read.is_later(add, state.latest.get(s.id)):
-            state.latest[s.id] = add
+        if add is not None:
+            if read.is_later(add, state.latest.get(s.id)):
+                state.latest[s.id] = add
+            last = state.last.setdefault(s.id, {})
+            last.update(read.last_by_vital_of([add, *last.values()]))
         return
     if drop is not None:
         current.pop(drop.id, None)
     if add is not None:
         current[add.id] = add
+    state.last[s.id] = read.last_by_vital_of(current.values())
     latest = read.latest_of(current.values())
     if latest is None:
         state.latest.pop(s.id, None)
@@ -305,6 +331,7 @@ def _published(
     tile = session_tile(
         s,
         latest=state.latest.get(s.id),
+        last=state.last.get(s.id, {}),
         alerts=state.opened[s.id].values(),
         settings=settings,
         latest_out=out,
@@ -324,13 +351,14 @@ def _new_reading(
             raise Conflict(SAME_ID)
         return Plan(_stored(state, s, existing))
     late = check_late(change.data, s, state.now, settings)
+    if missing := missing_vitals(change.data.model_dump(), change.source):
+        raise Invalid("values", f"The reading has no {', '.join(missing)}.")
     check_taken_at(change.data, s, state.now)
     check_confirmed(change.data, VITALS)
-    row = _row(state, s, item, change.reading_id, change.data)
+    row = _row(state, s, item, change.reading_id, change.data, device_id=change.device_id)
     reading = Reading(**row)
     state.readings[reading.id] = reading
-    # A value implausible for a conscious patient never becomes the baseline by itself.
-    if s.phase == "pre_infusion" and s.baseline_reading_id is None and not implausible(row):
+    if s.phase == "pre_infusion" and s.baseline_reading_id is None and _may_be_baseline(row):
         s.baseline_reading_id = reading.id
     _set_current(state, s, add=reading, drop=None)
     # A late entry documents an ended session: it raises, clears and re-times nothing.
@@ -368,14 +396,21 @@ def _correctable(
     return reading
 
 
+def _may_be_baseline(values: Mapping[str, object]) -> bool:
+    """A baseline is a complete set (a monitor's SpO2 alone says nothing of the blood pressure
+    the start is gated on), and a value implausible for a conscious patient never becomes the
+    baseline by itself."""
+    return not missing_vitals(values, "manual") and not implausible(values)
+
+
 def _next_baseline(state: State, s: InfusionSession) -> uuid.UUID | None:
-    """The first current pre-infusion reading that is plausible: where the baseline moves when
-    its reading is corrected or marked in error."""
+    """The first current pre-infusion reading that may be the baseline: where the baseline
+    moves when its reading is corrected or marked in error."""
     candidates = sorted(
         (r for r in state.current[s.id].values() if r.phase == "pre_infusion"),
         key=lambda r: r.taken_at,
     )
-    return next((r.id for r in candidates if not implausible(vars(r))), None)
+    return next((r.id for r in candidates if _may_be_baseline(vars(r))), None)
 
 
 def _amendment(
@@ -403,7 +438,7 @@ def _amendment(
     check_confirmed(values, data.model_fields_set)
     latest = state.latest.get(s.id)
     was_latest = latest is not None and latest.id == old.id
-    row = _row(state, s, item, data.id or uuid.uuid4(), values) | {
+    row = _row(state, s, item, data.id or uuid.uuid4(), values, device_id=old.device_id) | {
         "phase": old.phase,
         "amends": old.id,
         "amend_reason": data.reason,
@@ -412,7 +447,7 @@ def _amendment(
     state.readings[new.id] = new
     state.amended_by[old.id] = new.id
     _set_current(state, s, add=new, drop=old)
-    if s.baseline_reading_id == old.id and not implausible(row):
+    if s.baseline_reading_id == old.id and _may_be_baseline(row):
         s.baseline_reading_id = new.id
     elif s.baseline_reading_id in (old.id, None) and s.phase == "pre_infusion":
         s.baseline_reading_id = _next_baseline(state, s)

@@ -1,15 +1,18 @@
 """Reading queries and their outward shape, shared by sessions, alerts, live and exports."""
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import timedelta
+from typing import cast
 
-from sqlalchemy import ColumnElement, Select, bindparam, case, exists, select
+from sqlalchemy import ColumnElement, Select, bindparam, case, exists, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 from sqlalchemy.orm.util import AliasedClass
 
 from app.alerts.news2 import News2Input
 from app.sessions.models import InfusionSession
+from app.vitals.codes import MEASURED, Source
 from app.vitals.models import Reading, ReadingError
 from app.vitals.schemas import ReadingOut, ReadingStatus
 
@@ -57,15 +60,44 @@ def status_of(*, amended_by: uuid.UUID | None, error_reason: str | None) -> Read
     return "final"
 
 
-def news2_input(reading: Reading) -> News2Input:
+# NEWS2 is scored on SpO2, systolic pressure and pulse at least (docs/devices.md). A monitor
+# sends SpO2 and pulse every few seconds and a blood pressure when the cuff cycles, as a nurse
+# reads them off its screen: a device reading lacking one of the three takes the session's last
+# value of it when that was taken at most this long before, and the score says so.
+NEWS2_CORE = ("spo2", "systolic", "heart_rate")
+NEWS2_CARRY = timedelta(minutes=10)
+
+# Each vital's latest current reading holding it, by field: what the tile shows and NEWS2
+# carries over (`last_by_vital_many`).
+LastByVital = Mapping[str, Reading]
+
+
+def news2_input(reading: Reading, last: LastByVital | None = None) -> News2Input | None:
+    """What NEWS2 scores for `reading`; None when SpO2, SBP or pulse is neither in it nor
+    carried from `last` (see NEWS2_CARRY)."""
+    core: dict[str, int] = {}
+    carried: list[str] = []
+    for name in NEWS2_CORE:
+        value = getattr(reading, name)
+        earlier = (last or {}).get(name)
+        if (
+            value is None
+            and earlier is not None
+            and earlier.id != reading.id
+            and timedelta(0) <= reading.taken_at - earlier.taken_at <= NEWS2_CARRY
+        ):
+            value = getattr(earlier, name)
+            carried.append(name)
+        if value is None:
+            return None
+        core[name] = value
     return News2Input(
         respiratory_rate=reading.respiratory_rate,
-        spo2=reading.spo2,
         on_oxygen=reading.on_oxygen,
-        systolic=reading.systolic,
-        heart_rate=reading.heart_rate,
         consciousness=reading.consciousness,
         temperature_c=reading.temperature_c,
+        carried=tuple(carried),
+        **core,
     )
 
 
@@ -83,6 +115,8 @@ def to_out(
         recorded_at=reading.recorded_at,
         recorded_by=reading.recorded_by,
         phase=reading.phase,
+        source=cast(Source, reading.source),
+        device_id=reading.device_id,
         heart_rate=reading.heart_rate,
         systolic=reading.systolic,
         diastolic=reading.diastolic,
@@ -160,6 +194,48 @@ def _latest_of_sessions() -> Select[Reading]:
 
 # Built once: on the reading path, building the statement cost more than running it.
 _LATEST_OF_SESSIONS = _latest_of_sessions()
+
+
+def _last_of_vital(name: str) -> Select[uuid.UUID]:
+    candidate = aliased(Reading)
+    newest = (
+        select(candidate.id)
+        .where(
+            candidate.session_id == InfusionSession.id,
+            getattr(candidate, name).is_not(None),
+            is_current(candidate),
+        )
+        .order_by(candidate.taken_at.desc(), candidate.recorded_at.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return select(newest).where(InfusionSession.id.in_(bindparam("ids", expanding=True)))
+
+
+_LAST_BY_VITAL = select(Reading).where(
+    Reading.id.in_(union(*(_last_of_vital(name) for name in MEASURED)))
+)
+
+
+def last_by_vital_of(readings: Iterable[Reading]) -> dict[str, Reading]:
+    """Of some current readings: each measured vital's latest reading holding it."""
+    last: dict[str, Reading] = {}
+    for reading in readings:
+        for name in MEASURED:
+            if getattr(reading, name) is not None and is_later(reading, last.get(name)):
+                last[name] = reading
+    return last
+
+
+def last_by_vital_many(
+    session: Session, session_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, dict[str, Reading]]:
+    """Each session's `last_by_vital_of` its current readings, in one query (one index walk per
+    session and vital, stopping at the newest reading that holds it)."""
+    rows: dict[uuid.UUID, list[Reading]] = {i: [] for i in session_ids}
+    for reading in session.scalars(_LAST_BY_VITAL, {"ids": list(session_ids)}):
+        rows[reading.session_id].append(reading)
+    return {i: last_by_vital_of(found) for i, found in rows.items()}
 
 
 def latest_current_many(

@@ -16,7 +16,7 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
-from app.vitals.codes import UNIT_TEXT, VITALS, range_message
+from app.vitals.codes import UNIT_TEXT, VITALS, Source, range_message
 
 ReadingStatus = Literal["final", "amended", "entered_in_error"]
 
@@ -109,6 +109,16 @@ class ReadingIn(BaseModel):
         return diastolic
 
 
+class DeviceReadingIn(ReadingIn):
+    """What a monitor sent for one observation time: only the vitals it measured (the plan
+    checks `codes.missing_vitals`). Never a request body: the device feed builds it."""
+
+    heart_rate: HeartRate | None = None  # type: ignore[assignment]
+    systolic: Systolic | None = None  # type: ignore[assignment]
+    diastolic: Diastolic | None = None  # type: ignore[assignment]
+    spo2: SpO2 | None = None  # type: ignore[assignment]
+
+
 class ReadingAmend(BaseModel):
     """The corrected fields; the others are carried over from the amended reading."""
 
@@ -150,10 +160,12 @@ class ReadingOut(BaseModel):
     recorded_at: datetime
     recorded_by: uuid.UUID
     phase: str
-    heart_rate: int
-    systolic: int
-    diastolic: int
-    spo2: int
+    source: Source = Field(description="manual: a nurse entered it; device: a monitor sent it")
+    device_id: str | None = Field(description="The monitor that sent it (device readings)")
+    heart_rate: int | None = Field(description="null only in a device reading without it")
+    systolic: int | None
+    diastolic: int | None
+    spo2: int | None
     respiratory_rate: int | None
     temperature_c: float | None
     on_oxygen: bool | None

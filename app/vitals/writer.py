@@ -84,6 +84,7 @@ def load(session: Session, batch: Sequence[Submission]) -> State:
     ids = [s.id for s in judged]
     state.rules = rules_by_patient(session, {s.patient_id for s in judged})
     state.latest = read.latest_current_many(session, ids)
+    state.last = read.last_by_vital_many(session, ids)
     state.opened = {i: {} for i in ids}
     for alert in session.scalars(OPEN_ALERTS_OF, {"ids": ids}):
         state.opened[alert.session_id][alert.rule] = alert

@@ -8,15 +8,15 @@ type Vitals = Pick<Reading, "systolic" | "spo2" | "on_oxygen" | "consciousness">
 export function aldreteFromReadings(latest: Vitals | null, baseline: Pick<Reading, "systolic"> | null): Partial<AldreteScores> {
   const out: Partial<AldreteScores> = {};
   if (!latest) return out;
-  if (baseline && baseline.systolic > 0) {
+  // A monitor's reading may hold no blood pressure or no SpO2: that item is left to the nurse.
+  if (baseline?.systolic && latest.systolic !== null) {
     const change = Math.abs(latest.systolic - baseline.systolic) / baseline.systolic;
     out.circulation = change <= 0.2 ? 2 : change < 0.5 ? 1 : 0;
   }
   // The form leaves on_oxygen unset for room air.
-  if (latest.on_oxygen) {
-    if (latest.spo2 > 90) out.oxygen_saturation = 1;
-    else out.oxygen_saturation = 0;
-  } else if (latest.spo2 > 92) {
+  if (latest.spo2 !== null && latest.on_oxygen) {
+    out.oxygen_saturation = latest.spo2 > 90 ? 1 : 0;
+  } else if (latest.spo2 !== null && latest.spo2 > 92) {
     out.oxygen_saturation = 2;
   }
   // On room air at 92 % or less the item turns on whether oxygen would be needed: the nurse decides.

@@ -3001,6 +3001,32 @@ export interface components {
             /** Text */
             text: string;
         };
+        /**
+         * LastValue
+         * @description A vital's latest current value, with its time: a monitor's reading may hold only some
+         *     vitals, so the latest reading alone does not show them all.
+         */
+        LastValue: {
+            /** Field */
+            field: string;
+            /** Value */
+            value: number;
+            /**
+             * Taken At
+             * Format: date-time
+             */
+            taken_at: string;
+            /**
+             * Reading Id
+             * Format: uuid
+             */
+            reading_id: string;
+            /**
+             * Source
+             * @enum {string}
+             */
+            source: "manual" | "device";
+        };
         /** LinkCreate */
         LinkCreate: {
             /**
@@ -3123,6 +3149,11 @@ export interface components {
             partial: boolean;
             /** Missing */
             missing: string[];
+            /**
+             * Carried
+             * @description SpO2, SBP or pulse taken from an earlier monitor reading (NEWS2 carry)
+             */
+            carried: string[];
             /**
              * Band
              * @enum {string}
@@ -3730,14 +3761,28 @@ export interface components {
             recorded_by: string;
             /** Phase */
             phase: string;
-            /** Heart Rate */
-            heart_rate: number;
+            /**
+             * Source
+             * @description manual: a nurse entered it; device: a monitor sent it
+             * @enum {string}
+             */
+            source: "manual" | "device";
+            /**
+             * Device Id
+             * @description The monitor that sent it (device readings)
+             */
+            device_id: string | null;
+            /**
+             * Heart Rate
+             * @description null only in a device reading without it
+             */
+            heart_rate: number | null;
             /** Systolic */
-            systolic: number;
+            systolic: number | null;
             /** Diastolic */
-            diastolic: number;
+            diastolic: number | null;
             /** Spo2 */
-            spo2: number;
+            spo2: number | null;
             /** Respiratory Rate */
             respiratory_rate: number | null;
             /** Temperature C */
@@ -4188,6 +4233,11 @@ export interface components {
             /** Infusion Ended At */
             infusion_ended_at: string | null;
             latest_reading: components["schemas"]["ReadingOut"] | null;
+            /**
+             * Last Values
+             * @description Each measured vital's latest current value and time (vitals.codes.MEASURED)
+             */
+            last_values: components["schemas"]["LastValue"][];
             /** Open Alerts */
             open_alerts: components["schemas"]["AlertOut"][];
             news2: components["schemas"]["News2Out"] | null;
@@ -4263,6 +4313,11 @@ export interface components {
             /** Infusion Ended At */
             infusion_ended_at: string | null;
             latest_reading: components["schemas"]["ReadingOut"] | null;
+            /**
+             * Last Values
+             * @description Each measured vital's latest current value and time (vitals.codes.MEASURED)
+             */
+            last_values: components["schemas"]["LastValue"][];
             /** Open Alerts */
             open_alerts: components["schemas"]["AlertOut"][];
             news2: components["schemas"]["News2Out"] | null;

@@ -237,9 +237,13 @@ export function SessionChart(props: SessionChartProps) {
             for (const l of p.limits) hline(l.scale, l.value, "#b00020", [2, 4], l.label);
             const b = p.baseline;
             if (b) {
-              hline("vital", b.systolic, "#444", [10, 5], `baseline SBP ${b.systolic}`);
-              hline("vital", b.diastolic, "#444", [10, 5], `baseline DBP ${b.diastolic}`);
-              hline("vital", b.heart_rate, "#444", [10, 5], `baseline HR ${b.heart_rate}`);
+              for (const [value, label] of [
+                [b.systolic, "SBP"],
+                [b.diastolic, "DBP"],
+                [b.heart_rate, "HR"],
+              ] as const) {
+                if (value !== null) hline("vital", value, "#444", [10, 5], `baseline ${label} ${value}`);
+              }
             }
             for (const a of p.alerts) {
               const t = parseTime(a.raised_at);

@@ -63,8 +63,10 @@ describe("vital formatting", () => {
   });
 
   it("labels NEWS2 as partial when parameters are missing", () => {
-    expect(news2Label({ score: 5, partial: true, missing: ["temperature_c"], band: "medium", components: {} })).toBe("NEWS2 5 (partial)");
-    expect(news2Label({ score: 2, partial: false, missing: [], band: "low", components: {} })).toBe("NEWS2 2");
+    expect(news2Label({ score: 5, partial: true, missing: ["temperature_c"], carried: [], band: "medium", components: {} })).toBe(
+      "NEWS2 5 (partial)",
+    );
+    expect(news2Label({ score: 2, partial: false, missing: [], carried: [], band: "low", components: {} })).toBe("NEWS2 2");
     expect(news2Label(null)).toBe("NEWS2 —");
   });
 });

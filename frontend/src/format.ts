@@ -61,6 +61,12 @@ export function vitalLabel(key: VitalKey): { key: VitalKey; label: string; unit:
   return { key, label: v.short, unit: v.unit };
 }
 
+/** Where a reading came from, as the chart and history mark it: a monitor's values are charted
+ * at once but no nurse has checked them. */
+export function sourceText(r: Pick<Reading, "source" | "device_id">): string {
+  return r.source === "device" ? `Monitor ${r.device_id ?? ""}: device, not validated` : "Entered by a nurse";
+}
+
 /** The displayed value of one vital from a reading ("—" when missing). */
 export function fmtVital(r: Partial<Reading> | null | undefined, key: VitalKey): string {
   if (!r) return DASH;

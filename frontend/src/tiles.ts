@@ -18,6 +18,16 @@ export const TILE_STATE_TEXT: Record<TileState, string> = {
 
 const STATE_RANK: Record<TileState, number> = { high: 5, medium: 4, overdue: 3, nodata: 2, normal: 1, empty: 0 };
 
+/** A vital's value as the tile shows it: the session's last value of it (a monitor's reading
+ * may hold only some vitals), with its time when it is older than the latest reading. */
+export function lastValue(s: Session, field: string): { value: number; at: string | null; device: boolean } | null {
+  const last = s.last_values.find((v) => v.field === field);
+  if (!last) return null;
+  const latest = s.latest_reading;
+  const earlier = latest !== null && last.reading_id !== latest.id ? last.taken_at : null;
+  return { value: last.value, at: earlier, device: last.source === "device" };
+}
+
 /** One cell per number: never two values side by side ("123/9497"). */
 export const TILE_CELLS: { key: keyof Reading & string; label: string; unit: string }[] = [
   { key: "heart_rate", label: "HR", unit: "/min" },

@@ -56,9 +56,9 @@ def demo(tmp_path: Path) -> Iterator[str]:
         assert "username doctor" in output and PASSWORD in output  # credentials were printed
 
 
-def both_sources(notes: set[str]) -> bool:
+def both_sources(sources: set[tuple[str, str | None]]) -> bool:
     """A nurse-entered reading and a monitor-charted one (two monitors are not two sources)."""
-    return "DEMO reading" in notes and any(n.startswith("From monitor") for n in notes)
+    return {s for s, _device in sources} == {"manual", "device"}
 
 
 def test_demo_streams_simulated_readings(demo: str) -> None:
@@ -71,18 +71,19 @@ def test_demo_streams_simulated_readings(demo: str) -> None:
         assert snapshot["type"] == "snapshot"
         deadline = time.monotonic() + 45
         readings = []
-        notes: set[str] = set()
-        while time.monotonic() < deadline and (len(readings) < 3 or not both_sources(notes)):
+        sources: set[tuple[str, str | None]] = set()
+        while time.monotonic() < deadline and (len(readings) < 3 or not both_sources(sources)):
             message = json.loads(ws.recv(timeout=max(0.1, deadline - time.monotonic())))
             events = message["messages"] if message.get("type") == "batch" else [message]
             for event in events:
                 if event.get("event") == "reading.created":
-                    readings.append(event["data"]["reading"])
-                    notes.add(event["data"]["reading"]["note"].split(":")[0])
+                    reading = event["data"]["reading"]
+                    readings.append(reading)
+                    sources.add((reading["source"], reading["device_id"]))
     assert len(readings) >= 3
-    # Nurse-entered chairs and monitor-charted ones (their note says "device, not validated").
-    assert "DEMO reading" in notes
-    assert any(n.startswith("From monitor 00A0B0C0D0E0") for n in notes), notes
+    # Nurse-entered chairs and monitor-charted ones.
+    assert ("manual", None) in sources
+    assert any(d and d.startswith("00A0B0C0D0E0") for s, d in sources if s == "device"), sources
     # Every chair gets a session (the six start one after another, and may be between patients).
     chairs = {f"Chair {i}" for i in range(1, 7)}
     deadline = time.monotonic() + 30

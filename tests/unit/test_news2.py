@@ -226,6 +226,7 @@ def test_to_dict_is_the_wire_shape() -> None:
         "score": 2,
         "partial": True,
         "missing": ["respiratory_rate"],
+        "carried": [],
         "band": "low",
         "components": {
             "respiratory_rate": 0, "spo2": 2, "on_oxygen": 0, "systolic": 0,

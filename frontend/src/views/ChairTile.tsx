@@ -3,9 +3,9 @@
 import { useMemo } from "preact/hooks";
 import type { Alert, Chair, Reading, Session } from "../api";
 import { Sparkline } from "../charts";
-import { fmtDue, fmtNum, news2Label, news2Title, parseTime, phaseLabel, timeSince, worstAlert } from "../format";
+import { fmtClock, fmtDue, fmtNum, news2Label, news2Title, parseTime, phaseLabel, timeSince, worstAlert } from "../format";
 import { currentReadings } from "../store";
-import { cellFlag, infusionClock, TILE_CELLS, TILE_STATE_TEXT, type TileState } from "../tiles";
+import { cellFlag, infusionClock, lastValue, TILE_CELLS, TILE_STATE_TEXT, type TileState } from "../tiles";
 import { PriorityBadge } from "../widgets";
 import { InfusionCell } from "./InfusionCell";
 
@@ -85,7 +85,7 @@ export function ChairTile({
       <div class="vitals">
         {TILE_CELLS.map((c) => {
           const flag = cellFlag(c.key, alerts);
-          const value = r ? (r[c.key] as number | null | undefined) : null;
+          const last = lastValue(s, c.key);
           const sp = spark(c.key, current);
           return (
             <div
@@ -98,8 +98,13 @@ export function ChairTile({
                 {c.label} <span class="unit">{c.unit}</span>
               </div>
               <div class="vital-value" data-testid={`value-${c.key}`}>
-                {fmtNum(value)}
+                {fmtNum(last?.value)}
               </div>
+              {last?.at && (
+                <div class="vital-at" data-testid={`at-${c.key}`}>
+                  at {fmtClock(last.at)}
+                </div>
+              )}
               {flag ? (
                 <div class="vital-flag" data-testid={`flag-${c.key}`}>
                   <span aria-hidden="true">{flag.symbol}</span> {flag.text}

@@ -88,8 +88,13 @@ const OPTIONAL_NUMBERS: [EntryField, keyof ReadingIn][] = [
   ["cadss", "dissociation_cadss6"],
 ];
 
-export function bodyToValues(b: ReadingIn): EntryValues {
-  const v: EntryValues = { hr: String(b.heart_rate), sbp: String(b.systolic), dbp: String(b.diastolic), spo2: String(b.spo2) };
+// A monitor's reading may lack any vital: its blanks stay blank in the correction form.
+type Body = Omit<ReadingIn, "heart_rate" | "systolic" | "diastolic" | "spo2"> &
+  Record<"heart_rate" | "systolic" | "diastolic" | "spo2", number | null>;
+
+export function bodyToValues(b: Body): EntryValues {
+  const text = (x: number | null) => (x === null ? "" : String(x));
+  const v: EntryValues = { hr: text(b.heart_rate), sbp: text(b.systolic), dbp: text(b.diastolic), spo2: text(b.spo2) };
   for (const [f, k] of OPTIONAL_NUMBERS) {
     const x = b[k];
     if (typeof x === "number") v[f] = String(x);

@@ -4,7 +4,7 @@
 
 import { useEffect, useState } from "preact/hooks";
 import { api, type Reading, type ReadingAmend, type SessionDetail } from "../api";
-import { checkEntry, type EntryField, type EntryValues, fmtClock, fmtVital, PLAUSIBLE } from "../format";
+import { checkEntry, type EntryField, type EntryValues, fmtClock, fmtVital, PLAUSIBLE, sourceText } from "../format";
 import { ErrorBox, errText } from "../widgets";
 import { bodyToValues } from "./ReadingForm";
 
@@ -166,6 +166,11 @@ export function ReadingHistory({ session, version, onChanged }: { session: Sessi
                 {r.late_reason && (
                   <span class="badge late" data-testid="late-marker" title={`Entered after the session ended: ${r.late_reason}`}>
                     LATE ENTRY: {r.late_reason}
+                  </span>
+                )}
+                {r.source === "device" && (
+                  <span class="badge device" data-testid="device-mark">
+                    {sourceText(r)}
                   </span>
                 )}
                 {note && <span class="muted">{note}</span>}
