@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     # First retry of an escalation webhook that failed; each later one waits twice as long
     # (app/alerts/notify.py).
     escalation_retry_seconds: float = 5
+    # A monitor bound to the chair of a session in infusion that has sent nothing this long
+    # raises the technical alert "monitor not reporting" (docs/devices.md).
+    monitor_silent_seconds: float = 120
     # After a high or medium alert the next reading is due this soon (DESIGN §3).
     recheck_after_high_seconds: float = 120
     recheck_after_medium_seconds: float = 300

@@ -20,6 +20,9 @@ from app.vitals.codes import VITALS
 Op = Literal[">", ">=", "<", "<="]
 Priority = Literal["high", "medium", "low"]
 Kind = Literal["absolute", "baseline", "news2", "overdue"]
+# Alerts that no admin rule configures: a monitor gone silent (`silent_condition`).
+TECHNICAL = "technical"
+MONITOR_SILENT = "monitor_silent"
 
 _UPWARD: frozenset[str] = frozenset({">", ">="})
 _OPS: tuple[str, ...] = get_args(Op)
@@ -433,6 +436,28 @@ def overdue_condition(due_at: datetime, now: datetime, rule: Rule) -> Condition:
         return _clear(rule, minutes, f"Reading {fmt(minutes)} min past due")
     message = f"Reading overdue by {fmt(minutes)} min ({_show(crossed)})"
     return Condition(rule.code, rule.kind, priority, minutes, crossed.value, message)
+
+
+def silent_condition(
+    device_label: str, *, heard_at: datetime, now: datetime, limit_seconds: float
+) -> Condition:
+    """The technical alert for a bound monitor during an infusion: medium once it has sent
+    nothing for `limit_seconds` since `heard_at` (its last message, or the infusion's start if
+    later), clear as soon as it reports again."""
+    silent = (now - heard_at).total_seconds()
+    if silent <= limit_seconds:
+        return monitor_clear(f"{device_label} reporting", silent)
+    minutes = fmt(round(silent / 60, 1))
+    message = f"{device_label} not reporting for {minutes} min: check the monitor and its cable"
+    return Condition(MONITOR_SILENT, _TECHNICAL, "medium", silent, limit_seconds, message)
+
+
+# Not a `Kind` an admin rule may have: the alert's kind column says "technical".
+_TECHNICAL = cast(Kind, TECHNICAL)
+
+
+def monitor_clear(message: str, silent: float | None = None) -> Condition:
+    return Condition(MONITOR_SILENT, _TECHNICAL, None, silent, None, message)
 
 
 def _direction(rule: Rule) -> bool | None:

@@ -24,7 +24,8 @@ from app.sessions.models import InfusionSession
 _DERIVED = frozenset({"location", "patient_name", "parameter", "acknowledged_by_name"})
 
 # "safety": raised by a finding outside the vitals (PHQ-9 item 9), acknowledged only with a note.
-AlertKind = Kind | Literal["safety"]
+# "technical": about the equipment, not the patient (a bound monitor gone silent).
+AlertKind = Kind | Literal["safety", "technical"]
 
 
 class AlertOut(BaseModel):

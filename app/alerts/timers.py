@@ -1,4 +1,5 @@
-"""The alert timers (DESIGN §3): overdue readings and escalation of unacknowledged high alerts.
+"""The alert timers (DESIGN §3): overdue readings, monitors gone silent during an infusion
+(docs/devices.md), and escalation of unacknowledged high alerts.
 
 One loop per process ticks every `timer_interval_seconds`, each tick one transaction. With
 several processes on PostgreSQL the first to take the tick lock does the work and the others
@@ -18,10 +19,12 @@ from sqlalchemy.orm import Session, selectinload
 from app.alerts.models import Alert
 from app.alerts.notify import queue_notices
 from app.alerts.rule_store import rules_by_patient
+from app.alerts.rules import MONITOR_SILENT, Condition, monitor_clear, silent_condition
 from app.alerts.service import (
     IS_OPEN,
     OPEN_ALERTS_OF,
     OVERDUE,
+    fold_condition,
     load_sessions,
     overdue_change,
     record_change,
@@ -29,6 +32,7 @@ from app.alerts.service import (
 from app.auth.models import User
 from app.config import Settings
 from app.db import Writes, utcnow
+from app.devices.models import Device
 from app.events import is_postgres, lock_journal
 from app.sessions.models import InfusionSession
 from app.vitals import read
@@ -70,6 +74,48 @@ def check_overdue(db: Session, *, settings: Settings, now: datetime) -> None:
             now=now,
             latest=latest.get(session.id),
             opened=opened[session.id],
+        )
+        if change is not None:
+            record_change(db, *change, session)
+
+
+def check_monitors(db: Session, *, settings: Settings, now: datetime) -> None:
+    """Each session in infusion at a chair with a bound monitor: "monitor not reporting" when
+    it has been silent `monitor_silent_seconds`, cleared when it reports again; an open one
+    whose session left the infusion (or whose monitor was unbound) is resolved."""
+    watched = db.execute(
+        select(InfusionSession, Device)
+        .join(Device, Device.chair_id == InfusionSession.chair_id)
+        .where(InfusionSession.phase == "infusion")
+        .options(selectinload(InfusionSession.patient))
+    ).all()
+    opened = {
+        a.session_id: a
+        for a in db.scalars(select(Alert).where(Alert.rule == MONITOR_SILENT, IS_OPEN))
+    }
+    decided: list[tuple[InfusionSession, Condition]] = []
+    for session, device in watched:
+        started = session.phase_started_at
+        heard = max(device.last_message_at or started, started)
+        label = f"Monitor {device.label} ({device.id})"
+        condition = silent_condition(
+            label, heard_at=heard, now=now, limit_seconds=settings.monitor_silent_seconds
+        )
+        decided.append((session, condition))
+    unwatched = set(opened) - {s.id for s, _device in watched}
+    for session in load_sessions(db, unwatched).values():
+        decided.append((session, monitor_clear(f"No longer watched ({session.phase})")))
+    for session, condition in decided:
+        alert = opened.get(session.id)
+        if condition.priority is not None and alert is not None:
+            continue  # still silent: the alert stands as raised
+        change = fold_condition(
+            session_id=session.id,
+            condition=condition,
+            rule=None,
+            reading_id=None,
+            now=now,
+            alert=alert,
         )
         if change is not None:
             record_change(db, *change, session)
@@ -124,6 +170,7 @@ def tick(db: Session, settings: Settings) -> None:
     # would be older than what that tick wrote, and would clear its fresh overdue alert.
     now = utcnow()
     check_overdue(db, settings=settings, now=now)
+    check_monitors(db, settings=settings, now=now)
     escalate(db, settings=settings, now=now)
     db.commit()
 

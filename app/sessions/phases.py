@@ -117,9 +117,12 @@ def cadence_seconds(phase: str, rules: ProtocolRules) -> float | None:
 def alert_cadence_seconds(alerts: Iterable[Alert], settings: Settings) -> float | None:
     """After a medium or high alert the next reading is due sooner (DESIGN §3); the overdue
     alert is about the readings themselves and a safety alert (PHQ-9 item 9) about the patient's
-    answers, not their vitals: neither shortens anything."""
+    answers, not their vitals, and a technical alert (a monitor gone silent) about the
+    equipment: none of them shortens anything."""
     priorities = {
-        a.priority for a in alerts if a.state != "resolved" and a.kind not in ("overdue", "safety")
+        a.priority
+        for a in alerts
+        if a.state != "resolved" and a.kind not in ("overdue", "safety", "technical")
     }
     if "high" in priorities:
         return settings.recheck_after_high_seconds

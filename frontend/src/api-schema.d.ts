@@ -1987,7 +1987,7 @@ export interface components {
              */
             parameter: string;
             /** Kind */
-            kind: ("absolute" | "baseline" | "news2" | "overdue") | "safety";
+            kind: ("absolute" | "baseline" | "news2" | "overdue") | ("safety" | "technical");
             /**
              * Priority
              * @enum {string}

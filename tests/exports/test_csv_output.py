@@ -36,7 +36,9 @@ def reading(**overrides: object) -> ExportReading:
         "taken_at": datetime(2025, 3, 4, 5, 6, 7, 890123, tzinfo=UTC),
         "recorded_at": datetime(2025, 3, 4, 5, 6, 9, tzinfo=UTC),
         "recorded_by": uuid.UUID(int=4),
-        "news2": News2Out(score=0, partial=False, missing=[], carried=[], band="low", components={}),
+        "news2": News2Out(
+            score=0, partial=False, missing=[], carried=[], band="low", components={}
+        ),
     }
     return export_reading(**(fixed | overrides))
 
