@@ -1,7 +1,7 @@
 """device readings: a monitor's reading may hold only some vitals, and says where it came from
 
 Revision ID: 3c5e7a9b1d20
-Revises: 3c71a9e04d52
+Revises: 8e2b6f1c9d37
 Create Date: 2026-12-02 05:00:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "3c5e7a9b1d20"
-down_revision: str | None = "3c71a9e04d52"
+down_revision: str | None = "8e2b6f1c9d37"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
