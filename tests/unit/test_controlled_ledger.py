@@ -52,13 +52,16 @@ def test_mg_are_converted_at_the_strength():
 
 def test_no_one_witnesses_their_own_entry():
     me, other = uuid.uuid4(), uuid.uuid4()
-    assert ledger.witness_problem(witness_id=me, witness_role="nurse", active=True, actor_ids=[me])
-    assert not ledger.witness_problem(
-        witness_id=other, witness_role="nurse", active=True, actor_ids=[me]
-    )
-    assert ledger.witness_problem(
-        witness_id=other, witness_role="nurse", active=False, actor_ids=[me]
-    )
+
+    def problem(witness: uuid.UUID, role: str = "nurse", active: bool = True) -> str | None:
+        return ledger.witness_problem(
+            witness_id=witness, witness_role=role, active=active, actor_ids=[me], roles=ledger.ROLES
+        )
+
+    assert problem(me)
+    assert not problem(other)
+    assert problem(other, active=False)
+    assert problem(other, role="device")
 
 
 def test_the_chain_hash_changes_with_content_link_and_key():
