@@ -10,6 +10,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 
+from app.audit.access import AccessLog
 from app.auth.logins import Logins
 from app.auth.models import User
 from app.auth.service import token_digest
@@ -100,6 +101,14 @@ Token = Annotated[str, Depends(current_token)]
 def get_logins(conn: HTTPConnection) -> Logins:
     logins: Logins = conn.app.state.logins
     return logins
+
+
+async def get_access(conn: HTTPConnection) -> AccessLog:
+    access: AccessLog = conn.app.state.access
+    return access
+
+
+Access = Annotated[AccessLog, Depends(get_access)]
 
 
 # One dependency, not a chain of them: each level of FastAPI's dependency graph is solved anew

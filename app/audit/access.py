@@ -1,4 +1,5 @@
-"""Reads of a patient's record, audited (HIPAA 164.312(b)), once per user, record and window.
+"""Reads of a patient's record, audited (HIPAA 164.312(b)), once per user, record and window;
+lists that show patients (the session list, patient search), once per user, view and window.
 
 A dashboard re-reads a session every few seconds; one row per read would bury the log. So a
 process remembers whom it has recorded reading what, and writes again only after
@@ -11,11 +12,16 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from app.audit.service import append_audit, audit_entry
 from app.auth.models import User
 from app.db import Database
 
 ACTION = "record.read"
+LIST_ACTION = "record.list"
+# What a list entry keeps of the filters (a search term is typed by the user).
+_QUERY_LIMIT = 100
 # A successful GET whose route names one of these reads that record. New routes under a
 # session or a patient are covered without a list to keep up to date.
 RECORD_PARAMS = {"session_id": "session", "patient_id": "patient", "course_id": "course"}
@@ -82,3 +88,33 @@ class AccessLog:
             for record in due:
                 self._recorded.pop((user_id, *record), None)
             log.exception("access audit failed")
+
+    async def listed(
+        self,
+        db: AsyncSession,
+        user: User,
+        *,
+        view: str,
+        query: Mapping[str, str],
+        kind: str,
+        shown: list[str],
+    ) -> None:
+        """Audits a list of records (`kind` ids, as shown) once per user, view and filters in
+        the window: the same search or list again within it adds nothing, another term does.
+        In the caller's transaction (SQLite has one writer: a second session would wait on it)."""
+        filters = "&".join(f"{k}={v.strip().lower()}" for k, v in sorted(query.items()) if v)
+        key = (f"list:{view}", filters[:_QUERY_LIMIT])
+        if not self._due((user.id, *key)):
+            return
+        row = audit_entry(
+            action=LIST_ACTION,
+            user=user,
+            target_type=kind,
+            details={"view": view, "query": key[1], "shown": shown},
+        )
+        try:
+            await append_audit(db, [row])
+            await db.commit()
+        except Exception:
+            self._recorded.pop((user.id, *key), None)
+            raise

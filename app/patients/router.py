@@ -3,7 +3,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from app.deps import Clinician, CurrentUser, Db
+from app.deps import Access, Clinician, CurrentUser, Db
 from app.patients import service
 from app.patients.models import Patient
 from app.patients.schemas import PatientDetail, PatientIn, PatientOut
@@ -25,9 +25,21 @@ async def create_patient(body: PatientIn, db: Db, user: Clinician) -> PatientOut
 
 @router.get("")
 async def search_patients(
-    db: Db, user: CurrentUser, q: Annotated[str | None, Query(max_length=100)] = None
+    db: Db,
+    user: CurrentUser,
+    access: Access,
+    q: Annotated[str | None, Query(max_length=100)] = None,
 ) -> list[PatientOut]:
-    return [PatientOut.model_validate(p) for p in await service.search_patients(db, q=q, by=user)]
+    patients = await service.search_patients(db, q=q)
+    await access.listed(
+        db,
+        user,
+        view="patient search",
+        query={"q": q or ""},
+        kind="patient",
+        shown=[str(p.id) for p in patients],
+    )
+    return [PatientOut.model_validate(p) for p in patients]
 
 
 @router.get("/{patient_id}")

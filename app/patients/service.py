@@ -24,17 +24,12 @@ async def create_patient(db: AsyncSession, *, data: PatientIn, by: User) -> Pati
     return patient
 
 
-async def search_patients(db: AsyncSession, *, q: str | None, by: User) -> list[Patient]:
+async def search_patients(db: AsyncSession, *, q: str | None) -> list[Patient]:
     query = select(Patient).order_by(Patient.full_name).limit(50)
     if q:
         like = f"%{q.strip()}%"
         query = query.where(or_(Patient.mrn.ilike(like), Patient.full_name.ilike(like)))
-    patients = list((await db.scalars(query)).all())
-    await record_audit(
-        db, action="patient.search", user=by, details={"q": q or "", "results": len(patients)}
-    )
-    await db.commit()
-    return patients
+    return list((await db.scalars(query)).all())
 
 
 async def get_patient(db: AsyncSession, patient_id: uuid.UUID) -> Patient:

@@ -2,7 +2,7 @@ import uuid
 
 from fastapi import APIRouter
 
-from app.deps import AppSettings, Clinician, CurrentUser, Db, ValidSession
+from app.deps import Access, AppSettings, Clinician, CurrentUser, Db, ValidSession
 from app.sessions import service
 from app.sessions.schemas import (
     ChecklistIn,
@@ -30,12 +30,23 @@ async def list_sessions(
     db: Db,
     user: CurrentUser,
     settings: AppSettings,
+    access: Access,
     active: bool | None = None,
     site_id: uuid.UUID | None = None,
 ) -> list[SessionRead]:
-    return await service.list_sessions(
+    sessions = await service.list_sessions(
         db, active=active, site_id=site_id, by=user, settings=settings
     )
+    filters = {"active": "" if active is None else str(active), "site_id": str(site_id or "")}
+    await access.listed(
+        db,
+        user,
+        view="session list",
+        query=filters,
+        kind="session",
+        shown=[str(s.id) for s in sessions],
+    )
+    return sessions
 
 
 @router.get("/{session_id}")

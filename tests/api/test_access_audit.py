@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from app.audit.access import ACTION, records_read
+from app.audit.access import ACTION, LIST_ACTION, records_read
 from app.audit.models import AuditEvent
 from tests import factories
 
@@ -54,6 +54,44 @@ async def test_a_new_window_audits_the_read_again(staff, app):
     for _ in range(2):
         await staff.physician.get(f"/api/sessions/{s['id']}")
     assert len(await reads(app)) == 2
+
+
+async def lists(app: Any) -> list[tuple[str | None, str, str, list[str]]]:
+    async with app.state.database.session() as db:
+        rows = await db.execute(
+            select(AuditEvent.username, AuditEvent.details)
+            .where(AuditEvent.action == LIST_ACTION)
+            .order_by(AuditEvent.id)
+        )
+        return [(u, d["view"], d["query"], d["shown"]) for u, d in rows.all()]
+
+
+async def test_the_session_list_is_audited_once_per_user_view_and_window(staff, app):
+    s = await factories.session(staff.nurse)
+    for _ in range(3):
+        assert (await staff.physician.get("/api/sessions?active=true")).status_code == 200
+    assert await lists(app) == [("physician", "session list", "active=true", [s["id"]])]
+    # Other filters are another view of the list; another user is another entry.
+    await staff.physician.get("/api/sessions")
+    await staff.nurse.get("/api/sessions?active=true")
+    assert [(u, q) for u, _v, q, _s in await lists(app)] == [
+        ("physician", "active=true"),
+        ("physician", ""),
+        ("nurse", "active=true"),
+    ]
+    app.state.access._window = 0
+    await staff.physician.get("/api/sessions?active=true")
+    assert len(await lists(app)) == 4
+
+
+async def test_patient_search_is_audited_once_per_user_term_and_window(staff, app):
+    found = await factories.patient(staff.nurse, full_name="Quinn Searchable")
+    for term in ("searchable", "Searchable ", "nobody-by-this-name"):
+        assert (await staff.nurse.get("/api/patients", params={"q": term})).status_code == 200
+    assert await lists(app) == [
+        ("nurse", "patient search", "q=searchable", [found["id"]]),
+        ("nurse", "patient search", "q=nobody-by-this-name", []),
+    ]
 
 
 def test_which_routes_read_a_record():
