@@ -20,8 +20,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     VIGIL_ENV=production \
     VIGIL_FRONTEND_DIST=/app/frontend/dist \
     VIGIL_AUDIT_KEY_FILE=/var/lib/vigil/keys/audit-keys.json \
+    VIGIL_MFA_KEY_FILE=/var/lib/vigil/keys/mfa-keys.json \
     VIGIL_AUDIT_ANCHOR_FILE=/var/lib/vigil/anchors/audit-anchors.jsonl
-# The audit key and its anchors live outside the database (docs/security.md); volumes mounted
+# The audit and MFA keys and the audit anchors live outside the database (docs/security.md); volumes mounted
 # on these folders inherit their owner.
 RUN pip install --no-cache-dir uv==0.13.9 \
     && groupadd --system --gid 10001 vigil \

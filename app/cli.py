@@ -353,15 +353,27 @@ def audit_verify() -> None:
         raise typer.Exit(1)
 
 
+def _rotate(path: Path, what: str) -> None:
+    from app.audit.keys import rotate_keys
+
+    typer.echo(f"New {what} key '{rotate_keys(path)}' in {path}.")
+
+
 @audit.command("rotate-key")
 def audit_rotate_key() -> None:
     """Add a new signing key and make it current (restart the app to sign with it)."""
-    from app.audit.keys import rotate_keys
+    _rotate(get_settings().audit_key_file, "audit")
 
-    settings = get_settings()
-    typer.echo(
-        f"New audit key '{rotate_keys(settings.audit_key_file)}' in {settings.audit_key_file}."
-    )
+
+mfa = typer.Typer(help="Two-step sign-in: rotate the key that seals TOTP secrets.")
+cli.add_typer(mfa, name="mfa")
+
+
+@mfa.command("rotate-key")
+def mfa_rotate_key() -> None:
+    """Add a new sealing key and make it current (restart the app to seal new secrets with it;
+    secrets sealed before still open with their key: never delete one)."""
+    _rotate(get_settings().mfa_key_file, "MFA")
 
 
 def main() -> None:

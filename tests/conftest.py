@@ -114,6 +114,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         frontend_dist=tmp_path / "no-frontend",
         timer_interval_seconds=0.2,
         audit_key_file=tmp_path / "audit-keys.json",
+        mfa_key_file=tmp_path / "mfa-keys.json",
         audit_anchor_file=tmp_path / "audit-anchors.jsonl",
     )
 

@@ -2,6 +2,7 @@
 
 import hashlib
 import hmac
+import logging
 import secrets
 import time
 import uuid
@@ -12,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import record_audit
 from app.auth.models import RecoveryCode, User
+from app.auth.sealing import key_ring, seal, unseal
 from app.config import Settings
 from app.db import utcnow
 from app.errors import Conflict, Invalid, NotFound
@@ -22,6 +24,8 @@ STEP_SECONDS = 30
 # One step either side: a phone's clock a little off still signs in.
 DRIFT_STEPS = 1
 CODE_NEEDED = "Enter the 6-digit code from your authenticator app (or one of your recovery codes)."
+
+log = logging.getLogger("vigil.auth")
 
 
 def _digest(code: str, settings: Settings) -> str:
@@ -46,11 +50,27 @@ def matching_step(secret: str, code: str, *, now: float, after: int | None) -> i
     return None
 
 
+def _secret(user: User, settings: Settings) -> str | None:
+    """The user's TOTP secret, opened; None when there is none or it does not open (logged:
+    the recovery codes and an admin's reset still let them in)."""
+    if user.totp_secret is None:
+        return None
+    try:
+        return unseal(user.totp_secret, user.id, settings.mfa_key_file)
+    except ValueError as e:
+        log.error("mfa secret unreadable", extra={"user_id": str(user.id), "error": str(e)})
+        return None
+
+
 async def second_factor_ok(db: AsyncSession, user: User, code: str, settings: Settings) -> bool:
     """Whether `code` is the user's current TOTP code or an unused recovery code; using one
     spends it (the caller commits)."""
-    assert user.totp_secret is not None
-    step = matching_step(user.totp_secret, code, now=time.time(), after=user.totp_last_step)
+    secret = _secret(user, settings)
+    step = (
+        None
+        if secret is None
+        else matching_step(secret, code, now=time.time(), after=user.totp_last_step)
+    )
     if step is not None:
         # Conditional, so two requests racing with the same code cannot both pass.
         moved = await db.execute(
@@ -78,12 +98,13 @@ async def second_factor_ok(db: AsyncSession, user: User, code: str, settings: Se
     return False
 
 
-async def start_enrolment(db: AsyncSession, user: User) -> tuple[str, str]:
+async def start_enrolment(db: AsyncSession, user: User, settings: Settings) -> tuple[str, str]:
     """A new pending secret and its otpauth:// URI (for the authenticator app's QR scan)."""
     if user.totp_enabled_at is not None:
         raise Conflict("Two-step sign-in is already on. Remove it first to enrol a new device.")
     secret = pyotp.random_base32()
-    await db.execute(update(User).where(User.id == user.id).values(totp_secret=secret))
+    sealed = seal(secret, user.id, key_ring(settings.mfa_key_file))
+    await db.execute(update(User).where(User.id == user.id).values(totp_secret=sealed))
     await db.commit()
     uri = pyotp.TOTP(secret, interval=STEP_SECONDS).provisioning_uri(
         name=user.username, issuer_name=ISSUER
@@ -100,9 +121,10 @@ async def confirm_enrolment(
     assert fresh is not None
     if fresh.totp_enabled_at is not None:
         raise Conflict("Two-step sign-in is already on.")
-    if fresh.totp_secret is None:
+    secret = _secret(fresh, settings)
+    if secret is None:
         raise Conflict("Start the enrolment first.")
-    step = matching_step(fresh.totp_secret, code, now=time.time(), after=None)
+    step = matching_step(secret, code, now=time.time(), after=None)
     if step is None:
         raise Invalid("code", "this code does not match; check the phone's clock and retry")
     codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}" for _ in range(RECOVERY_CODES)]

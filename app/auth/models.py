@@ -17,9 +17,10 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # TOTP (RFC 6238): the base32 secret (pending until a first code confirms it), when it was
-    # confirmed, and the last time step used, so a code is good once.
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # TOTP (RFC 6238): the secret, sealed (auth/sealing.py: "<key id>:<AES-GCM box>"; pending
+    # until a first code confirms it), when it was confirmed, and the last time step used, so a
+    # code is good once.
+    totp_secret: Mapped[str | None] = mapped_column(String(128))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 

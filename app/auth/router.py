@@ -117,10 +117,10 @@ async def mfa_status(db: Db, user: CurrentUser) -> MfaStatus:
 
 
 @router.post("/auth/mfa/enrol")
-async def mfa_enrol(db: Db, user: CurrentUser) -> MfaEnrolment:
+async def mfa_enrol(db: Db, user: CurrentUser, settings: AppSettings) -> MfaEnrolment:
     """A new secret for an authenticator app; on only once `POST /auth/mfa/confirm` has a
     code from it."""
-    secret, uri = await mfa.start_enrolment(db, user)
+    secret, uri = await mfa.start_enrolment(db, user, settings)
     return MfaEnrolment(secret=secret, otpauth_uri=uri)
 
 

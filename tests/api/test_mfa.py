@@ -1,15 +1,24 @@
 """Two-step sign-in: TOTP optional per user, required for admins when the clinic says so;
 recovery codes; enrolment and removal audited."""
 
+import asyncio
 import time
+import uuid
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pyotp
 import pytest
-from sqlalchemy import select
+from alembic import command
+from sqlalchemy import select, text, update
 
+from app.audit.keys import rotate_keys
 from app.audit.models import AuditEvent
+from app.auth.models import User
+from app.auth.sealing import key_ring, unseal
+from app.db import Database, utcnow
+from app.migrate import alembic_config
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.anyio
@@ -106,3 +115,84 @@ async def test_admins_must_enrol_when_the_clinic_requires_it(staff, app):
     assert (await staff.admin.get("/api/users")).status_code == 200
     # Other roles are not held to it.
     assert (await staff.nurse.get("/api/sessions")).status_code == 200
+
+
+async def stored_secret(app: Any, username: str) -> str | None:
+    async with app.state.database.session() as db:
+        found: str | None = await db.scalar(
+            select(User.totp_secret).where(User.username == username)
+        )
+        return found
+
+
+async def test_totp_secrets_are_sealed_at_rest(staff, anon, app):
+    secret = (await staff.physician.post("/api/auth/mfa/enrol")).json()["secret"]
+    stored = await stored_secret(app, "physician")
+    assert stored is not None and stored.startswith("k1:")
+    assert secret not in stored and secret.lower() not in stored.lower()
+    totp = pyotp.TOTP(secret)
+    confirmed = await staff.physician.post(
+        "/api/auth/mfa/confirm", json={"code": previous_code(totp)}
+    )
+    assert confirmed.status_code == 200
+    assert (await token(anon, "physician", otp=totp.now())).status_code == 200
+    # The user's id seals it too: copied onto another account, it opens for nobody.
+    async with app.state.database.session() as db:
+        await db.execute(
+            update(User)
+            .where(User.username == "nurse")
+            .values(totp_secret=stored, totp_enabled_at=utcnow())
+        )
+        await db.commit()
+    copied = await token(anon, "nurse", otp=totp.at(time.time() + 30))
+    assert copied.status_code == 401
+    assert "code is not right" in copied.json()["detail"]
+
+
+async def test_a_rotated_key_still_opens_the_secrets_sealed_before(staff, anon, app, settings):
+    secret = (await staff.physician.post("/api/auth/mfa/enrol")).json()["secret"]
+    totp = pyotp.TOTP(secret)
+    await staff.physician.post("/api/auth/mfa/confirm", json={"code": previous_code(totp)})
+    assert rotate_keys(settings.mfa_key_file) == "k2"
+    key_ring(settings.mfa_key_file, fresh=True)  # as a restart would
+    assert (await token(anon, "physician", otp=totp.now())).status_code == 200
+    await staff.nurse.post("/api/auth/mfa/enrol")
+    assert (await stored_secret(app, "nurse") or "").startswith("k2:")
+
+
+def test_the_migration_seals_secrets_stored_in_clear(database_url: str, tmp_path: Path) -> None:
+    config = alembic_config(database_url)
+    config.attributes["mfa_key_file"] = tmp_path / "mfa-keys.json"
+    command.downgrade(config, "9751c906778e")
+    user_id, secret = uuid.uuid4(), pyotp.random_base32()
+
+    async def write() -> None:
+        database = Database(database_url)
+        async with database.session() as db:
+            await db.execute(
+                text(
+                    "INSERT INTO app_user (id, username, display_name, role, password_hash, "
+                    "active, created_at, totp_secret) VALUES (:id, 'old', 'Old', 'nurse', 'x', "
+                    "true, :at, :secret)"
+                ),
+                {
+                    "id": user_id.hex if "sqlite" in database_url else user_id,
+                    "at": utcnow(),
+                    "secret": secret,
+                },
+            )
+            await db.commit()
+        await database.dispose()
+
+    async def read() -> str | None:
+        database = Database(database_url)
+        async with database.read_session() as db:
+            found: str | None = await db.scalar(select(User.totp_secret).where(User.id == user_id))
+        await database.dispose()
+        return found
+
+    asyncio.run(write())
+    command.upgrade(config, "head")
+    sealed = asyncio.run(read())
+    assert sealed is not None and secret not in sealed
+    assert unseal(sealed, user_id, tmp_path / "mfa-keys.json") == secret
