@@ -47,13 +47,14 @@ class Settings(BaseSettings):
     # The infusion cannot start until the session's screening form is recorded (a hard stop on
     # it still needs a physician's override with a reason). Off for a clinic that screens on paper.
     screening_required: bool = True
+    # The keys that seal TOTP secrets in the database (app/auth/sealing.py), outside it.
+    mfa_key_file: Path = ROOT / "var" / "mfa-keys.json"
 
     # The audit chain's HMAC keys, outside the database (created on first use, mode 0600),
     # and the append-only file its head is anchored in (keep both off the database's disk).
     audit_key_file: Path = ROOT / "var" / "audit-keys.json"
     # Unset: next to a SQLite database file, else var/audit-anchors.jsonl.
     audit_anchor_file: Path | None = None
-    audit_anchor_seconds: float = 60
     # Reads of a patient's record are audited once per user, session and this many minutes.
     access_audit_minutes: float = 15
 

@@ -15,7 +15,7 @@ from app.alerts.router import router as alerts_router
 from app.alerts.timers import AlertTimers
 from app.alerts.webhook import WebhookNotifier
 from app.audit.access import AccessLog
-from app.audit.anchor import Anchorer
+from app.audit.anchor import anchor_head, anchor_in
 from app.audit.keys import load_keys
 from app.audit.router import router as audit_router
 from app.audit.service import use_keys
@@ -79,8 +79,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.database = database
         app.state.logins = Logins(database, settings)
         use_keys(load_keys(settings.audit_key_file))
-        anchorer = Anchorer(database, settings.anchor_path, settings.audit_anchor_seconds)
-        app.state.anchorer = anchorer
+        anchor_in(settings.anchor_path)
+        await anchor_head(database)
         app.state.access = AccessLog(database, settings.access_audit_minutes)
         try:
             async with (
@@ -103,7 +103,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 feed = None
                 if settings.mllp_port is not None:
                     feed = await start_feed(database, app.state.device_chart, settings)
-                tasks.start_soon(anchorer.run)
                 try:
                     yield
                 finally:
@@ -112,8 +111,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     tasks.cancel_scope.cancel()
                     await timers.stop()
                     await webhook.aclose()
-                    with anyio.CancelScope(shield=True):
-                        await anchorer.anchor_quietly()
         finally:
             await database.dispose()
 

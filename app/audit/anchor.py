@@ -1,10 +1,11 @@
-"""The audit chain's head, anchored outside the database.
+"""The audit chain's head, anchored outside the database at every commit that writes to it.
 
-Every `audit_anchor_seconds` (and when the app stops) each process appends the newest entry's
-id and hash to an append-only file and writes the same to the structured log. A chain that
-was cut short or recomputed no longer contains what was anchored, so verify sees it even when
-whoever changed the database also held the HMAC key. Ship the log (or copy the file) to where
-the database's administrators cannot write, and the anchor outlives them.
+When a transaction that appended audit entries commits, the process appends the newest
+entry's id and hash to an append-only file (one line, fsynced before the commit returns to its
+caller) and writes the same to the structured log. A chain that was cut short or recomputed no
+longer contains what was anchored, so verify sees it even when whoever changed the database
+also held the HMAC key, and even for the entry written a moment ago. Ship the log (or copy the
+file) to where the database's administrators cannot write, and the anchor outlives them.
 """
 
 import json
@@ -14,13 +15,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import anyio
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEvent
 from app.db import Database, utcnow
 
 log = logging.getLogger("vigil.audit")
+
+HEAD = "audit_head"
 
 
 @dataclass(frozen=True)
@@ -60,33 +63,51 @@ def read_anchors(path: Path) -> list[Anchor]:
     return anchors
 
 
+class _Target:
+    """Where this process anchors: set by the app's start-up; a command that did not start
+    the app (`vigil create-user`) reads it from its settings; None: nowhere (the bench's
+    baseline)."""
+
+    path: Path | None = None
+    chosen = False
+
+
+def anchor_in(path: Path | None) -> None:
+    _Target.path, _Target.chosen = path, True
+
+
+def _anchor_path() -> Path | None:
+    if not _Target.chosen:
+        from app.config import get_settings
+
+        anchor_in(get_settings().anchor_path)
+    return _Target.path
+
+
+def _anchor_committed(session: Session) -> None:
+    head = session.info.pop(HEAD, None)
+    path = _anchor_path()
+    if head is None or path is None:
+        return
+    try:
+        append_anchor(path, Anchor(head[0], head[1], utcnow()))
+    except OSError:  # committed all the same; verify will say the newest rows are unanchored
+        log.exception("audit anchor failed")
+
+
+event.listen(Session, "after_commit", _anchor_committed)
+event.listen(Session, "after_soft_rollback", lambda session, _tx: session.info.pop(HEAD, None))
+
 _HEAD = select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
 
 
-class Anchorer:
-    """Anchors this database's audit head in `path` whenever it moved."""
-
-    def __init__(self, database: Database, path: Path, every_seconds: float) -> None:
-        self._database, self._path, self._every = database, path, every_seconds
-        self._last: tuple[int, str] | None = None
-
-    async def anchor(self) -> Anchor | None:
-        async with self._database.read_session() as db:
+async def anchor_head(database: Database) -> None:
+    """Anchors the head as it is (at start-up: after a restore, the restored head)."""
+    path = _anchor_path()
+    try:
+        async with database.read_session() as db:
             head = (await db.execute(_HEAD)).first()
-        if head is None or (head[0], head[1]) == self._last:
-            return None
-        anchor = Anchor(head[0], head[1], utcnow())
-        await anyio.to_thread.run_sync(append_anchor, self._path, anchor)
-        self._last = (anchor.id, anchor.hash)
-        return anchor
-
-    async def anchor_quietly(self) -> None:
-        try:
-            await self.anchor()
-        except Exception:  # a database or disk hiccup: the next turn anchors the head
-            log.exception("audit anchor failed")
-
-    async def run(self) -> None:
-        while True:
-            await anyio.sleep(self._every)
-            await self.anchor_quietly()
+        if head is not None and path is not None:
+            append_anchor(path, Anchor(head[0], head[1], utcnow()))
+    except Exception:  # a database or disk hiccup: the next audited commit anchors the head
+        log.exception("audit anchor failed")

@@ -10,11 +10,11 @@ from datetime import datetime
 from typing import Any
 
 import anyio
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from app.audit.anchor import Anchor, read_anchors
+from app.audit.anchor import HEAD, Anchor, read_anchors
 from app.audit.keys import AuditKeys, load_keys
 from app.audit.models import AuditEvent
 from app.auth.models import User
@@ -25,6 +25,7 @@ from app.events import lock_journal
 
 GENESIS = "0" * 64
 _LAST_HASH = select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+_LAST_ID = select(func.max(AuditEvent.id))
 # Append-only rows: a Core insert, without the unit of work's per-object bookkeeping.
 _INSERT = insert(AuditEvent.__table__)  # type: ignore[arg-type]
 _COLUMNS = tuple(c.name for c in AuditEvent.__table__.c if c.name != "id")
@@ -108,7 +109,8 @@ def audit_entry(
 
 def chain_audit(session: Session, rows: Sequence[AuditEvent]) -> None:
     """Chain rows onto the log, in order, in the caller's transaction: they land if, and only
-    if, the change does. The journal lock keeps the chain from forking."""
+    if, the change does, and the commit anchors the new head (audit/anchor.py). The journal
+    lock keeps the chain from forking."""
     keys = signing_keys()
     lock_journal(session)
     prev = session.scalar(_LAST_HASH) or GENESIS
@@ -117,6 +119,8 @@ def chain_audit(session: Session, rows: Sequence[AuditEvent]) -> None:
         row.key_id = keys.current
         row.hash = prev = row_hash(row, keys)
     session.execute(_INSERT, [{c: getattr(row, c) for c in _COLUMNS} for row in rows])
+    if rows:  # the lock is ours till the commit: the newest id is our last row's
+        session.info[HEAD] = (session.scalar(_LAST_ID), prev)
 
 
 async def append_audit(db: AsyncSession, rows: Sequence[AuditEvent]) -> None:

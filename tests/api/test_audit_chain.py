@@ -22,10 +22,19 @@ VIGIL = Path(sys.executable).parent / "vigil"
 
 
 async def busy_log(staff: Any, app: Any) -> None:
-    """Some audited work, anchored."""
+    """Some audited work (each commit anchors the head it wrote)."""
     for _ in range(3):
         await factories.patient(staff.nurse)
-    assert await app.state.anchorer.anchor() is not None
+
+
+async def delete_newest(app: Any, count: int = 1) -> int:
+    """Deletes the newest `count` audit rows, as someone at an SQL console would; the newest id."""
+    async with app.state.database.session() as db:
+        newest = await db.scalar(select(AuditEvent.id).order_by(AuditEvent.id.desc()).limit(1))
+        assert newest is not None
+        await db.execute(delete(AuditEvent).where(AuditEvent.id > newest - count))
+        await db.commit()
+    return newest
 
 
 async def verify(staff: Any) -> dict[str, Any]:
@@ -44,13 +53,33 @@ async def test_intact_log_verifies_against_its_anchor(staff, app, settings):
 
 async def test_finding_deleting_the_newest_rows_is_detected(staff, app):
     await busy_log(staff, app)
-    async with app.state.database.session() as db:
-        newest = await db.scalar(select(AuditEvent.id).order_by(AuditEvent.id.desc()).limit(1))
-        await db.execute(delete(AuditEvent).where(AuditEvent.id > newest - 2))
-        await db.commit()
+    newest = await delete_newest(app, 2)
     check = await verify(staff)
     assert check["ok"] is False
-    assert "missing" in check["message"] and f"entry {newest}," in check["message"]
+    assert "missing" in check["message"] and f"entry {newest - 1}," in check["message"]
+    assert f"the newest anchored entry is {newest};" in check["message"]
+
+
+async def test_deleting_the_row_just_written_is_detected(staff, app, settings):
+    """No window at the end: the commit that wrote the entry anchored it before answering."""
+    await factories.patient(staff.nurse)
+    newest = await delete_newest(app)
+    assert read_anchors(settings.anchor_path)[-1].id == newest
+    check = await verify(staff)
+    assert check["ok"] is False and f"entry {newest}," in check["message"]
+
+
+async def test_every_audited_commit_anchors_once(staff, app, settings):
+    before = len(read_anchors(settings.anchor_path))
+    await factories.patient(staff.nurse)  # one commit, one audit row
+    await staff.nurse.get("/api/auth/me")  # no audit row, no anchor
+    anchors = read_anchors(settings.anchor_path)
+    assert len(anchors) == before + 1
+    async with app.state.database.session() as db:
+        head = (
+            await db.execute(select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()))
+        ).first()
+    assert head is not None and (anchors[-1].id, anchors[-1].hash) == tuple(head)
 
 
 async def test_finding_an_edit_recomputed_with_the_apps_own_function_is_detected(staff, app):
@@ -109,6 +138,7 @@ async def test_a_rotated_key_signs_new_rows_and_old_rows_still_verify(staff, app
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_vigil_audit_verify_reports_truncation(staff, app, settings):
+    """The newest row deleted right after it was written, caught by the command too."""
     await busy_log(staff, app)
     env = os.environ | {
         "VIGIL_DATABASE_URL": settings.database_url,
@@ -124,14 +154,7 @@ async def test_vigil_audit_verify_reports_truncation(staff, app, settings):
     intact = run()
     assert intact.returncode == 0, intact.stderr
     assert "intact" in intact.stdout
-    async with app.state.database.session() as db:
-        await db.execute(
-            delete(AuditEvent).where(
-                AuditEvent.id
-                == select(AuditEvent.id).order_by(AuditEvent.id.desc()).limit(1).scalar_subquery()
-            )
-        )
-        await db.commit()
+    await delete_newest(app)
     cut = run()
     assert cut.returncode == 1
     assert "missing" in cut.stdout
