@@ -1,8 +1,8 @@
 """TOTP secrets sealed at rest: a wider column, and the secrets stored so far sealed
 
 Revision ID: c41e7a9b2d35
-Revises: 3c7e1a9d5b20
-Create Date: 2026-12-02 04:40:00.000000
+Revises: 4c1d7e2a9b60
+Create Date: 2026-12-02 04:55:00.000000
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ from app.auth.sealing import key_ring, seal
 from app.config import get_settings
 
 revision: str = "c41e7a9b2d35"
-down_revision: str | None = "3c7e1a9d5b20"
+down_revision: str | None = "4c1d7e2a9b60"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
