@@ -1,7 +1,7 @@
 """TOTP secrets sealed at rest: a wider column, and the secrets stored so far sealed
 
 Revision ID: c41e7a9b2d35
-Revises: 4c1d7e2a9b60
+Revises: 3c71a9e04d52
 Create Date: 2026-12-02 04:55:00.000000
 """
 
@@ -14,7 +14,7 @@ from app.auth.sealing import key_ring, seal
 from app.config import get_settings
 
 revision: str = "c41e7a9b2d35"
-down_revision: str | None = "4c1d7e2a9b60"
+down_revision: str | None = "3c71a9e04d52"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
