@@ -127,12 +127,39 @@ async def confirm_enrolment(
     step = matching_step(secret, code, now=time.time(), after=None)
     if step is None:
         raise Invalid("code", "this code does not match; check the phone's clock and retry")
-    codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}" for _ in range(RECOVERY_CODES)]
     fresh.totp_enabled_at, fresh.totp_last_step = utcnow(), step
-    await db.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    db.add_all(RecoveryCode(code_hash=_digest(c, settings), user_id=user.id) for c in codes)
+    codes = await _replace_recovery_codes(db, user, settings)
     await record_audit(
         db, action="auth.mfa.enrol", user=fresh, target_type="user", target_id=user.id
+    )
+    await db.commit()
+    return codes
+
+
+async def _replace_recovery_codes(db: AsyncSession, user: User, settings: Settings) -> list[str]:
+    """Ten fresh codes in place of the user's old ones (kept as keyed hashes only)."""
+    codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}" for _ in range(RECOVERY_CODES)]
+    await db.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    db.add_all(RecoveryCode(code_hash=_digest(c, settings), user_id=user.id) for c in codes)
+    return codes
+
+
+async def require_second_factor(
+    db: AsyncSession, user: User, code: str, settings: Settings
+) -> None:
+    """For a change to two-step sign-in itself: someone at an unlocked screen has no code."""
+    if user.totp_enabled_at is None or not await second_factor_ok(db, user, code, settings):
+        raise Invalid("code", "this code does not match; enter the code your app shows now")
+
+
+async def new_recovery_codes(
+    db: AsyncSession, user: User, code: str, settings: Settings
+) -> list[str]:
+    """New recovery codes for a current code; the old ones stop working. Audited."""
+    await require_second_factor(db, user, code, settings)
+    codes = await _replace_recovery_codes(db, user, settings)
+    await record_audit(
+        db, action="auth.mfa.recovery_codes", user=user, target_type="user", target_id=user.id
     )
     await db.commit()
     return codes

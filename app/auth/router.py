@@ -19,7 +19,6 @@ from app.auth.schemas import (
 )
 from app.context import client_addr_var
 from app.deps import COOKIE_NAME, Admin, AppSettings, CurrentUser, Db, Token, get_logins
-from app.errors import Invalid
 
 router = APIRouter(prefix="/api", tags=["auth"])
 
@@ -133,15 +132,20 @@ async def mfa_confirm(
     return MfaConfirmed(recovery_codes=codes)
 
 
+@router.post("/auth/mfa/recovery-codes")
+async def mfa_recovery_codes(
+    body: MfaCodeIn, db: Db, user: CurrentUser, settings: AppSettings
+) -> MfaConfirmed:
+    """Ten new recovery codes, shown once; the old ones stop working. Needs a current code."""
+    return MfaConfirmed(recovery_codes=await mfa.new_recovery_codes(db, user, body.code, settings))
+
+
 @router.post("/auth/mfa/remove", status_code=204)
 async def mfa_remove_own(
     request: Request, body: MfaCodeIn, db: Db, user: CurrentUser, settings: AppSettings
 ) -> None:
     """Needs a current code: someone at an unlocked screen cannot turn it off."""
-    if user.totp_enabled_at is None or not await mfa.second_factor_ok(
-        db, user, body.code, settings
-    ):
-        raise Invalid("code", "this code does not match")
+    await mfa.require_second_factor(db, user, body.code, settings)
     await mfa.remove(db, user_id=user.id, by=user)
     get_logins(request).forget_user(user.id)
 

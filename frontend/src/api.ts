@@ -62,6 +62,8 @@ export type TimelineEvent = Schemas["TimelineItem"];
 export type AuditEntry = Schemas["AuditOut"];
 export type ChainCheck = Schemas["ChainOut"];
 export type ClientConfig = Schemas["ClientConfig"];
+export type MfaStatus = Schemas["MfaStatus"];
+export type MfaEnrolment = Schemas["MfaEnrolment"];
 /** The pump log folded, as the session tile carries it (app/infusion/schemas.py). */
 export type InfusionTile = Schemas["InfusionTile"];
 export type CtlAct = paths["/api/controlled/acts"]["get"]["responses"][200]["content"]["application/json"][number];
@@ -194,6 +196,11 @@ export const api = {
     ok(client.POST("/api/auth/login", { body: { username, password, ...(otp ? { otp } : {}) } })),
   logout: () => ok(client.POST("/api/auth/logout")),
   me: () => ok(client.GET("/api/auth/me")),
+  mfaStatus: () => ok(client.GET("/api/auth/mfa")),
+  mfaEnrol: () => ok(client.POST("/api/auth/mfa/enrol")),
+  mfaConfirm: (code: string) => ok(client.POST("/api/auth/mfa/confirm", { body: { code } })),
+  mfaRecoveryCodes: (code: string) => ok(client.POST("/api/auth/mfa/recovery-codes", { body: { code } })),
+  mfaRemove: (code: string) => ok(client.POST("/api/auth/mfa/remove", { body: { code } })),
   clientConfig: () => ok(client.GET("/api/client-config")),
 
   users: () => ok(client.GET("/api/users")),

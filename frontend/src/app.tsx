@@ -20,6 +20,7 @@ import { allowed, homeFor, parseRoute, type Route } from "./route";
 import { canEnter, canExport, type Services, ServicesContext, useNow } from "./services";
 import { AlarmSound } from "./sound";
 import { LiveStore } from "./store";
+import { Account } from "./views/Account";
 import { Admin } from "./views/Admin";
 import { CourseView } from "./views/Course";
 import { Dashboard } from "./views/Dashboard";
@@ -103,9 +104,9 @@ function Nav({ user, route, onLogout }: { user: User; route: Route; onLogout: ()
           </a>
         ))}
       </nav>
-      <span class="who">
+      <a class="who" href="#/account" aria-current={route.name === "account" ? "page" : undefined} title="Your account: two-step sign-in">
         {user.display_name} <span class="muted">({user.role})</span>
-      </span>
+      </a>
       <button type="button" onClick={onLogout}>
         Sign out
       </button>
@@ -115,6 +116,8 @@ function Nav({ user, route, onLogout }: { user: User; route: Route; onLogout: ()
 
 function Page({ route, user }: { route: Route; user: User }) {
   switch (route.name) {
+    case "account":
+      return <Account />;
     case "dashboard":
       return <Dashboard />;
     case "session":

@@ -1,4 +1,4 @@
-// Hash routes (#/dashboard, #/sessions/<id>, #/courses/<id>, #/nurse, #/nurse/<id>, #/record/<id>,
+// Hash routes (#/account, #/dashboard, #/sessions/<id>, #/courses/<id>, #/nurse, #/nurse/<id>, #/record/<id>,
 // #/screening/<id>, #/admin[/<tab>], #/safe, #/login),
 // so the app works from any static path the backend serves.
 
@@ -7,6 +7,7 @@ import type { Role } from "./api";
 export type Route =
   | { name: "login" }
   | { name: "home" }
+  | { name: "account" }
   | { name: "dashboard" }
   | { name: "session"; id: string }
   | { name: "course"; id: string }
@@ -23,6 +24,8 @@ export function parseRoute(hash: string): Route {
   switch (head) {
     case "login":
       return { name: "login" };
+    case "account":
+      return { name: "account" };
     case "dashboard":
       return { name: "dashboard" };
     case "sessions":

@@ -34,6 +34,7 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/auth/mfa"): ALL,
     ("POST", "/api/auth/mfa/enrol"): ALL,
     ("POST", "/api/auth/mfa/confirm"): ALL,
+    ("POST", "/api/auth/mfa/recovery-codes"): ALL,
     ("POST", "/api/auth/mfa/remove"): ALL,
     ("DELETE", "/api/users/{user_id}/mfa"): {"admin"},
     ("GET", "/api/patients"): ALL,

@@ -196,3 +196,17 @@ def test_the_migration_seals_secrets_stored_in_clear(database_url: str, tmp_path
     sealed = asyncio.run(read())
     assert sealed is not None and secret not in sealed
     assert unseal(sealed, user_id, tmp_path / "mfa-keys.json") == secret
+
+
+async def test_new_recovery_codes_need_a_code_and_replace_the_old_ones(staff, anon, app):
+    _totp, codes = await enrol(staff.nurse)
+    refused = await staff.nurse.post("/api/auth/mfa/recovery-codes", json={"code": "999999"})
+    assert refused.status_code == 422
+    assert "does not match" in refused.text
+    fresh = await staff.nurse.post("/api/auth/mfa/recovery-codes", json={"code": codes[0]})
+    assert fresh.status_code == 200, fresh.text
+    new = fresh.json()["recovery_codes"]
+    assert len(set(new)) == 10 and not set(new) & set(codes)
+    assert (await token(anon, "nurse", otp=codes[1])).status_code == 401
+    assert (await token(anon, "nurse", otp=new[0])).status_code == 200
+    assert "auth.mfa.recovery_codes" in await actions(app)

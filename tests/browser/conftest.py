@@ -98,7 +98,7 @@ def vigil_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VigilServ
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline:
-                pytest.fail(f"vigil serve was not ready within 30 s:\n{_log_tail(log)}")
+                pytest.fail(f"vigil serve was not ready within 90 s:\n{_log_tail(log)}")
             time.sleep(0.1)
         server = VigilServer(base=base, log=log)
         with server.api("admin") as api:
