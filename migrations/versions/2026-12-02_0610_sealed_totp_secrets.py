@@ -1,7 +1,7 @@
 """TOTP secrets sealed at rest: a wider column, and the secrets stored so far sealed
 
 Revision ID: c41e7a9b2d35
-Revises: 7e3a9c1f4d28
+Revises: 3c5e7a9b1d20
 Create Date: 2026-12-02 05:45:00.000000
 """
 
@@ -14,7 +14,7 @@ from app.auth.sealing import key_ring, seal
 from app.config import get_settings
 
 revision: str = "c41e7a9b2d35"
-down_revision: str | None = "7e3a9c1f4d28"
+down_revision: str | None = "3c5e7a9b1d20"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
