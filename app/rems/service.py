@@ -31,7 +31,7 @@ def _is_spravato(s: InfusionSession) -> bool:
 async def rems_form(
     db: AsyncSession, *, session_id: uuid.UUID, by: User, settings: Settings
 ) -> ExportFile:
-    s = await get_session(db, session_id)
+    s = await get_session(db, session_id, user=by)
     if not _is_spravato(s):
         raise Conflict("The REMS Patient Monitoring Form is for Spravato (intranasal) sessions.")
     record = await session_record(db, session_id=session_id, settings=settings)
@@ -82,7 +82,7 @@ async def due_forms(db: AsyncSession) -> list[RemsDue]:
 async def mark_submitted(
     db: AsyncSession, *, session_id: uuid.UUID, data: SubmittedIn, by: User
 ) -> RemsDue:
-    s = await get_session(db, session_id)
+    s = await get_session(db, session_id, user=by)
     if not _is_spravato(s) or s.phase != "discharged":
         raise Conflict("Only a discharged Spravato session has a REMS form to submit.")
     if await db.get(RemsSubmission, s.id) is not None:

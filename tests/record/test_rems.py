@@ -9,6 +9,7 @@ from pypdf import PdfReader
 from app.screening.rules import HARD_STOPS
 from tests import factories
 from tests.api.test_sessions import ALDRETE_OK
+from tests.conftest import bearer_client, create_user
 from tests.factories import CHECKLIST, transition
 from tests.record.support import minutes_pass
 
@@ -109,3 +110,20 @@ async def test_due_within_seven_days_tracker(app, staff):
     not_spravato = await staff.physician.get(f"/api/rems/sessions/{iv['id']}.pdf")
     assert not_spravato.status_code == 409
     assert datetime.now(UTC) < datetime.fromisoformat(item["due_at"])
+
+
+async def test_the_form_keeps_to_the_users_sites(app, staff, password_hash):
+    sid = await spravato_day(app, staff)
+    main_id = (await staff.admin.get("/api/sites")).json()[0]["id"]
+    elsewhere = await create_user(app, "dr-north", "physician", password_hash)
+    left = await staff.admin.delete(f"/api/sites/{main_id}/members/{elsewhere}")
+    assert left.status_code == 204, left.text
+    other = await bearer_client(app, elsewhere)
+    try:
+        # Another site's session is as if it did not exist, for the form as for every export.
+        hidden = await other.get(f"/api/rems/sessions/{sid}.pdf")
+        assert hidden.status_code == 404
+        assert hidden.json()["detail"] == "No infusion session with that id."
+    finally:
+        await other.aclose()
+    assert (await staff.physician.get(f"/api/rems/sessions/{sid}.pdf")).status_code == 200
