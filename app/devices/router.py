@@ -29,9 +29,10 @@ async def register_device(
 
 
 @router.get("/unmatched")
-async def unmatched(_user: Clinician, db: Db) -> list[HeldMessageOut]:
+async def unmatched(user: Clinician, db: Db, settings: AppSettings) -> list[HeldMessageOut]:
     """Messages no session was found for, oldest first: assign or discard each."""
-    return [HeldMessageOut.model_validate(m) for m in await service.unmatched(db)]
+    tz = service.clinic_zone(settings.mllp_timezone)
+    return [service.held_view(m, tz) for m in await service.unmatched(db, by=user)]
 
 
 @router.post("/unmatched/{message_id}/assign")
@@ -51,10 +52,12 @@ async def assign(
         by=user,
         tz=service.clinic_zone(settings.mllp_timezone),
     )
-    return HeldMessageOut.model_validate(row)
+    return service.held_view(row, service.clinic_zone(settings.mllp_timezone))
 
 
 @router.post("/unmatched/{message_id}/discard")
-async def discard(message_id: uuid.UUID, body: Discard, user: Clinician, db: Db) -> HeldMessageOut:
+async def discard(
+    message_id: uuid.UUID, body: Discard, user: Clinician, db: Db, settings: AppSettings
+) -> HeldMessageOut:
     row = await service.discard(db, message_id=message_id, reason=body.reason, by=user)
-    return HeldMessageOut.model_validate(row)
+    return service.held_view(row, service.clinic_zone(settings.mllp_timezone))

@@ -25,8 +25,6 @@ class DeviceOut(BaseModel):
 class HeldMessageOut(BaseModel):
     """A monitor's message no session was found for, waiting for a nurse."""
 
-    model_config = ConfigDict(from_attributes=True)
-
     id: uuid.UUID
     device_id: str
     control_id: str
@@ -34,6 +32,9 @@ class HeldMessageOut(BaseModel):
     state: str
     session_id: uuid.UUID | None
     ack: str = Field(description="The ACK the monitor was sent (its ERR segments say why)")
+    mrn: str | None = Field(description="PID-3 as the monitor sent it")
+    values: list[str] = Field(description="Each reading the message holds, in words")
+    reasons: list[str] = Field(description="Why it was held, and what was not charted (its ERRs)")
 
 
 class Assign(BaseModel):

@@ -28,10 +28,12 @@ from app.devices.mllp import start_listener, trusted_networks
 from app.devices.models import Device, DeviceMessage
 from app.devices.pcd01 import AckError, Refused, ack, read_message
 from app.devices.pcd01 import DeviceMessage as Parsed
+from app.devices.schemas import HeldMessageOut
 from app.errors import Conflict, Invalid, NotFound, VigilError
 from app.patients.models import Patient
 from app.sessions.models import InfusionSession
 from app.sessions.phases import ACTIVE
+from app.vitals.codes import summary
 from app.vitals.plan import NewReading, Submission
 from app.vitals.schemas import DeviceReadingIn
 from app.vitals.writer import ReadingWriter
@@ -178,13 +180,57 @@ async def receive(
     return answered
 
 
-async def unmatched(db: AsyncSession) -> Sequence[DeviceMessage]:
+def held_view(row: DeviceMessage, tz: tzinfo = UTC) -> HeldMessageOut:
+    """A held message as a nurse reads it: who it names, what it holds, why it was held."""
+    message = read_message(row.text, tz)
+    values = [
+        f"{r.taken_at.astimezone(tz):%H:%M:%S} "
+        + summary(
+            *(_whole(r.values.get(f)) for f in ("heart_rate", "systolic", "diastolic", "spo2"))
+        )
+        for r in message.readings
+    ]
+    reasons = [
+        segment.split("|")[8].replace("\\F\\", "|")
+        for segment in row.ack.split("\r")
+        if segment.startswith("ERR|") and len(segment.split("|")) > 8
+    ]
+    return HeldMessageOut(
+        id=row.id,
+        device_id=row.device_id,
+        control_id=row.control_id,
+        received_at=row.received_at,
+        state=row.state,
+        session_id=row.session_id,
+        ack=row.ack,
+        mrn=message.mrn,
+        values=values,
+        reasons=reasons,
+    )
+
+
+def _whole(value: float | None) -> int | None:
+    return None if value is None else round(value)
+
+
+async def unmatched(db: AsyncSession, *, by: User) -> Sequence[DeviceMessage]:
+    """The held messages, oldest first; their patient ids and values are read, so audited."""
     rows = await db.scalars(
         select(DeviceMessage)
         .where(DeviceMessage.state == "unmatched")
         .order_by(DeviceMessage.received_at)
     )
-    return rows.all()
+    held = rows.all()
+    await record_audit(
+        db,
+        action="device_message.list",
+        user=by,
+        target_type="device_message",
+        target_id=None,
+        details={"count": len(held)},
+    )
+    await db.commit()
+    return held
 
 
 async def _held(db: AsyncSession, message_id: uuid.UUID) -> DeviceMessage:

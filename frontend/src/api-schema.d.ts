@@ -2951,6 +2951,21 @@ export interface components {
              * @description The ACK the monitor was sent (its ERR segments say why)
              */
             ack: string;
+            /**
+             * Mrn
+             * @description PID-3 as the monitor sent it
+             */
+            mrn: string | null;
+            /**
+             * Values
+             * @description Each reading the message holds, in words
+             */
+            values: string[];
+            /**
+             * Reasons
+             * @description Why it was held, and what was not charted (its ERRs)
+             */
+            reasons: string[];
         };
         /** InfusionRecord */
         InfusionRecord: {

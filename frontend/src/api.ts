@@ -54,6 +54,7 @@ export type Alert = Schemas["AlertOut"];
 export type Priority = Alert["priority"];
 export type AlertState = Alert["state"];
 export type News2 = Schemas["News2Out"];
+export type HeldMessage = Schemas["HeldMessageOut"];
 export type AlertRule = Schemas["AlertRuleOut"];
 export type Threshold = Schemas["ThresholdIO"];
 export type NoteKind = Schemas["NoteIn"]["kind"];
@@ -272,6 +273,11 @@ export const api = {
       }),
     ),
 
+  unmatched: () => ok(client.GET("/api/devices/unmatched")),
+  assignHeld: (message_id: Id, session_id: Id) =>
+    ok(client.POST("/api/devices/unmatched/{message_id}/assign", { params: { path: { message_id } }, body: { session_id } })),
+  discardHeld: (message_id: Id, reason: string) =>
+    ok(client.POST("/api/devices/unmatched/{message_id}/discard", { params: { path: { message_id } }, body: { reason } })),
   alerts: (state: AlertState | "open" = "active") => ok(client.GET("/api/alerts", { params: { query: { state } } })),
   /** Every alert of one session, newest first: its alarm history. */
   sessionAlerts: (session_id: Id) => ok(client.GET("/api/alerts", { params: { query: { session_id } } })),

@@ -24,6 +24,7 @@ import { Account } from "./views/Account";
 import { Admin } from "./views/Admin";
 import { CourseView } from "./views/Course";
 import { Dashboard } from "./views/Dashboard";
+import { HeldMessages } from "./views/HeldMessages";
 import { Login } from "./views/Login";
 import { NursePicker, NurseSession } from "./views/NurseEntry";
 import { Safe } from "./views/Safe";
@@ -90,6 +91,7 @@ function Nav({ user, route, onLogout }: { user: User; route: Route; onLogout: ()
   links.push({ href: "#/dashboard", label: "Dashboard", match: ["dashboard", "session", "course"] });
   if (canEnter(user)) links.push({ href: "#/nurse", label: "Nurse entry", match: ["nurse", "nurseSession"] });
   links.push({ href: "#/safe", label: "Controlled log", match: ["safe"] });
+  if (canEnter(user)) links.push({ href: "#/monitors", label: "Monitor messages", match: ["monitors"] });
   if (user.role === "admin") links.push({ href: "#/admin", label: "Admin", match: ["admin"] });
   else if (canExport(user)) links.push({ href: "#/admin/exports", label: "Exports", match: ["admin"] });
   return (
@@ -132,6 +134,8 @@ function Page({ route, user }: { route: Route; user: User }) {
       return <SessionRecord id={route.id} />;
     case "screening":
       return <ScreeningForm id={route.id} />;
+    case "monitors":
+      return <HeldMessages />;
     case "admin":
       return <Admin tab={route.tab || (user.role === "admin" ? "users" : "exports")} />;
     case "safe":

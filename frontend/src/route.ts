@@ -1,5 +1,5 @@
 // Hash routes (#/account, #/dashboard, #/sessions/<id>, #/courses/<id>, #/nurse, #/nurse/<id>, #/record/<id>,
-// #/screening/<id>, #/admin[/<tab>], #/safe, #/login),
+// #/screening/<id>, #/monitors, #/admin[/<tab>], #/safe, #/login),
 // so the app works from any static path the backend serves.
 
 import type { Role } from "./api";
@@ -15,6 +15,7 @@ export type Route =
   | { name: "nurseSession"; id: string }
   | { name: "record"; id: string }
   | { name: "screening"; id: string }
+  | { name: "monitors" }
   | { name: "admin"; tab: string }
   | { name: "safe" };
 
@@ -58,6 +59,7 @@ export function allowed(route: Route, role: Role): boolean {
     case "nurseSession":
     case "record":
     case "screening":
+    case "monitors":
       return role === "nurse" || role === "physician";
     case "admin":
       return role === "admin" || role === "physician"; // physicians: the exports tab only

@@ -31,6 +31,7 @@ HOME = {"nurse": "#/nurse", "physician": "#/dashboard", "admin": "#/admin"}
 class VigilServer:
     base: str
     log: Path
+    mllp_port: int
     _tokens: dict[str, str] = field(default_factory=dict)
 
     def api(self, role: str) -> httpx.Client:
