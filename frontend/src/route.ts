@@ -43,6 +43,8 @@ export function parseRoute(hash: string): Route {
       return { name: "admin", tab: arg ?? "" };
     case "safe":
       return { name: "safe" };
+    case "monitors":
+      return { name: "monitors" };
     default:
       return { name: "home" };
   }

@@ -172,6 +172,10 @@ describe("routes", () => {
     expect(parseRoute("#/nurse")).toEqual({ name: "nurse" });
     expect(parseRoute("#/admin/audit")).toEqual({ name: "admin", tab: "audit" });
     expect(parseRoute("")).toEqual({ name: "home" });
+    for (const name of ["account", "safe", "monitors"]) expect(parseRoute(`#/${name}`)).toEqual({ name });
+    expect(parseRoute("#/screening/s1")).toEqual({ name: "screening", id: "s1" });
+    expect(allowed({ name: "monitors" }, "nurse")).toBe(true);
+    expect(allowed({ name: "monitors" }, "admin")).toBe(false);
     expect(homeFor("nurse")).toBe("#/nurse");
     expect(homeFor("physician")).toBe("#/dashboard");
     expect(homeFor("admin")).toBe("#/admin");
