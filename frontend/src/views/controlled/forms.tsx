@@ -86,6 +86,15 @@ function Witness({
   );
 }
 
+/** An amount taken from a container, in mL to the hundredth; at most what it holds, where known. */
+function Millilitres({ id, label, max, ml, set }: { id: string; label: string; max?: number; ml: string; set: (v: string) => void }) {
+  return (
+    <Field id={`${id}-ml`} label={label}>
+      <input id={`${id}-ml`} type="number" step="0.01" min="0.01" max={max} required value={ml} onInput={(e) => set(value(e))} />
+    </Field>
+  );
+}
+
 function Submit({ busy, children }: { busy: boolean; children: ComponentChildren }) {
   return (
     <button type="submit" class="primary" disabled={busy}>
@@ -120,18 +129,7 @@ export function DrawForm({ desk, c, after }: { desk: Desk; c: CtlContainer; afte
           ))}
         </select>
       </Field>
-      <Field id={`${id}-ml`} label="Amount (mL)">
-        <input
-          id={`${id}-ml`}
-          type="number"
-          step="0.01"
-          min="0.01"
-          max={c.balance_ml}
-          required
-          value={ml}
-          onInput={(e) => setMl(value(e))}
-        />
-      </Field>
+      <Millilitres id={id} label="Amount (mL)" max={c.balance_ml} ml={ml} set={setMl} />
       <Submit busy={busy}>Record the draw</Submit>
       <ErrorBox error={error} />
     </form>
@@ -159,9 +157,7 @@ export function WasteForm({ desk, d, after }: { desk: Desk; d: CtlEntry; after: 
         )
       }
     >
-      <Field id={`${id}-ml`} label="Wasted (mL)">
-        <input id={`${id}-ml`} type="number" step="0.01" min="0.01" required value={ml} onInput={(e) => setMl(value(e))} />
-      </Field>
+      <Millilitres id={id} label="Wasted (mL)" ml={ml} set={setMl} />
       <Field id={`${id}-r`} label="Note (optional)">
         <input id={`${id}-r`} maxLength={500} value={reason} onInput={(e) => setReason(value(e))} />
       </Field>
@@ -211,18 +207,7 @@ export function LossForm({ desk, c, after }: { desk: Desk; c: CtlContainer; afte
           ))}
         </select>
       </Field>
-      <Field id={`${id}-ml`} label="Lost (mL)">
-        <input
-          id={`${id}-ml`}
-          type="number"
-          step="0.01"
-          min="0.01"
-          max={c.balance_ml}
-          required
-          value={ml}
-          onInput={(e) => setMl(value(e))}
-        />
-      </Field>
+      <Millilitres id={id} label="Lost (mL)" max={c.balance_ml} ml={ml} set={setMl} />
       <Field id={`${id}-r`} label="Account of it">
         <input id={`${id}-r`} required minLength={3} maxLength={2000} value={reason} onInput={(e) => setReason(value(e))} />
       </Field>
