@@ -172,18 +172,17 @@ def overdue_change(
     rules: Sequence[Rule],
     settings: Settings,
     now: datetime,
-    latest: Reading | None,
+    charted_at: datetime | None,
     opened: dict[str, Alert],
     on_reading: bool = False,
 ) -> Change | None:
     """Raise, worsen or clear the session's overdue-reading alert (in `opened`, the session's
-    open alerts by rule) against the next due time after the `latest` current reading: the
-    same `next_due` as the tile's, so an open medium/high alert brings it forward."""
+    open alerts by rule) against the next due time after the session was last charted
+    (`read.charting_many`): the same `next_due` as the tile's, so an open medium/high alert
+    brings it forward."""
     rule = next(r for r in rules if r.code == OVERDUE)
     alert = opened.get(OVERDUE)
-    due = next_due(
-        session, latest.taken_at if latest else None, alerts=opened.values(), settings=settings
-    )
+    due = next_due(session, charted_at, alerts=opened.values(), settings=settings)
     if due is None:
         condition = Condition(
             rule.code, rule.kind, None, None, None, f"No readings are due while {session.phase}"
@@ -217,9 +216,12 @@ def fold_reading(
     opened: dict[str, Alert],
     settings: Settings,
     now: datetime,
+    charted_at: datetime | None,
 ) -> tuple[list[Alert], list[Change]]:
     """Evaluate a new reading against the session's `opened` alerts (by rule, updated in place);
-    it also closes (or re-times) the overdue alert at once. Returns the alerts the reading
+    it also closes (or re-times) the overdue alert at once against `charted_at` (when the
+    session was last charted, this reading included: a monitor's unvalidated reading alarms but
+    does not meet the cadence). Returns the alerts the reading
     raised or renewed, and every change in order. Touches no database.
 
     A monitor's reading may hold only some vitals: a rule whose parameter it lacks decides
@@ -266,7 +268,7 @@ def fold_reading(
         settings=settings,
         now=now,
         on_reading=True,
-        latest=latest,
+        charted_at=charted_at,
         opened=opened,
     )
     if overdue is not None:

@@ -61,7 +61,7 @@ def check_overdue(db: Session, *, settings: Settings, now: datetime) -> None:
         return
     ids = [s.id for s in sessions]
     rules = rules_by_patient(db, {s.patient_id for s in sessions})
-    latest = read.latest_current_many(db, ids)
+    charted_at = read.charting_many(db, read.latest_current_many(db, ids)).charted_at
     # Every open alert, not only the overdue one: a medium/high alert shortens the cadence.
     opened: dict[uuid.UUID, dict[str, Alert]] = {i: {} for i in ids}
     for alert in db.scalars(OPEN_ALERTS_OF, {"ids": ids}):
@@ -72,7 +72,7 @@ def check_overdue(db: Session, *, settings: Settings, now: datetime) -> None:
             rules=rules[session.patient_id],
             settings=settings,
             now=now,
-            latest=latest.get(session.id),
+            charted_at=charted_at.get(session.id),
             opened=opened[session.id],
         )
         if change is not None:

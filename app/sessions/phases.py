@@ -133,13 +133,14 @@ def alert_cadence_seconds(alerts: Iterable[Alert], settings: Settings) -> float 
 
 def next_due(
     s: InfusionSession,
-    last_taken_at: datetime | None,
+    charted_at: datetime | None,
     *,
     alerts: Iterable[Alert] = (),
     settings: Settings | None = None,
 ) -> datetime | None:
-    """Readings are due a cadence after the later of the phase start and the last reading; a
-    baseline is due from the start of the session, and an open alert shortens the cadence."""
+    """Readings are due a cadence after the later of the phase start and the last charted
+    reading (`read.charted`: a nurse's, or a monitor's she validated); a baseline is due from
+    the start of the session, and an open alert shortens the cadence."""
     if s.phase not in ACTIVE:
         return None
     cadence = cadence_seconds(s.phase, rules_of(s))
@@ -151,6 +152,6 @@ def next_due(
             return s.phase_started_at
         return None
     anchor = s.phase_started_at
-    if last_taken_at is not None and last_taken_at > anchor:
-        anchor = last_taken_at
+    if charted_at is not None and charted_at > anchor:
+        anchor = charted_at
     return anchor + timedelta(seconds=cadence)

@@ -92,17 +92,22 @@ def session_tile(
     last: read.LastByVital,
     alerts: Iterable[Alert],
     settings: Settings,
+    charting: read.Charting,
     latest_out: ReadingOut | None = None,
 ) -> SessionRead:
     """The tile from what the caller holds: the latest current reading, each vital's latest
-    reading (`read.last_by_vital_many`) and the open alerts, and the latest reading's outward
-    shape when the caller has just made it (the writer has)."""
+    reading (`read.last_by_vital_many`), the open alerts and `read.charting_many`, and the latest
+    reading's outward shape when the caller has just made it (the writer has)."""
     alerts = list(alerts)
     if latest is None:
         latest_out = None
     elif latest_out is None or latest_out.id != latest.id:
-        # Current by definition: neither amended nor in error, so nothing to look up.
-        latest_out = read.to_out(latest, baseline_id=s.baseline_reading_id)
+        # Current by definition: neither amended nor in error; only a validation to look up.
+        latest_out = read.to_out(
+            latest,
+            baseline_id=s.baseline_reading_id,
+            validation=charting.validations.get(latest.id),
+        )
     return SessionRead(
         id=s.id,
         patient=PatientBrief.model_validate(s.patient),
@@ -127,7 +132,7 @@ def session_tile(
         open_alerts=[AlertOut.of(a, s) for a in sorted(alerts, key=lambda a: a.raised_at)],
         news2=news2_of(latest, last),
         next_reading_due_at=next_due(
-            s, latest.taken_at if latest else None, alerts=alerts, settings=settings
+            s, charting.charted_at.get(s.id), alerts=alerts, settings=settings
         ),
         infusion=InfusionTile.model_validate(s.infusion) if s.infusion else None,
     )
@@ -140,17 +145,23 @@ async def session_read(db: AsyncSession, s: InfusionSession, settings: Settings)
 async def session_reads(
     db: AsyncSession, sessions: Sequence[InfusionSession], settings: Settings
 ) -> list[SessionRead]:
-    """Tiles of many sessions in three queries, not three per session: a dashboard's snapshot asks
+    """Tiles of many sessions in a few queries, not a few per session: a dashboard's snapshot asks
     for every chair, and a clinic's dashboards all reconnect together after a restart."""
     ids = [s.id for s in sessions]
     latest = await db.run_sync(read.latest_current_many, ids)
+    charting = await db.run_sync(read.charting_many, latest)
     last = await db.run_sync(read.last_by_vital_many, ids)
     alerts: dict[uuid.UUID, list[Alert]] = {i: [] for i in ids}
     for alert in await db.scalars(OPEN_ALERTS_OF, {"ids": ids}):
         alerts[alert.session_id].append(alert)
     return [
         session_tile(
-            s, latest=latest.get(s.id), last=last[s.id], alerts=alerts[s.id], settings=settings
+            s,
+            latest=latest.get(s.id),
+            last=last[s.id],
+            alerts=alerts[s.id],
+            settings=settings,
+            charting=charting,
         )
         for s in sessions
     ]

@@ -58,3 +58,15 @@ class ReadingError(Base):
     reason: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     by: Mapped[uuid.UUID] = mapped_column(ForeignKey("app_user.id"))
+
+
+class ReadingValidation(Base):
+    """A nurse's check of a monitor's reading: she saw the patient and the values agree. Device
+    readings raise alerts at once but count for the charting cadence only once validated; a
+    reading she rejects is marked entered in error (ReadingError) with her reason instead."""
+
+    __tablename__ = "reading_validation"
+
+    reading_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("reading.id"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    by: Mapped[uuid.UUID] = mapped_column(ForeignKey("app_user.id"))

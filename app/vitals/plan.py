@@ -10,7 +10,10 @@ of the batch is judged on the state after this one. A refused submission raises 
 in one transaction.
 
 A monitor's reading is a `NewReading` with its `device_id`: its data a `DeviceReadingIn`,
-which may hold only some vitals (`codes.missing_vitals` is the one rule for either source).
+which may hold only some vitals (`codes.missing_vitals` is the one rule for either source). It
+alarms at once, but counts for the charting cadence only once a nurse validates it (a
+`Review`); one she rejects is marked entered in error with her reason, and a correction she
+makes of one is hers, validated by her.
 
 Adding a kind of change: a frozen dataclass beside `NewReading` holding what it carries, added
 to `Change`; a branch in `plan` that checks it with the same rules (`check_taken_at`, the
@@ -25,6 +28,7 @@ import uuid
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Literal
 
 from pydantic import ValidationError
 
@@ -32,7 +36,7 @@ from app.alerts.models import Alert
 from app.alerts.rules import Rule
 from app.alerts.schemas import AlertOut
 from app.alerts.service import Change as AlertChange
-from app.alerts.service import alert_event, fold_reading, retract
+from app.alerts.service import alert_event, fold_reading, overdue_change, retract
 from app.audit.models import AuditEvent
 from app.audit.service import audit_entry
 from app.auth.models import User
@@ -83,7 +87,16 @@ class ErrorMark:
     reason: str
 
 
-Change = NewReading | Amendment | ErrorMark
+@dataclass(frozen=True)
+class Review:
+    """A nurse's check of monitor readings, as one: all validated, or all rejected (`reason`)."""
+
+    reading_ids: tuple[uuid.UUID, ...]
+    outcome: Literal["validated", "rejected"]
+    reason: str | None = None
+
+
+Change = NewReading | Amendment | ErrorMark | Review
 
 
 @dataclass(frozen=True)
@@ -100,14 +113,18 @@ class Submission:
                 return [self.change.reading_id]
             case Amendment():
                 return [self.change.data.id] if self.change.data.id is not None else []
-            case ErrorMark():
+            case ErrorMark() | Review():
                 return []
 
     def names(self) -> list[uuid.UUID]:
         """The stored readings it may replay or correct: the writer looks them up."""
-        if isinstance(self.change, NewReading):
-            return self.replays()
-        return [self.change.reading_id, *self.replays()]
+        match self.change:
+            case NewReading():
+                return self.replays()
+            case Review():
+                return list(self.change.reading_ids)
+            case _:
+                return [self.change.reading_id, *self.replays()]
 
 
 @dataclass
@@ -116,6 +133,18 @@ class ReadingResult:
     alerts: list[AlertOut]
     recheck: bool
     created: bool
+
+
+@dataclass
+class ReviewResult:
+    """The reviewed readings as they now stand; `changed`: how many this review changed (a
+    retried review changes none)."""
+
+    readings: list[ReadingOut]
+    changed: int
+
+
+Answer = ReadingResult | ReviewResult
 
 
 @dataclass
@@ -131,6 +160,10 @@ class State:
     errors: dict[uuid.UUID, str]
     # The alerts each stored reading named in the batch raised or last updated (replays).
     replayed_alerts: dict[uuid.UUID, list[Alert]]
+    # Validated monitor readings by id: of the readings above and every current reading below.
+    validations: dict[uuid.UUID, read.Validation] = field(default_factory=dict)
+    # By session: when it was last charted (`read.Charting`), what the cadence counts from.
+    charted: dict[uuid.UUID, datetime] = field(default_factory=dict)
     rules: dict[uuid.UUID, tuple[Rule, ...]] = field(default_factory=dict)  # by patient
     latest: dict[uuid.UUID, Reading] = field(default_factory=dict)  # by session
     # By session: each measured vital's latest current reading (`read.last_by_vital_of`).
@@ -148,9 +181,10 @@ class Plan:
     """What one submission changes. Alert and session changes are made on the state's objects
     (loaded in the writer's transaction), `alerts` naming those to add."""
 
-    answer: ReadingResult
+    answer: Answer
     readings: list[dict[str, object]] = field(default_factory=list)
     errors: list[dict[str, object]] = field(default_factory=list)
+    validations: list[dict[str, object]] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     audits: list[AuditEvent] = field(default_factory=list)
@@ -246,6 +280,7 @@ def _stored(state: State, s: InfusionSession, reading: Reading) -> ReadingResult
         baseline_id=s.baseline_reading_id,
         amended_by=state.amended_by.get(reading.id),
         error_reason=state.errors.get(reading.id),
+        validation=state.validations.get(reading.id),
     )
     return _answer(s, out, state.replayed_alerts.get(reading.id, []), created=False)
 
@@ -288,6 +323,7 @@ def _judge(
         opened=state.opened[s.id],
         settings=settings,
         now=state.now,
+        charted_at=state.charted.get(s.id),
     )
 
 
@@ -317,28 +353,51 @@ def _set_current(
         state.latest[s.id] = latest
 
 
+def _set_charted(state: State, s: InfusionSession, *, add: Reading | None = None) -> None:
+    """Keep when the session was last charted right after a reading is added, validated or
+    stops being current (`add`: a reading just added or validated, when the session's current
+    readings are not in the state)."""
+    current = state.current.get(s.id)
+    if current is not None:
+        times = [r.taken_at for r in current.values() if read.is_charted(r, state.validations)]
+        if times:
+            state.charted[s.id] = max(times)
+        else:
+            state.charted.pop(s.id, None)
+    elif add is not None and read.is_charted(add, state.validations):
+        earlier = state.charted.get(s.id)
+        state.charted[s.id] = add.taken_at if earlier is None else max(earlier, add.taken_at)
+
+
 def _published(
     state: State,
     s: InfusionSession,
     *,
     type: str,
-    out: ReadingOut,
+    out: ReadingOut | list[ReadingOut],
     changes: list[AlertChange],
     settings: Settings,
 ) -> tuple[list[Alert], list[Event]]:
-    """The alert changes' events, then the reading's: the reading with the session's tile as it
-    now stands, so a dashboard needs nothing else."""
+    """The alert changes' events, then the reading's (or a review's readings'): with the
+    session's tile as it now stands, so a dashboard needs nothing else."""
     tile = session_tile(
         s,
         latest=state.latest.get(s.id),
         last=state.last.get(s.id, {}),
         alerts=state.opened[s.id].values(),
         settings=settings,
-        latest_out=out,
+        charting=read.Charting(state.charted, state.validations),
+        latest_out=out if isinstance(out, ReadingOut) else None,
     )
     events = [alert_event(alert, kind, s) for alert, kind in changes]
-    data = {"reading": out.model_dump(mode="json"), "session": tile.model_dump(mode="json")}
-    events.append(Event(type=type, session_id=s.id, data=data))
+    shown = (
+        {"reading": out.model_dump(mode="json")}
+        if isinstance(out, ReadingOut)
+        else {"readings": [r.model_dump(mode="json") for r in out]}
+    )
+    events.append(
+        Event(type=type, session_id=s.id, data=shown | {"session": tile.model_dump(mode="json")})
+    )
     return [alert for alert, _kind in changes], events
 
 
@@ -361,6 +420,7 @@ def _new_reading(
     if s.phase == "pre_infusion" and s.baseline_reading_id is None and _may_be_baseline(row):
         s.baseline_reading_id = reading.id
     _set_current(state, s, add=reading, drop=None)
+    _set_charted(state, s, add=reading)
     # A late entry documents an ended session: it raises, clears and re-times nothing.
     raised, changes = ([], []) if late else _judge(state, s, reading, settings)
     out = read.to_out(reading, baseline_id=s.baseline_reading_id)
@@ -446,7 +506,13 @@ def _amendment(
     new = Reading(**row)
     state.readings[new.id] = new
     state.amended_by[old.id] = new.id
+    validations = []
+    if new.source == "device":
+        # The nurse who corrects a monitor's values has checked them.
+        state.validations[new.id] = read.Validation(state.now, item.by.id, item.by.display_name)
+        validations.append({"reading_id": new.id, "at": state.now, "by": item.by.id})
     _set_current(state, s, add=new, drop=old)
+    _set_charted(state, s)
     if s.baseline_reading_id == old.id and _may_be_baseline(row):
         s.baseline_reading_id = new.id
     elif s.baseline_reading_id in (old.id, None) and s.phase == "pre_infusion":
@@ -460,7 +526,9 @@ def _amendment(
         # patient now.
         raised, more = _judge(state, s, new, settings)
         changes += more
-    out = read.to_out(new, baseline_id=s.baseline_reading_id)
+    out = read.to_out(
+        new, baseline_id=s.baseline_reading_id, validation=state.validations.get(new.id)
+    )
     alerts, events = _published(
         state, s, type="reading.amended", out=out, changes=changes, settings=settings
     )
@@ -474,21 +542,41 @@ def _amendment(
     )
     result = _answer(s, out, raised, created=True)
     state.written[new.id] = (s.id, str(row["body_hash"]), result)
-    return Plan(result, readings=[row], alerts=alerts, events=events, audits=[audit])
+    return Plan(
+        result,
+        readings=[row],
+        validations=validations,
+        alerts=alerts,
+        events=events,
+        audits=[audit],
+    )
+
+
+def _mark_in_error(
+    state: State, s: InfusionSession, item: Submission, reading: Reading, reason: str
+) -> tuple[dict[str, object], list[AlertChange]]:
+    """`reading` stops being current: its row of `reading_error`, and the alert changes."""
+    state.errors[reading.id] = reason
+    _set_current(state, s, add=None, drop=reading)
+    _set_charted(state, s)
+    if s.baseline_reading_id == reading.id:
+        s.baseline_reading_id = _next_baseline(state, s)
+    changes = retract(state.opened[s.id], reading_id=reading.id, reason=reason, now=state.now)
+    mark = {"reading_id": reading.id, "reason": reason, "at": state.now, "by": item.by.id}
+    return mark, changes
 
 
 def _error_mark(
     state: State, s: InfusionSession, item: Submission, change: ErrorMark, settings: Settings
 ) -> Plan:
     reading = _correctable(state, s, change.reading_id, settings)
-    state.errors[reading.id] = change.reason
-    _set_current(state, s, add=None, drop=reading)
-    if s.baseline_reading_id == reading.id:
-        s.baseline_reading_id = _next_baseline(state, s)
-    changes = retract(
-        state.opened[s.id], reading_id=reading.id, reason=change.reason, now=state.now
+    mark, changes = _mark_in_error(state, s, item, reading, change.reason)
+    out = read.to_out(
+        reading,
+        baseline_id=s.baseline_reading_id,
+        error_reason=change.reason,
+        validation=state.validations.get(reading.id),
     )
-    out = read.to_out(reading, baseline_id=s.baseline_reading_id, error_reason=change.reason)
     alerts, events = _published(
         state, s, type="reading.amended", out=out, changes=changes, settings=settings
     )
@@ -500,7 +588,6 @@ def _error_mark(
         details={"reason": change.reason},
         client_addr=item.client_addr,
     )
-    mark = {"reading_id": reading.id, "reason": change.reason, "at": state.now, "by": item.by.id}
     return Plan(
         _answer(s, out, [], created=True),
         errors=[mark],
@@ -508,6 +595,114 @@ def _error_mark(
         events=events,
         audits=[audit],
     )
+
+
+NOT_REVIEWED = (
+    "Only a monitor's readings are validated or rejected; a nurse's own reading is corrected "
+    "or marked entered in error instead."
+)
+
+
+def _reviewable(state: State, s: InfusionSession, change: Review) -> list[Reading]:
+    """The readings a review names, each a monitor's reading of this session still current
+    (or already reviewed the same way: a retried review), else the whole review is refused."""
+    readings = []
+    for reading_id in dict.fromkeys(change.reading_ids):
+        reading = state.readings.get(reading_id)
+        if reading is None or reading.session_id != s.id:
+            raise NotFound(NO_READING)
+        if reading.source != "device":
+            raise Invalid("reading_ids", NOT_REVIEWED)
+        taken = f"The monitor reading taken {reading.taken_at:%H:%M:%S} UTC"
+        if (by := state.amended_by.get(reading.id)) is not None:
+            raise Conflict(f"{taken} was corrected by reading {by}; that correction stands.")
+        validation = state.validations.get(reading.id)
+        if change.outcome == "validated" and reading.id in state.errors:
+            raise Conflict(f"{taken} is rejected (entered in error); it cannot be validated.")
+        if change.outcome == "rejected" and validation is not None:
+            raise Conflict(
+                f"{taken} was validated by {validation.by_name}; to take it back, mark it "
+                "entered in error in the reading history, with the reason."
+            )
+        readings.append(reading)
+    return readings
+
+
+def _review(
+    state: State, s: InfusionSession, item: Submission, change: Review, settings: Settings
+) -> Plan:
+    if (closed := record_closed(s, state.now, settings)) is not None:
+        raise Conflict(closed)
+    readings = _reviewable(state, s, change)
+    result = Plan(ReviewResult([], 0))
+    changes: list[AlertChange] = []
+    done = []
+    for reading in readings:
+        if change.outcome == "validated":
+            if reading.id in state.validations:
+                continue
+            state.validations[reading.id] = read.Validation(
+                state.now, item.by.id, item.by.display_name
+            )
+            result.validations.append({"reading_id": reading.id, "at": state.now, "by": item.by.id})
+        else:
+            if reading.id in state.errors:
+                continue
+            mark, retracted = _mark_in_error(state, s, item, reading, str(change.reason))
+            result.errors.append(mark)
+            changes += retracted
+        done.append(reading)
+    outs = [
+        read.to_out(
+            r,
+            baseline_id=s.baseline_reading_id,
+            error_reason=state.errors.get(r.id),
+            validation=state.validations.get(r.id),
+        )
+        for r in readings
+    ]
+    result.answer = ReviewResult(outs, len(done))
+    if not done:
+        return result
+    _set_charted(state, s)
+    if s.phase in ACTIVE and (
+        overdue := overdue_change(
+            session=s,
+            rules=state.rules[s.patient_id],
+            settings=settings,
+            now=state.now,
+            charted_at=state.charted.get(s.id),
+            opened=state.opened[s.id],
+            on_reading=True,
+        )
+    ):
+        changes.append(overdue)
+        if overdue[0].state == "resolved":
+            state.opened[s.id].pop(overdue[0].rule, None)
+        else:
+            state.opened[s.id][overdue[0].rule] = overdue[0]
+    result.alerts, result.events = _published(
+        state,
+        s,
+        type=f"readings.{change.outcome}",
+        out=[o for o in outs if o.id in {r.id for r in done}],
+        changes=changes,
+        settings=settings,
+    )
+    details: dict[str, object] = {"session_id": str(s.id), "readings": [str(r.id) for r in done]}
+    if change.reason:
+        details["reason"] = change.reason
+    result.audits = [
+        audit_entry(
+            action="reading.validate" if change.outcome == "validated" else "reading.reject",
+            user=item.by,
+            target_type="session",
+            target_id=s.id,
+            details=details,
+            client_addr=item.client_addr,
+        )
+    ]
+    return result
 
 
 def plan(state: State, item: Submission, settings: Settings) -> Plan:
@@ -529,3 +724,5 @@ def plan(state: State, item: Submission, settings: Settings) -> Plan:
             return _amendment(state, s, item, change, settings)
         case ErrorMark():
             return _error_mark(state, s, item, change, settings)
+        case Review():
+            return _review(state, s, item, change, settings)

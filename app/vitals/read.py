@@ -2,24 +2,27 @@
 
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import ColumnElement, Select, bindparam, case, exists, select, union
+from sqlalchemy import ColumnElement, Select, bindparam, case, exists, func, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 from sqlalchemy.orm.util import AliasedClass
 
 from app.alerts.news2 import News2Input
+from app.auth.models import User
 from app.sessions.models import InfusionSession
 from app.vitals.codes import MEASURED, Source
-from app.vitals.models import Reading, ReadingError
+from app.vitals.models import Reading, ReadingError, ReadingValidation
 from app.vitals.schemas import ReadingOut, ReadingStatus
 
 # Aliases, so that a query that also joins these tables (the CSV export) does not correlate
 # the subqueries away.
 _Amendment = aliased(Reading)
 _Error = aliased(ReadingError)
+_Validation = aliased(ReadingValidation)
 
 
 # Whether a reading is current is decided here, once, for reads, the writer and exports: a
@@ -42,6 +45,13 @@ def in_error(reading_id: ReadingId) -> ColumnElement[bool]:
 def is_current(reading: type[Reading] | AliasedClass[Reading] = Reading) -> ColumnElement[bool]:
     """SQL condition: neither amended by a later reading nor marked entered in error."""
     return ~amended(reading.id) & ~in_error(reading.id)
+
+
+def charted(reading: type[Reading] | AliasedClass[Reading] = Reading) -> ColumnElement[bool]:
+    """SQL condition: the reading counts for the charting cadence (a nurse entered it, or
+    validated the monitor's reading). `is_charted` decides the same in memory."""
+    validated = exists().where(_Validation.reading_id == reading.id)
+    return (reading.source == "manual") | validated
 
 
 def status_column(reading_id: ReadingId) -> ColumnElement[str]:
@@ -101,12 +111,27 @@ def news2_input(reading: Reading, last: LastByVital | None = None) -> News2Input
     )
 
 
+@dataclass(frozen=True)
+class Validation:
+    """Who validated a monitor's reading, and when (`ReadingValidation` with the nurse's name)."""
+
+    at: datetime
+    by: uuid.UUID
+    by_name: str
+
+
+def is_charted(reading: Reading, validations: Mapping[uuid.UUID, Validation]) -> bool:
+    """The reading counts for the charting cadence: `charted` in memory."""
+    return reading.source == "manual" or reading.id in validations
+
+
 def to_out(
     reading: Reading,
     *,
     baseline_id: uuid.UUID | None,
     amended_by: uuid.UUID | None = None,
     error_reason: str | None = None,
+    validation: Validation | None = None,
 ) -> ReadingOut:
     return ReadingOut(
         id=reading.id,
@@ -135,22 +160,58 @@ def to_out(
         amended_by=amended_by,
         status=status_of(amended_by=amended_by, error_reason=error_reason),
         error_reason=error_reason,
+        validated_at=validation.at if validation else None,
+        validated_by=validation.by if validation else None,
+        validated_by_name=validation.by_name if validation else None,
     )
 
 
-Corrections = tuple[dict[uuid.UUID, uuid.UUID], dict[uuid.UUID, str]]
+_VALIDATIONS = select(
+    ReadingValidation.reading_id, ReadingValidation.at, ReadingValidation.by, User.display_name
+).join(User, User.id == ReadingValidation.by)
+
+
+def _validations(session: Session, where: ColumnElement[bool]) -> dict[uuid.UUID, Validation]:
+    rows = session.execute(_VALIDATIONS.where(where))
+    return {rid: Validation(at, by, name) for rid, at, by, name in rows}
+
+
+def validations_of(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Validation]:
+    """Of these readings, the validated ones."""
+    return _validations(session, ReadingValidation.reading_id.in_(ids)) if ids else {}
+
+
+def validations_of_sessions(
+    session: Session, session_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Validation]:
+    """Every validated reading of these sessions."""
+    of_sessions = select(Reading.id).where(Reading.session_id.in_(session_ids))
+    return _validations(session, ReadingValidation.reading_id.in_(of_sessions))
+
+
+@dataclass(frozen=True)
+class Corrections:
+    """Of some readings: the later reading amending each one, why each one in error is, and
+    who validated each monitor reading."""
+
+    amended_by: dict[uuid.UUID, uuid.UUID]
+    errors: dict[uuid.UUID, str]
+    validations: dict[uuid.UUID, Validation]
 
 
 def corrections_of(session: Session, ids: Sequence[uuid.UUID]) -> Corrections:
-    """Of these readings: which later reading amends each one, and why each one marked entered
-    in error is; two queries whatever their number."""
+    """Three queries whatever their number."""
     if not ids:
-        return {}, {}
+        return Corrections({}, {}, {})
     amended = session.execute(select(Reading.amends, Reading.id).where(Reading.amends.in_(ids)))
     errors = session.execute(
         select(ReadingError.reading_id, ReadingError.reason).where(ReadingError.reading_id.in_(ids))
     )
-    return {a: b for a, b in amended.all() if a is not None}, {a: b for a, b in errors.all()}
+    return Corrections(
+        {a: b for a, b in amended.all() if a is not None},
+        {a: b for a, b in errors.all()},
+        validations_of(session, ids),
+    )
 
 
 async def describe(
@@ -159,10 +220,14 @@ async def describe(
     """Readings with their status."""
     if not readings:
         return []
-    amended, errors = await db.run_sync(corrections_of, [r.id for r in readings])
+    found = await db.run_sync(corrections_of, [r.id for r in readings])
     return [
         to_out(
-            r, baseline_id=baseline_id, amended_by=amended.get(r.id), error_reason=errors.get(r.id)
+            r,
+            baseline_id=baseline_id,
+            amended_by=found.amended_by.get(r.id),
+            error_reason=found.errors.get(r.id),
+            validation=found.validations.get(r.id),
         )
         for r in readings
     ]
@@ -263,3 +328,32 @@ def is_later(reading: Reading, than: Reading | None) -> bool:
         than.taken_at,
         than.recorded_at,
     )
+
+
+_LAST_CHARTED = (
+    select(Reading.session_id, func.max(Reading.taken_at))
+    .where(Reading.session_id.in_(bindparam("ids", expanding=True)), is_current(), charted())
+    .group_by(Reading.session_id)
+)
+
+
+@dataclass(frozen=True)
+class Charting:
+    """What the charting cadence counts from, per session: the latest current reading a nurse
+    entered or validated (`charted_at`); and who validated each latest reading that a monitor
+    sent (the tile shows it)."""
+
+    charted_at: dict[uuid.UUID, datetime]
+    validations: dict[uuid.UUID, Validation]
+
+
+def charting_many(session: Session, latest: Mapping[uuid.UUID, Reading]) -> Charting:
+    """`Charting` of the sessions whose latest current readings are `latest` (a session without
+    readings has never been charted): nothing to ask when the latest reading is a nurse's, one
+    query for monitors' latest readings and one for the sessions whose latest is not validated."""
+    device = [r.id for r in latest.values() if r.source == "device"]
+    validations = validations_of(session, device)
+    charted_at = {i: r.taken_at for i, r in latest.items() if is_charted(r, validations)}
+    if pending := [i for i in latest if i not in charted_at]:
+        charted_at |= {i: at for i, at in session.execute(_LAST_CHARTED, {"ids": pending})}
+    return Charting(charted_at, validations)

@@ -1,4 +1,5 @@
 import uuid
+from typing import TypeVar
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
@@ -8,7 +9,16 @@ from app.auth.models import User
 from app.context import client_addr_var
 from app.deps import AppSettings, Clinician, Db, ValidSession
 from app.vitals import baseline, discards, read
-from app.vitals.plan import Amendment, Change, ErrorMark, NewReading, ReadingResult, Submission
+from app.vitals.plan import (
+    Amendment,
+    Change,
+    ErrorMark,
+    NewReading,
+    ReadingResult,
+    Review,
+    ReviewResult,
+    Submission,
+)
 from app.vitals.schemas import (
     BaselineChoice,
     EnteredInError,
@@ -16,6 +26,7 @@ from app.vitals.schemas import (
     ReadingAmend,
     ReadingIn,
     ReadingOut,
+    ReadingReview,
 )
 from app.vitals.writer import ReadingWriter
 
@@ -28,13 +39,24 @@ class ReadingAnswer(BaseModel):
     recheck_prompt: bool
 
 
+class ReviewAnswer(BaseModel):
+    readings: list[ReadingOut]
+    changed: int
+
+
+Result = TypeVar("Result", ReadingResult, ReviewResult)
+
+
 async def submit(
-    request: Request, session_id: uuid.UUID, change: Change, by: User
-) -> ReadingResult:
+    request: Request, session_id: uuid.UUID, change: Change, by: User, answer: type[Result]
+) -> Result:
     # No request transaction here: the process's writer checks the session and writes the
     # change in its next batch (app/vitals/writer.py).
     writer: ReadingWriter = request.app.state.readings
-    return await writer.submit(Submission(session_id, change, by, client_addr_var.get()))
+    result = await writer.submit(Submission(session_id, change, by, client_addr_var.get()))
+    if not isinstance(result, answer):
+        raise TypeError(f"{type(change).__name__} was answered with {type(result).__name__}")
+    return result
 
 
 def answer(result: ReadingResult, response: Response) -> ReadingAnswer:
@@ -60,7 +82,7 @@ async def put_reading(
     request: Request,
     response: Response,
 ) -> ReadingAnswer:
-    result = await submit(request, session_id, NewReading(reading_id, body), user)
+    result = await submit(request, session_id, NewReading(reading_id, body), user, ReadingResult)
     return answer(result, response)
 
 
@@ -78,7 +100,7 @@ async def amend_reading(
     request: Request,
     response: Response,
 ) -> ReadingAnswer:
-    result = await submit(request, session_id, Amendment(reading_id, body), user)
+    result = await submit(request, session_id, Amendment(reading_id, body), user, ReadingResult)
     return answer(result, response)
 
 
@@ -90,8 +112,20 @@ async def entered_in_error(
     body: EnteredInError,
     request: Request,
 ) -> ReadingOut:
-    result = await submit(request, session_id, ErrorMark(reading_id, body.reason), user)
-    return result.reading
+    change = ErrorMark(reading_id, body.reason)
+    return (await submit(request, session_id, change, user, ReadingResult)).reading
+
+
+@router.post("/review", responses={409: {"description": "A reading is corrected or reviewed"}})
+async def review_readings(
+    user: Clinician, session_id: uuid.UUID, body: ReadingReview, request: Request
+) -> ReviewAnswer:
+    """A nurse's check of a monitor's readings at the chair, in one tap: validate them all (they
+    then count for the charting cadence) or reject them all with the reason (marked entered in
+    error). Retrying the same review changes nothing."""
+    change = Review(tuple(body.reading_ids), body.outcome, body.reason)
+    result = await submit(request, session_id, change, user, ReviewResult)
+    return ReviewAnswer(readings=result.readings, changed=result.changed)
 
 
 @router.post("/{reading_id}/baseline")

@@ -12,6 +12,7 @@ from pydantic import (
     GetJsonSchemaHandler,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
@@ -153,6 +154,30 @@ class EnteredInError(BaseModel):
     reason: str = Field(min_length=3, max_length=2000)
 
 
+# A nurse reviews what the screen showed her; a monitor sends a reading each 5 s, so an hour's
+# infusion is at most 720 of them.
+MAX_REVIEW = 1000
+
+
+class ReadingReview(BaseModel):
+    """Monitor readings a nurse checked at the chair, as one tap: validate them all, or reject
+    them all with the reason (the probe was off the finger, the cuff was moved)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reading_ids: list[uuid.UUID] = Field(min_length=1, max_length=MAX_REVIEW)
+    outcome: Literal["validated", "rejected"]
+    reason: str | None = Field(
+        default=None, min_length=3, max_length=2000, description="Required to reject"
+    )
+
+    @model_validator(mode="after")
+    def _reason_to_reject(self) -> "ReadingReview":
+        if self.outcome == "rejected" and self.reason is None:
+            raise ValueError("Give the reason these monitor readings are rejected.")
+        return self
+
+
 class ReadingOut(BaseModel):
     id: uuid.UUID
     session_id: uuid.UUID
@@ -182,6 +207,11 @@ class ReadingOut(BaseModel):
     amended_by: uuid.UUID | None = Field(description="The reading that corrects this one")
     status: ReadingStatus
     error_reason: str | None
+    validated_at: datetime | None = Field(
+        default=None, description="When a nurse validated this monitor reading (device only)"
+    )
+    validated_by: uuid.UUID | None = None
+    validated_by_name: str | None = Field(default=None, description="The validating nurse")
 
 
 class BaselineChoice(BaseModel):

@@ -3,12 +3,12 @@
 A reading costs little to judge but dearly in statements: one transaction per reading made the
 write lock, the commit's fsync and a dozen round trips per reading the limit (about 40 a second
 on SQLite). The writer takes every submission that arrived while it wrote the last batch
-(new readings, corrections, entered-in-error marks) and handles them together: `load` reads
-the sessions, rules, latest readings and open alerts of the whole batch in a few queries,
-`plan.plan` decides each submission in memory in arrival order, and `apply` writes the plans'
-rows in one flush and one commit, whose hook hands the events to the live bus. A lone reading
-is a batch of one, so a quiet clinic waits for nothing; a busy one gets larger batches, not a
-longer queue.
+(new readings, corrections, entered-in-error marks, nurses' reviews of monitor readings) and
+handles them together: `load` reads the sessions, rules, latest readings and open alerts of
+the whole batch in a few queries, `plan.plan` decides each submission in memory in arrival
+order, and `apply` writes the plans' rows in one flush and one commit, whose hook hands the
+events to the live bus. A lone reading is a batch of one, so a quiet clinic waits for nothing;
+a busy one gets larger batches, not a longer queue.
 
 A submission is answered only after its batch commits. One that is refused (the session ended,
 the clock is wrong) is answered with its error and leaves the rest of the batch alone.
@@ -35,8 +35,8 @@ from app.events import lock_journal, write_events
 from app.metrics import READINGS
 from app.sessions.models import InfusionSession
 from app.vitals import read
-from app.vitals.models import Reading, ReadingError
-from app.vitals.plan import NewReading, Plan, ReadingResult, State, Submission, plan
+from app.vitals.models import Reading, ReadingError, ReadingValidation
+from app.vitals.plan import Answer, NewReading, Plan, State, Submission, plan
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +57,7 @@ _CURRENT_OF = select(Reading).where(
 # these rows are written once and never changed.
 _INSERT_READINGS = insert(Reading.__table__)  # type: ignore[arg-type]
 _INSERT_ERRORS = insert(ReadingError.__table__)  # type: ignore[arg-type]
+_INSERT_VALIDATIONS = insert(ReadingValidation.__table__)  # type: ignore[arg-type]
 
 
 def load(session: Session, batch: Sequence[Submission]) -> State:
@@ -71,19 +72,30 @@ def load(session: Session, batch: Sequence[Submission]) -> State:
     baselines = [s.baseline_reading_id for s in judged if s.baseline_reading_id]
     found = {r.id: r for r in session.scalars(_READINGS, {"ids": [*named, *baselines]})}
     stored = [rid for rid in named if rid in found]
-    amended_by, errors = read.corrections_of(session, stored)
+    found_corrections = read.corrections_of(session, stored)
     replays = {rid for item in batch for rid in item.replays() if rid in found}
     replayed: dict[uuid.UUID, list[Alert]] = {}
     if replays:
         for alert in session.scalars(ALERTS_OF_READINGS, {"ids": list(replays)}):
             for rid in replays & {alert.first_reading_id, alert.last_reading_id}:
                 replayed.setdefault(rid, []).append(alert)
-    state = State(utcnow(), sessions, found, amended_by, errors, replayed)
+    state = State(
+        utcnow(),
+        sessions,
+        found,
+        found_corrections.amended_by,
+        found_corrections.errors,
+        replayed,
+        validations=found_corrections.validations,
+    )
     if not judged:
         return state
     ids = [s.id for s in judged]
     state.rules = rules_by_patient(session, {s.patient_id for s in judged})
     state.latest = read.latest_current_many(session, ids)
+    charting = read.charting_many(session, state.latest)
+    state.charted = charting.charted_at
+    state.validations |= charting.validations
     state.last = read.last_by_vital_many(session, ids)
     state.opened = {i: {} for i in ids}
     for alert in session.scalars(OPEN_ALERTS_OF, {"ids": ids}):
@@ -92,6 +104,8 @@ def load(session: Session, batch: Sequence[Submission]) -> State:
         state.current = {i: {} for i in corrected}
         for reading in session.scalars(_CURRENT_OF, {"ids": list(corrected)}):
             state.current[reading.session_id][reading.id] = reading
+        # A correction or review may move when the session was last charted.
+        state.validations |= read.validations_of_sessions(session, list(corrected))
     return state
 
 
@@ -99,6 +113,7 @@ def apply(session: Session, plans: Sequence[Plan]) -> None:
     """Write a batch's plans in the caller's transaction."""
     readings = [row for p in plans for row in p.readings]
     errors = [row for p in plans for row in p.errors]
+    validations = [row for p in plans for row in p.validations]
     # Nothing reaches the database before the readings themselves: the alerts and baselines
     # that point at them must not be flushed first.
     with session.no_autoflush:
@@ -106,6 +121,8 @@ def apply(session: Session, plans: Sequence[Plan]) -> None:
             session.execute(_INSERT_READINGS, readings)
         if errors:
             session.execute(_INSERT_ERRORS, errors)
+        if validations:
+            session.execute(_INSERT_VALIDATIONS, validations)
     session.add_all([alert for p in plans for alert in p.alerts])
     session.flush()
     if audits := [row for p in plans for row in p.audits]:
@@ -117,12 +134,12 @@ def apply(session: Session, plans: Sequence[Plan]) -> None:
 
 def write_batch(
     session: Session, batch: Sequence[Submission], settings: Settings
-) -> list[ReadingResult | VigilError]:
+) -> list[Answer | VigilError]:
     """Plan and write a batch in one transaction; one answer (or refusal) per submission."""
     # First: the state is read, and `now` taken, only once no other writer can change it.
     lock_journal(session)
     state = load(session, batch)
-    answers: list[ReadingResult | VigilError] = []
+    answers: list[Answer | VigilError] = []
     plans: list[Plan] = []
     for item in batch:
         try:
@@ -136,7 +153,7 @@ def write_batch(
     return answers
 
 
-Outcome = ReadingResult | BaseException
+Outcome = Answer | BaseException
 
 
 async def write_outcomes(
@@ -161,12 +178,10 @@ class ReadingWriter:
 
     def __init__(self, writes: Writes, settings: Settings) -> None:
         self._writes, self._settings = writes, settings
-        self._queue: asyncio.Queue[tuple[Submission, asyncio.Future[ReadingResult]]] = (
-            asyncio.Queue()
-        )
+        self._queue: asyncio.Queue[tuple[Submission, asyncio.Future[Answer]]] = asyncio.Queue()
 
-    async def submit(self, submission: Submission) -> ReadingResult:
-        answer: asyncio.Future[ReadingResult] = asyncio.get_running_loop().create_future()
+    async def submit(self, submission: Submission) -> Answer:
+        answer: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait((submission, answer))
         # A request that goes away (the tablet lost Wi-Fi) leaves its submission in the queue:
         # it is written all the same, and the tablet's retry gets the stored reading back.
