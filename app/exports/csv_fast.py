@@ -18,7 +18,7 @@ from app.exports.paging import alerts_by_reading, keyset, page_statement, pages,
 from app.patients.models import Patient
 from app.sessions.models import InfusionSession
 from app.vitals import read
-from app.vitals.models import Reading, ReadingError
+from app.vitals.models import Reading, ReadingError, ReadingValidation
 
 # Rows per page: a CSV page is streamed and written CSV_PART rows at a time, so it can be large
 # and cost no more memory.
@@ -31,6 +31,9 @@ _reading = Reading.__table__.c
 _error = ReadingError.__table__.c
 _session = InfusionSession.__table__.c
 _user = User.__table__.c
+_validation = ReadingValidation.__table__.c
+_validators = User.__table__.alias("validator")
+_validator = _validators.c
 _patient = Patient.__table__.c
 _alert = Alert.__table__.c
 
@@ -96,6 +99,8 @@ _CSV_SELECTED = {
     "amends": type_coerce(_reading.amends, _UuidText()),
     "error_reason": _error.reason,
     "recorded_by": _user.username,
+    "validated_at": type_coerce(_validation.at, _IsoText()),
+    "validated_by": _validator.username,
     "mrn": _patient.mrn,
 }
 _CSV_ROWS = select(
@@ -108,6 +113,8 @@ _CSV_ROWS = select(
     .join(InfusionSession.__table__, _session.id == _reading.session_id)
     .join(Patient.__table__, _patient.id == _session.patient_id)
     .outerjoin(ReadingError.__table__, _error.reading_id == _reading.id)
+    .outerjoin(ReadingValidation.__table__, _validation.reading_id == _reading.id)
+    .outerjoin(_validators, _validator.id == _validation.by)
 )
 _CSV_PAGES = keyset(_CSV_ROWS)
 # The alerts a page's readings raised, found with the page's own query as the IN list: the same

@@ -20,6 +20,8 @@ COLUMNS = (
     "taken_at",
     "recorded_at",
     "phase",
+    "source",
+    "device_id",
     "heart_rate",
     "systolic",
     "diastolic",
@@ -38,10 +40,13 @@ COLUMNS = (
     "error_reason",
     "late_reason",
     "recorded_by",
+    "validated_at",
+    "validated_by",
     "alerts",
 )
-# Free text typed by staff; the rest are numbers, codes and ids we generate.
-FREE_TEXT = frozenset({"note", "amend_reason", "error_reason", "late_reason"})
+# Free text typed by staff or sent by a monitor (its id); the rest are numbers, codes and ids
+# we generate.
+FREE_TEXT = frozenset({"note", "amend_reason", "error_reason", "late_reason", "device_id"})
 # A cell starting with one of these is run as a formula by spreadsheets (CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -74,15 +79,22 @@ _FORMATS = tuple((COLUMNS.index(name), fn) for name, fn in FORMATS.items())
 
 
 # ExportReading's name for a column, where it differs from the column's.
-_ATTRIBUTES = {"reading_id": "id", "recorded_by": "recorded_by_username"}
+_ATTRIBUTES = {
+    "reading_id": "id",
+    "recorded_by": "recorded_by_username",
+    "validated_by": "validated_by_username",
+}
 _attributes = attrgetter(*(_ATTRIBUTES.get(name, name) for name in COLUMNS))
 _TAKEN_AT, _RECORDED_AT = COLUMNS.index("taken_at"), COLUMNS.index("recorded_at")
+_VALIDATED_AT = COLUMNS.index("validated_at")
 
 
 def _reading_values(r: ExportReading) -> Row:
     values: list[object] = list(_attributes(r))
     values[_TAKEN_AT] = r.taken_at.isoformat()
     values[_RECORDED_AT] = r.recorded_at.isoformat()
+    if r.validated_at is not None:
+        values[_VALIDATED_AT] = r.validated_at.isoformat()
     return values
 
 

@@ -157,6 +157,9 @@ def observation_status(r: ExportReading) -> str:
         return "entered-in-error"
     if r.amends is not None:
         return "amended"
+    if r.source == "device" and r.validated_at is None:
+        # A monitor's value no nurse has checked: FHIR's "preliminary", verified is "final".
+        return "preliminary"
     return "final"
 
 
@@ -184,6 +187,10 @@ def _notes(r: ExportReading) -> list[dict[str, str]]:
         notes.append({"text": f"Entered in error: {r.error_reason}"})
     if r.late_reason is not None:
         notes.append({"text": f"Late entry, after the session ended: {r.late_reason}"})
+    if r.validated_at is not None:
+        notes.append(
+            {"text": f"Validated by {r.validated_by_username} at {r.validated_at.isoformat()}"}
+        )
     return notes
 
 
@@ -246,6 +253,9 @@ def reading_observations(
     }
     if r.device_id is not None:
         common["device"] = {"display": f"Bedside monitor {r.device_id}"}
+    if r.validated_by_username is not None:
+        # The device measured it; the nurse who validated it is the one who vouches for it.
+        common["performer"] = [{"display": r.validated_by_username}]
     notes = _notes(r)
     if notes:
         common["note"] = notes

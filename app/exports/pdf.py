@@ -34,6 +34,15 @@ from app.exports.schemas import ExportReading, SessionRecord
 from app.vitals.codes import bp_text
 
 
+def _recorded_by(r: ExportReading) -> str:
+    if r.source == "manual":
+        return r.recorded_by_username
+    # The monitor's id (16 hex digits) would not fit the column: it is in the CSV and FHIR.
+    if r.validated_by_username:
+        return f"monitor, validated by {r.validated_by_username}"
+    return "monitor, NOT validated"
+
+
 def _reading_row(r: ExportReading) -> list[Paragraph]:
     bp = bp_text(r.systolic, r.diastolic)
     status = STATUS_TEXT[r.status]
@@ -57,7 +66,7 @@ def _reading_row(r: ExportReading) -> list[Paragraph]:
         r.dissociation_cadss6,
         news2,
         ", ".join(r.alerts),
-        r.recorded_by_username,
+        _recorded_by(r),
         status,
     ]
     return [cell("" if v is None else v) for v in values]

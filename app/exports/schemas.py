@@ -32,6 +32,9 @@ class ExportReading(ReadingOut):
     patient_id: uuid.UUID
     mrn: str
     recorded_by_username: str
+    validated_by_username: str | None = Field(
+        default=None, description="Who validated it (a monitor's reading)"
+    )
     alerts: list[str] = Field(description="Alerts this reading raised, as rule:priority")
     news2: News2Out | None = Field(description="null when the reading cannot be scored")
 

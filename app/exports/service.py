@@ -21,6 +21,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from app.alerts.models import Alert
 from app.audit.models import AuditEvent
@@ -45,14 +46,14 @@ from app.screening.service import latest_screening, screening_out
 from app.sessions.models import InfusionSession
 from app.sessions.service import get_session, news2_of, session_detail, timeline
 from app.vitals import read
-from app.vitals.models import Reading
+from app.vitals.models import Reading, ReadingValidation
 
 # Rows per page of a streamed export: big enough to amortise the queries, small enough that the
 # memory held at any moment is a few megabytes whatever the size of the range.
 BATCH = 1000
 CLI_USERNAME = "cli"
 
-ReadingRow = Row[Reading, str, uuid.UUID, uuid.UUID | None, str]
+ReadingRow = Row[Reading, str, uuid.UUID, uuid.UUID | None, str, str | None]
 
 
 @dataclass(frozen=True)
@@ -86,17 +87,21 @@ async def audit_export(
     )
 
 
-_READING_ROWS: Select[Reading, str, uuid.UUID, uuid.UUID | None, str] = (
+_Validator = aliased(User)
+_READING_ROWS: Select[Reading, str, uuid.UUID, uuid.UUID | None, str, str | None] = (
     select(
         Reading,
         User.username,
         InfusionSession.patient_id,
         InfusionSession.baseline_reading_id,
         Patient.mrn,
+        _Validator.username,
     )
     .join(User, User.id == Reading.recorded_by)
     .join(InfusionSession, InfusionSession.id == Reading.session_id)
     .join(Patient, Patient.id == InfusionSession.patient_id)
+    .outerjoin(ReadingValidation, ReadingValidation.reading_id == Reading.id)
+    .outerjoin(_Validator, _Validator.id == ReadingValidation.by)
 )
 
 
@@ -121,11 +126,12 @@ async def enrich(db: AsyncSession, rows: Sequence[ReadingRow]) -> list[ExportRea
                 "patient_id": patient_id,
                 "mrn": mrn,
                 "recorded_by_username": username,
+                "validated_by_username": validator,
                 "alerts": raised.get(reading.id, []),
                 "news2": news2_of(reading),
             }
         )
-        for (reading, username, patient_id, baseline_id, mrn), out in zip(
+        for (reading, username, patient_id, baseline_id, mrn, validator), out in zip(
             rows, described, strict=True
         )
     ]

@@ -2,13 +2,17 @@
 alarming at once, validated or rejected with a reason in one request per batch, shown with
 who validated them; only validated readings meet the charting cadence."""
 
+import csv
+import io
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from pypdf import PdfReader
 
 from tests.conftest import Staff
 from tests.devices.test_mllp import feed, msa, oru, readings, send, staff_of
+from tests.exports.test_ranges import last_hour
 from tests.factories import infusing_session, put_reading, session
 
 pytestmark = pytest.mark.anyio
@@ -158,3 +162,56 @@ async def test_only_validated_readings_meet_the_charting_cadence(
     assert tile["latest_reading"]["validated_by_name"] == "Nurse"
     due_after = datetime.fromisoformat(tile["next_reading_due_at"])
     assert due_after == datetime.fromisoformat(device["taken_at"]) + cadence
+
+
+async def test_exports_say_who_validated_what(feed: tuple[Any, int], staff_of: Staff) -> None:
+    _app, port = feed
+    s = await session(staff_of.nurse)
+    now = datetime.now(UTC)
+    checked, artefact, waiting = await device_readings(
+        port, s, staff_of, *(now - timedelta(seconds=t) for t in (50, 40, 30))
+    )
+    await review(staff_of.nurse, s["id"], reading_ids=[checked["id"]], outcome="validated")
+    await review(
+        staff_of.nurse,
+        s["id"],
+        reading_ids=[artefact["id"]],
+        outcome="rejected",
+        reason="cuff moved",
+    )
+
+    export = await staff_of.physician.get(f"/api/exports/sessions/{s['id']}.csv")
+    ranged = await staff_of.physician.get("/api/exports/sessions.csv", params=last_hour())
+    for content in (export.content, ranged.content):
+        rows = {r["reading_id"]: r for r in csv.DictReader(io.StringIO(content.decode()))}
+        assert {k: rows[checked["id"]][k] for k in ("source", "device_id", "validated_by")} == {
+            "source": "device",
+            "device_id": "0011223344556677",
+            "validated_by": "nurse",
+        }
+        assert datetime.fromisoformat(rows[checked["id"]]["validated_at"]) > now
+        assert (rows[artefact["id"]]["status"], rows[artefact["id"]]["error_reason"]) == (
+            "entered_in_error",
+            "cuff moved",
+        )
+        assert rows[waiting["id"]]["validated_by"] == rows[waiting["id"]]["validated_at"] == ""
+
+    bundle = (await staff_of.physician.get(f"/api/exports/sessions/{s['id']}.fhir.json")).json()
+    spo2 = {
+        e["resource"]["id"]: e["resource"]
+        for e in bundle["entry"]
+        if e["resource"]["resourceType"] == "Observation"
+        and e["resource"]["code"].get("text") == "SpO₂"
+    }
+    statuses = sorted((o["status"], o["performer"][0]["display"]) for o in spo2.values())
+    assert statuses == [
+        ("entered-in-error", "device-feed"),
+        ("final", "nurse"),
+        ("preliminary", "device-feed"),
+    ]
+
+    pdf = await staff_of.physician.get(f"/api/exports/sessions/{s['id']}.pdf")
+    pages = PdfReader(io.BytesIO(pdf.content)).pages
+    text = " ".join(" ".join(p.extract_text() for p in pages).split())
+    assert text.count("monitor, validated by nurse") == 1
+    assert text.count("monitor, NOT validated") == 2

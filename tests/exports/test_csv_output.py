@@ -21,9 +21,10 @@ from tests.factories import export_reading
 pytestmark = pytest.mark.anyio
 
 HEADER = (
-    b"session_id,mrn,reading_id,taken_at,recorded_at,phase,heart_rate,systolic,diastolic,spo2,"
-    b"respiratory_rate,temperature_c,on_oxygen,consciousness,sedation_rass,dissociation_cadss6,"
-    b"note,is_baseline,status,amends,amend_reason,error_reason,late_reason,recorded_by,alerts\r\n"
+    b"session_id,mrn,reading_id,taken_at,recorded_at,phase,source,device_id,heart_rate,systolic,"
+    b"diastolic,spo2,respiratory_rate,temperature_c,on_oxygen,consciousness,sedation_rass,"
+    b"dissociation_cadss6,note,is_baseline,status,amends,amend_reason,error_reason,late_reason,"
+    b"recorded_by,validated_at,validated_by,alerts\r\n"
 )
 
 
@@ -61,19 +62,24 @@ def test_cells_byte_for_byte():
         error_reason="@probe\nfell off",
         late_reason="-charted after discharge",
         recorded_by_username="ada",
+        source="device",
+        device_id="=00A0B0",
+        validated_at=datetime(2025, 3, 4, 5, 10, tzinfo=UTC),
+        validated_by=uuid.UUID(int=7),
+        validated_by_username="grace",
         alerts=["sbp_high:high", "hr_high:medium"],
     )
     plain = reading(on_oxygen=True, temperature_c=37.0, note="-", amend_reason="\tx")
     assert csv_rows.csv_chunk([full, plain], header=True) == HEADER + (
         b"00000000-0000-0000-0000-000000000002,MRN-100001,00000000-0000-0000-0000-000000000001,"
-        b"2025-03-04T06:06:07.890123+01:00,2025-03-04T05:06:09+00:00,infusion,80,120,80,97,"
-        b'14,36.6,false,A,-1,0,"\'=HYPERLINK(""x""), then ""quoted""",true,amended,'
+        b"2025-03-04T06:06:07.890123+01:00,2025-03-04T05:06:09+00:00,infusion,device,'=00A0B0,"
+        b'80,120,80,97,14,36.6,false,A,-1,0,"\'=HYPERLINK(""x""), then ""quoted""",true,amended,'
         b"00000000-0000-0000-0000-000000000005,'+1 typed as 11,\"'@probe\nfell off\","
-        b"'-charted after discharge,ada,"
+        b"'-charted after discharge,ada,2025-03-04T05:10:00+00:00,grace,"
         b"sbp_high:high;hr_high:medium\r\n"
         b"00000000-0000-0000-0000-000000000002,MRN-100001,00000000-0000-0000-0000-000000000001,"
-        b"2025-03-04T05:06:07.890123+00:00,2025-03-04T05:06:09+00:00,infusion,80,120,80,97,"
-        b",37.0,true,,,,'-,false,final,,'\tx,,,nurse,\r\n"
+        b"2025-03-04T05:06:07.890123+00:00,2025-03-04T05:06:09+00:00,infusion,manual,,80,120,80,"
+        b"97,,37.0,true,,,,'-,false,final,,'\tx,,,nurse,,,\r\n"
     )
     assert csv_rows.csv_chunk([], header=False) == b""
 
