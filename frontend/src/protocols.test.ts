@@ -76,12 +76,12 @@ describe("toDraft / fromDraft", () => {
   it("names the box that is not a number, or a required one left empty", () => {
     const d = toDraft(SPRAVATO);
     d.numbers.infusion_check_seconds = "10 min";
-    expect(fromDraft(d)).toBe("Reading every (s), dosing or infusion: enter a number");
+    expect(fromDraft(d)).toBe("Reading every (s), infusion: enter a number");
     d.numbers.infusion_check_seconds = "";
-    expect(fromDraft(d)).toBe("Reading every (s), dosing or infusion: enter a number");
+    expect(fromDraft(d)).toBe("Reading every (s), infusion: enter a number");
     d.numbers.infusion_check_seconds = "600";
     d.numbers.min_observation_minutes = "two hours";
-    expect(fromDraft(d)).toBe("Minimum observation from dosing (min): enter a number, or leave it empty for none");
+    expect(fromDraft(d)).toBe("Minimum observation (min): enter a number, or leave it empty for none");
     d.numbers.min_observation_minutes = "120";
     d.checkpoints.push(newCheckpoint());
     expect(fromDraft(d)).toBe("Checkpoint 3 minutes after dosing: enter a number");

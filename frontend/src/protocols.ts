@@ -4,20 +4,31 @@
 import type { Checkpoint, Phase, Protocol, ProtocolIn, ProtocolRules } from "./api";
 import { fmtDuration, PHASE_LABELS, parseEntry } from "./format";
 
-/** The rules' number fields the form edits, with their labels; `optional` ones may be left empty. */
-export const NUMBER_FIELDS = {
+/** The rules' number fields the form edits. */
+export type NumberField =
+  | "dose_mg_per_kg_min"
+  | "dose_mg_per_kg_max"
+  | "mg_per_device"
+  | "planned_minutes"
+  | "infusion_check_seconds"
+  | "recovery_check_seconds"
+  | "min_recovery_minutes"
+  | "min_observation_minutes"
+  | "baseline_max_systolic"
+  | "baseline_max_diastolic";
+/** Their labels; an `optional` one may be left empty (none). */
+export const NUMBER_FIELDS: Record<NumberField, { label: string; optional: boolean; hint?: string }> = {
   dose_mg_per_kg_min: { label: "Lowest dose (mg/kg)", optional: true },
   dose_mg_per_kg_max: { label: "Highest dose (mg/kg)", optional: true },
   mg_per_device: { label: "mg per device", optional: true },
-  planned_minutes: { label: "Planned dosing or infusion time (min)", optional: false },
-  infusion_check_seconds: { label: "Reading every (s), dosing or infusion", optional: false },
+  planned_minutes: { label: "Planned duration (min)", optional: false, hint: "of the dosing or the infusion" },
+  infusion_check_seconds: { label: "Reading every (s), infusion", optional: false },
   recovery_check_seconds: { label: "Reading every (s), recovery", optional: false },
   min_recovery_minutes: { label: "Minimum recovery (min)", optional: false },
-  min_observation_minutes: { label: "Minimum observation from dosing (min)", optional: true },
-  baseline_max_systolic: { label: "Highest baseline systolic (mmHg)", optional: false },
-  baseline_max_diastolic: { label: "Highest baseline diastolic (mmHg)", optional: false },
-} as const;
-export type NumberField = keyof typeof NUMBER_FIELDS;
+  min_observation_minutes: { label: "Minimum observation (min)", optional: true, hint: "from the start of dosing" },
+  baseline_max_systolic: { label: "Highest systolic (mmHg)", optional: false },
+  baseline_max_diastolic: { label: "Highest diastolic (mmHg)", optional: false },
+};
 
 /** Phases whose name a protocol may change on the screens (Spravato: "dosing", "observation"). */
 export const PHASES = Object.keys(PHASE_LABELS) as Phase[];

@@ -11,6 +11,7 @@ const value = (e: Event) => (e.currentTarget as HTMLInputElement).value;
 function NumberBox({ field, draft, onChange, hint }: { field: NumberField; draft: ProtocolDraft; onChange: Change; hint?: string }) {
   const f = NUMBER_FIELDS[field];
   const id = `pf-${field}`;
+  const note = hint || f.hint;
   return (
     <div class="entry">
       <label for={id}>{f.label}</label>
@@ -23,7 +24,7 @@ function NumberBox({ field, draft, onChange, hint }: { field: NumberField; draft
         value={draft.numbers[field]}
         onInput={(e) => onChange({ ...draft, numbers: { ...draft.numbers, [field]: value(e) } })}
       />
-      {hint && <span class="muted">{hint}</span>}
+      {note && <span class="muted">{note}</span>}
     </div>
   );
 }
@@ -133,7 +134,7 @@ export function ProtocolForm({ draft, onChange }: { draft: ProtocolDraft; onChan
       <fieldset>
         <legend>Protocol</legend>
         <div class="entry-grid">
-          <div class="entry">
+          <div class="entry name">
             <label for="pf-name">Name</label>
             <input id="pf-name" maxLength={120} value={draft.name} onInput={(e) => onChange({ ...draft, name: value(e) })} />
           </div>
@@ -201,7 +202,7 @@ export function ProtocolForm({ draft, onChange }: { draft: ProtocolDraft; onChan
       </fieldset>
       <fieldset>
         <legend>Baseline blood pressure gate</legend>
-        <p class="muted">Above either, the infusion does not start without a physician's override.</p>
+        <p class="muted">A baseline above either: the infusion starts only with a physician's override.</p>
         <div class="entry-grid">
           {box("baseline_max_systolic")}
           {box("baseline_max_diastolic")}

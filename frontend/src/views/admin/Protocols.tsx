@@ -167,10 +167,14 @@ export function Protocols() {
           ))}
         </tbody>
       </table>
-      <div class="stack-form">
+      <div class="stack-form new-protocol">
         <div class="entry">
           <label for="proto-basis">New clinic protocol, starting from</label>
-          <select id="proto-basis" value={basis} onChange={(e) => setBasis((e.currentTarget as HTMLSelectElement).value)}>
+          <select
+            id="proto-basis"
+            value={basis || protocols[0]?.code}
+            onChange={(e) => setBasis((e.currentTarget as HTMLSelectElement).value)}
+          >
             {protocols.map((p) => (
               <option key={p.code} value={p.code}>
                 {p.name}

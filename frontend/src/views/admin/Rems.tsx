@@ -126,7 +126,7 @@ export function Rems() {
                   </td>
                   <td>
                     <a href={exportLinks.remsForm(r.session_id)} download aria-label={`Download PDF: the REMS form of ${r.patient_name}`}>
-                      Download PDF
+                      PDF
                     </a>
                   </td>
                 </tr>
