@@ -18,3 +18,5 @@ class RemsDue(BaseModel):
     due_at: datetime
     overdue: bool
     submitted_at: datetime | None
+    submitted_by: str | None = Field(description="Display name of who marked it submitted")
+    reference: str | None = Field(description="The portal or fax reference given, if any")

@@ -56,15 +56,18 @@ async def due_forms(db: AsyncSession) -> list[RemsDue]:
     )
     sessions = [s for s in rows.all() if _is_spravato(s)]
     sent = {
-        r.session_id: r.submitted_at
-        for r in await db.scalars(
-            select(RemsSubmission).where(RemsSubmission.session_id.in_([s.id for s in sessions]))
+        r.session_id: (r, name)
+        for r, name in await db.execute(
+            select(RemsSubmission, User.display_name)
+            .join(User, User.id == RemsSubmission.by)
+            .where(RemsSubmission.session_id.in_([s.id for s in sessions]))
         )
     }
     out = []
     for s in sessions:
         assert s.ended_at is not None
         due = s.ended_at + SUBMIT_WITHIN
+        submission, by_name = sent.get(s.id, (None, None))
         out.append(
             RemsDue(
                 session_id=s.id,
@@ -72,8 +75,10 @@ async def due_forms(db: AsyncSession) -> list[RemsDue]:
                 patient_name=s.patient.full_name,
                 discharged_at=s.ended_at,
                 due_at=due,
-                overdue=s.id not in sent and now > due,
-                submitted_at=sent.get(s.id),
+                overdue=submission is None and now > due,
+                submitted_at=None if submission is None else submission.submitted_at,
+                submitted_by=by_name,
+                reference=None if submission is None else submission.reference,
             )
         )
     return out

@@ -3922,6 +3922,16 @@ export interface components {
             overdue: boolean;
             /** Submitted At */
             submitted_at: string | null;
+            /**
+             * Submitted By
+             * @description Display name of who marked it submitted
+             */
+            submitted_by: string | null;
+            /**
+             * Reference
+             * @description The portal or fax reference given, if any
+             */
+            reference: string | null;
         };
         /** ResolveIn */
         ResolveIn: {

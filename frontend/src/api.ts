@@ -75,6 +75,12 @@ export type CtlWitness = Schemas["WitnessOption"];
 export type CtlWitnessIn = Schemas["WitnessIn"];
 export type CtlCheck = Schemas["LogCheck"];
 export type CtlRoleLine = Schemas["RoleLine"];
+export type Protocol = Schemas["ProtocolOut"];
+export type ProtocolIn = Schemas["ProtocolIn"];
+export type ProtocolRules = Schemas["ProtocolRules"];
+export type Checkpoint = Schemas["Checkpoint"];
+export type RemsDue = Schemas["RemsDue"];
+export type SubmittedIn = Schemas["SubmittedIn"];
 type ValidationItem = Schemas["ValidationError"];
 
 /** The `data` of a live event or a timeline row (docs/architecture.md "Wire shapes"): outside
@@ -291,6 +297,14 @@ export const api = {
   putPatientAlertRules: (patient_id: Id, body: AlertRule[], reason?: string, confirm?: boolean) =>
     ok(client.PUT("/api/patients/{patient_id}/alert-rules", { params: { path: { patient_id }, query: { reason, confirm } }, body })),
 
+  protocols: () => ok(client.GET("/api/protocols")),
+  protocol: (code: string) => ok(client.GET("/api/protocols/{code}", { params: { path: { code } } })),
+  /** Adds the protocol `code` or replaces it whole; sessions already created keep their rules. */
+  saveProtocol: (code: string, body: ProtocolIn) => ok(client.PUT("/api/protocols/{code}", { params: { path: { code } }, body })),
+  remsDue: () => ok(client.GET("/api/rems/due")),
+  remsSubmitted: (session_id: Id, body: SubmittedIn) =>
+    ok(client.POST("/api/rems/sessions/{session_id}/submitted", { ...sid(session_id), body })),
+
   audit: (f: { from?: string; to?: string; user?: string; action?: string }) =>
     ok(client.GET("/api/audit", { params: { query: filled(f) } })),
   auditVerify: () => ok(client.GET("/api/audit/verify")),
@@ -356,6 +370,8 @@ export const exportLinks = {
     fhir: `/api/exports/courses/${enc(id)}.fhir.json`,
     pdf: `/api/exports/courses/${enc(id)}.pdf`,
   }),
+  /** The Spravato REMS Patient Monitoring Form, pre-filled (physicians, admins; audited). */
+  remsForm: (sessionId: Id) => `/api/rems/sessions/${enc(sessionId)}.pdf`,
   /** The controlled-substance log's reports (admins; each download is audited). */
   controlled: (siteId: Id) => ({
     logCsv: `/api/controlled/sites/${enc(siteId)}/log.csv`,

@@ -60,13 +60,14 @@ def vigil_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VigilServ
         )
     tmp = tmp_path_factory.mktemp("vigil-e2e")
     mllp_port = free_port()
+    database = tmp / "vigil.db"
     env = os.environ | {
         # Its MLLP listener too, so a test can send what a bedside monitor sends.
         "VIGIL_MLLP_PORT": str(mllp_port),
         "VIGIL_MLLP_HOST": "127.0.0.1",
         "VIGIL_MLLP_ALLOWED_SOURCES": '["127.0.0.1"]',
         "VIGIL_ENV": "test",
-        "VIGIL_DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'vigil.db'}",
+        "VIGIL_DATABASE_URL": f"sqlite+aiosqlite:///{database}",
         "VIGIL_FRONTEND_DIST": str(DIST),
         "VIGIL_LOG_LEVEL": "WARNING",
     }
@@ -105,7 +106,7 @@ def vigil_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VigilServ
             if time.monotonic() > deadline:
                 pytest.fail(f"vigil serve was not ready within 90 s:\n{_log_tail(log)}")
             time.sleep(0.1)
-        server = VigilServer(base=base, log=log, mllp_port=mllp_port)
+        server = VigilServer(base=base, log=log, mllp_port=mllp_port, database=database)
         with server.api("admin") as api:
             for role in ("nurse", "physician"):
                 answer = api.post(

@@ -32,6 +32,8 @@ class VigilServer:
     base: str
     log: Path
     mllp_port: int
+    # The server's SQLite file: only for what no API can do, such as a week passing.
+    database: Path
     _tokens: dict[str, str] = field(default_factory=dict)
 
     def api(self, role: str) -> httpx.Client:

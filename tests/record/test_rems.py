@@ -105,6 +105,8 @@ async def test_due_within_seven_days_tracker(app, staff):
     sent = await staff.admin.post(f"/api/rems/sessions/{sid}/submitted", json={"reference": "fax"})
     assert sent.status_code == 200, sent.text
     assert sent.json()["submitted_at"] is not None
+    # Who marked it, by name, and the reference they gave: what the tracker shows.
+    assert sent.json()["submitted_by"] == "Admin" and sent.json()["reference"] == "fax"
     again = await staff.admin.post(f"/api/rems/sessions/{sid}/submitted", json={})
     assert again.status_code == 409
     not_spravato = await staff.physician.get(f"/api/rems/sessions/{iv['id']}.pdf")

@@ -4,13 +4,17 @@ import { canExport, useServices } from "../services";
 import { AlertRules } from "./admin/AlertRules";
 import { Audit } from "./admin/Audit";
 import { Exports } from "./admin/Exports";
+import { Protocols } from "./admin/Protocols";
+import { Rems } from "./admin/Rems";
 import { Sites } from "./admin/Sites";
 import { Users } from "./admin/Users";
 
 const TABS = [
   { key: "users", label: "Users", admin: true, Screen: Users },
   { key: "sites", label: "Sites & chairs", admin: true, Screen: Sites },
+  { key: "protocols", label: "Protocols", admin: true, Screen: Protocols },
   { key: "rules", label: "Alert limits", admin: true, Screen: AlertRules },
+  { key: "rems", label: "REMS forms", admin: true, Screen: Rems },
   { key: "exports", label: "Exports", admin: false, Screen: Exports },
   { key: "audit", label: "Audit log", admin: true, Screen: Audit },
 ] as const;
