@@ -208,10 +208,10 @@ class ReadingOut(BaseModel):
     status: ReadingStatus
     error_reason: str | None
     validated_at: datetime | None = Field(
-        default=None, description="When a nurse validated this monitor reading (device only)"
+        description="When a nurse validated this monitor reading (device readings only)"
     )
-    validated_by: uuid.UUID | None = None
-    validated_by_name: str | None = Field(default=None, description="The validating nurse")
+    validated_by: uuid.UUID | None
+    validated_by_name: str | None = Field(description="The validating nurse")
 
 
 class BaselineChoice(BaseModel):

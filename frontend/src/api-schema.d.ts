@@ -72,6 +72,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/sessions/{session_id}/readings/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Review Readings
+         * @description A nurse's check of a monitor's readings at the chair, in one tap: validate them all (they
+         *     then count for the charting cadence) or reject them all with the reason (marked entered in
+         *     error). Retrying the same review changes nothing.
+         */
+        post: operations["review_readings_api_sessions__session_id__readings_review_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/sessions/{session_id}/readings/{reading_id}/baseline": {
         parameters: {
             query?: never;
@@ -3855,6 +3877,37 @@ export interface components {
             status: "final" | "amended" | "entered_in_error";
             /** Error Reason */
             error_reason: string | null;
+            /**
+             * Validated At
+             * @description When a nurse validated this monitor reading (device readings only)
+             */
+            validated_at: string | null;
+            /** Validated By */
+            validated_by: string | null;
+            /**
+             * Validated By Name
+             * @description The validating nurse
+             */
+            validated_by_name: string | null;
+        };
+        /**
+         * ReadingReview
+         * @description Monitor readings a nurse checked at the chair, as one tap: validate them all, or reject
+         *     them all with the reason (the probe was off the finger, the cuff was moved).
+         */
+        ReadingReview: {
+            /** Reading Ids */
+            reading_ids: string[];
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome: "validated" | "rejected";
+            /**
+             * Reason
+             * @description Required to reject
+             */
+            reason?: string | null;
         };
         /** ReceiveIn */
         ReceiveIn: {
@@ -4025,6 +4078,13 @@ export interface components {
              */
             entered_by: string;
             alert: components["schemas"]["AlertOut"] | null;
+        };
+        /** ReviewAnswer */
+        ReviewAnswer: {
+            /** Readings */
+            readings: components["schemas"]["ReadingOut"][];
+            /** Changed */
+            changed: number;
         };
         /** RoleLine */
         RoleLine: {
@@ -4882,6 +4942,48 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ReadingOut"];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    review_readings_api_sessions__session_id__readings_review_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReadingReview"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewAnswer"];
+                };
+            };
+            /** @description A reading is corrected or reviewed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {

@@ -40,6 +40,7 @@ export type Screening = Schemas["ScreeningOut"];
 export type ScreeningQuestions = Schemas["Questions"];
 export type ReadingAmend = Schemas["ReadingAmend"];
 export type Reading = Schemas["ReadingOut"];
+export type ReadingReview = Schemas["ReadingReview"];
 export type Consciousness = NonNullable<Reading["consciousness"]>;
 export type Site = Schemas["SiteOut"];
 export type Chair = Schemas["ChairOut"];
@@ -87,6 +88,8 @@ type ValidationItem = Schemas["ValidationError"];
  * the OpenAPI document because it travels on the websocket and in the timeline as free JSON. */
 export interface EventData {
   reading?: Reading;
+  /** A nurse's review of monitor readings (readings.validated / readings.rejected). */
+  readings?: Reading[];
   session?: Session;
   alert?: Alert;
   note?: Note;
@@ -271,6 +274,8 @@ export const api = {
         body: { reason },
       }),
     ),
+  reviewReadings: (session_id: Id, body: ReadingReview) =>
+    ok(client.POST("/api/sessions/{session_id}/readings/review", { ...sid(session_id), body })),
   chooseBaseline: (session_id: Id, reading_id: Id, reason: string, confirm_value: boolean) =>
     ok(
       client.POST("/api/sessions/{session_id}/readings/{reading_id}/baseline", {

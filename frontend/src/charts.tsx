@@ -6,6 +6,7 @@ import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import type { Alert, AlertRule, Priority, Reading, Threshold } from "./api";
 import { fmtClock, PRIORITY, parameterLabel, parseTime, phaseLabel, VITALS } from "./format";
+import { pendingReview, pendingSpans, readingCount } from "./review";
 
 type Data = uPlot.AlignedData;
 
@@ -261,6 +262,34 @@ export function SessionChart(props: SessionChartProps) {
               ctx.font = `bold ${Math.round(12 * dpr)}px system-ui, sans-serif`;
               ctx.fillText(PRIORITY[a.priority].icon, xx + 2 * dpr, bbox.top + 30 * dpr);
             }
+            // A monitor's readings no nurse has validated: a hatched strip along the bottom.
+            const stripH = 8 * dpr;
+            let named = false;
+            for (const [from, to] of pendingSpans(p.readings)) {
+              if (p.until !== null && from > p.until) continue;
+              const x0 = Math.max(bbox.left, x(u, from) - 3 * dpr);
+              const x1 = Math.min(bbox.left + bbox.width, x(u, p.until === null ? to : Math.min(to, p.until)) + 3 * dpr);
+              if (x1 <= x0) continue;
+              const y0 = bbox.top + bbox.height - stripH;
+              ctx.fillStyle = "#b26a00";
+              ctx.fillRect(x0, y0, x1 - x0, stripH);
+              ctx.strokeStyle = "#fff";
+              ctx.lineWidth = dpr;
+              for (let hx = x0; hx < x1; hx += 6 * dpr) {
+                ctx.beginPath();
+                ctx.moveTo(hx, y0 + stripH);
+                ctx.lineTo(Math.min(hx + stripH, x1), y0);
+                ctx.stroke();
+              }
+              if (!named) {
+                ctx.fillStyle = "#7a4500";
+                ctx.font = `${Math.round(11 * dpr)}px system-ui, sans-serif`;
+                const label = "monitor, not validated";
+                const w = ctx.measureText(label).width;
+                ctx.fillText(label, Math.min(x0, bbox.left + bbox.width - w - 2 * dpr), y0 - 3 * dpr);
+                named = true;
+              }
+            }
             if (p.until !== null) {
               const xx = x(u, p.until);
               ctx.strokeStyle = "#000";
@@ -289,7 +318,8 @@ export function SessionChart(props: SessionChartProps) {
 
   useResize(ref.current, plot, height);
 
-  const desc = `Vital signs chart with ${visible.length} readings; phases: ${props.bands.map((b) => phaseLabel(b.phase)).join(", ") || "none"}; ${props.alerts.length} alerts marked; limit lines: ${props.limits.map((l) => l.label).join(", ") || "none"}.`;
+  const unchecked = pendingReview(visible).length;
+  const desc = `Vital signs chart with ${visible.length} readings${unchecked ? ` (${readingCount(unchecked)} not validated)` : ""}; phases: ${props.bands.map((b) => phaseLabel(b.phase)).join(", ") || "none"}; ${props.alerts.length} alerts marked; limit lines: ${props.limits.map((l) => l.label).join(", ") || "none"}.`;
   return <div class="session-chart" ref={ref} role="img" aria-label={desc} />;
 }
 

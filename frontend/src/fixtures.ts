@@ -31,6 +31,9 @@ export function makeReading(id: string, at: string, extra: Partial<Reading> = {}
     amended_by: null,
     status: "final",
     error_reason: null,
+    validated_at: null,
+    validated_by: null,
+    validated_by_name: null,
     ...extra,
   };
 }

@@ -1,17 +1,19 @@
 import { describe, expect, it } from "vitest";
 import type { Alert, Reading } from "./api";
 import { detailMessage } from "./api";
-import { makeAlert } from "./fixtures";
+import { makeAlert, makeReading } from "./fixtures";
 import {
   alertLabel,
   checkEntry,
   checkField,
   fmtBP,
+  fmtClockSeconds,
   fmtDue,
   fmtVital,
   news2Label,
   parseEntry,
   sortAlerts,
+  sourceText,
   timeSince,
   worstAlert,
 } from "./format";
@@ -152,5 +154,22 @@ describe("server error messages", () => {
       ]),
     ).toBe("spo2: SpO2 must be between 0 and 100; heart_rate: Field required");
     expect(detailMessage(null, 503)).toMatch(/HTTP 503/);
+  });
+});
+
+describe("where a reading came from", () => {
+  const at = "2026-03-01T10:02:05Z";
+  const monitor = { source: "device" as const, device_id: "00A0" };
+  it("says whether a monitor's reading was validated, and by whom", () => {
+    expect(sourceText(makeReading("n", at))).toBe("Entered by a nurse");
+    expect(sourceText(makeReading("d", at, monitor))).toBe("Monitor 00A0: device, not validated");
+    expect(sourceText(makeReading("v", at, { ...monitor, validated_at: at, validated_by_name: "Grace" }))).toMatch(
+      /^Monitor 00A0: validated by Grace at \d\d:\d\d$/,
+    );
+    // A rejected one says "entered in error" beside it; it is not waiting for a check.
+    expect(sourceText(makeReading("x", at, { ...monitor, status: "entered_in_error" }))).toBe("Monitor 00A0");
+  });
+  it("gives a monitor's times to the second", () => {
+    expect(fmtClockSeconds(at)).toMatch(/^\d\d:\d\d:05$/);
   });
 });

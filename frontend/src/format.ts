@@ -62,9 +62,13 @@ export function vitalLabel(key: VitalKey): { key: VitalKey; label: string; unit:
 }
 
 /** Where a reading came from, as the chart and history mark it: a monitor's values are charted
- * at once but no nurse has checked them. */
-export function sourceText(r: Pick<Reading, "source" | "device_id">): string {
-  return r.source === "device" ? `Monitor ${r.device_id ?? ""}: device, not validated` : "Entered by a nurse";
+ * at once, and say whether a nurse has checked them. */
+export function sourceText(r: Pick<Reading, "source" | "device_id" | "status" | "validated_at" | "validated_by_name">): string {
+  if (r.source !== "device") return "Entered by a nurse";
+  const monitor = `Monitor ${r.device_id ?? ""}`;
+  if (r.validated_at) return `${monitor}: validated by ${r.validated_by_name ?? "a nurse"} at ${fmtClock(r.validated_at)}`;
+  // A rejected or corrected one says so beside it; "not validated" would ask for a check.
+  return r.status === "final" ? `${monitor}: device, not validated` : monitor;
 }
 
 /** The displayed value of one vital from a reading ("—" when missing). */
@@ -102,6 +106,13 @@ export function fmtClock(t: string | number | null | undefined): string {
   if (ms === null) return DASH;
   const d = new Date(ms);
   return `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+/** "14:02:05": a monitor sends a reading every few seconds, so its readings need the seconds. */
+export function fmtClockSeconds(t: string | number | null | undefined): string {
+  const ms = typeof t === "number" ? t : parseTime(t ?? null);
+  if (ms === null) return DASH;
+  return `${fmtClock(ms)}:${pad(new Date(ms).getSeconds())}`;
 }
 
 export function fmtDateTime(t: string | number | null | undefined): string {

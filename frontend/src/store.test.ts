@@ -51,6 +51,20 @@ describe("reduce", () => {
     expect(d.readings.s1[0].status).toBe("amended");
     expect(currentReadings(d.readings.s1).map((r) => r.id)).toEqual(["r3", "r2"]);
   });
+
+  it("takes a review's readings as they now stand", () => {
+    const monitor = { source: "device" as const, device_id: "00A0" };
+    let d = reduce(emptyData(), ev(1, "reading.created", { reading: reading("d1", "2026-03-01T09:10:00Z", monitor) }));
+    d = reduce(d, ev(2, "reading.created", { reading: reading("d2", "2026-03-01T09:11:00Z", monitor) }));
+    const checked = { ...monitor, validated_at: "2026-03-01T09:12:00Z", validated_by_name: "Grace" };
+    const rejected = { ...monitor, status: "entered_in_error" as const, error_reason: "probe off" };
+    d = reduce(d, ev(3, "readings.validated", { readings: [reading("d1", "2026-03-01T09:10:00Z", checked)] }));
+    d = reduce(d, ev(4, "readings.rejected", { readings: [reading("d2", "2026-03-01T09:11:00Z", rejected)] }));
+    expect(d.readings.s1.map((r) => [r.id, r.validated_by_name, r.status])).toEqual([
+      ["d1", "Grace", "final"],
+      ["d2", null, "entered_in_error"],
+    ]);
+  });
 });
 
 describe("LiveStore", () => {

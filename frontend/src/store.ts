@@ -71,9 +71,11 @@ export function reduce(d: LiveData, m: LiveMessage): LiveData {
     return { ...out, readings };
   }
   let out: LiveData = { ...d, seq: m.seq };
-  const { session, reading, alert } = m.data;
-  if (reading) {
-    out = { ...out, readings: { ...out.readings, [reading.session_id]: mergeReadings(out.readings[reading.session_id], [reading]) } };
+  const { session, reading, readings, alert } = m.data;
+  const changed = [...(reading ? [reading] : []), ...(readings ?? [])];
+  if (changed.length) {
+    const sid = changed[0].session_id;
+    out = { ...out, readings: { ...out.readings, [sid]: mergeReadings(out.readings[sid], changed) } };
   }
   if (session) out = upsertSession(out, session);
   if (alert) out = upsertAlert(out, alert);

@@ -90,6 +90,22 @@ describe("timeline rows", () => {
     expect(
       describeEvent(event(11, "reading.created", "2026-03-01T10:01:00Z", { reading: makeReading("r2", "2026-03-01T10:01:00Z") })).text,
     ).toMatch(/^Reading taken \d\d:\d\d: HR 80, BP 120\/80, SpO₂ 98%$/);
+    const monitor = { source: "device" as const, device_id: "00A0", heart_rate: null, systolic: null, diastolic: null };
+    expect(
+      describeEvent(event(12, "reading.created", "2026-03-01T10:02:00Z", { reading: makeReading("r3", "2026-03-01T10:02:00Z", monitor) }))
+        .text,
+    ).toMatch(/^Reading taken \d\d:\d\d: SpO₂ 98%$/);
+  });
+
+  it("describes a nurse's review of monitor readings", () => {
+    const checked = { source: "device" as const, validated_at: "2026-03-01T10:06:00Z", validated_by_name: "Grace Hopper" };
+    const readings = [makeReading("d1", "2026-03-01T10:02:00Z", checked), makeReading("d2", "2026-03-01T10:04:00Z", checked)];
+    const validated = describeEvent(event(13, "readings.validated", "2026-03-01T10:06:00Z", { readings }));
+    expect(validated.text).toMatch(/^Validated 2 monitor readings \(taken \d\d:\d\d–\d\d:\d\d\) — by Grace Hopper$/);
+    const gone = makeReading("d3", "2026-03-01T10:05:00Z", { source: "device", status: "entered_in_error", error_reason: "probe off" });
+    const rejected = describeEvent(event(14, "readings.rejected", "2026-03-01T10:07:00Z", { readings: [gone] }));
+    expect(rejected.text).toMatch(/^Rejected 1 monitor reading \(taken \d\d:\d\d\) — reason: probe off$/);
+    expect(rejected.kind).toBe("amendment");
   });
 });
 

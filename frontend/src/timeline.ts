@@ -2,6 +2,7 @@
 
 import type { Alert, Discharge, EventData, PhaseChange, Reading, SessionDetail, TimelineEvent } from "./api";
 import { fmtBP, fmtClock, PRIORITY, parseTime, phaseLabel } from "./format";
+import { readingCount } from "./review";
 
 export interface TimelineRow {
   key: string;
@@ -22,7 +23,11 @@ export function eventTime(e: TimelineEvent): number | null {
 }
 
 function readingText(r: Reading): string {
-  const parts = [`HR ${r.heart_rate}`, `BP ${fmtBP(r.systolic, r.diastolic)}`, `SpO₂ ${r.spo2}%`];
+  // A monitor's reading may hold only some vitals: name those it has.
+  const parts: string[] = [];
+  if (r.heart_rate != null) parts.push(`HR ${r.heart_rate}`);
+  if (r.systolic != null) parts.push(`BP ${fmtBP(r.systolic, r.diastolic)}`);
+  if (r.spo2 != null) parts.push(`SpO₂ ${r.spo2}%`);
   if (r.respiratory_rate != null) parts.push(`RR ${r.respiratory_rate}`);
   if (r.temperature_c != null) parts.push(`T ${r.temperature_c} °C`);
   if (r.consciousness) parts.push(`ACVPU ${r.consciousness}`);
@@ -35,9 +40,27 @@ function readingText(r: Reading): string {
 /** One readable line per event, whatever its kind. */
 export function describeEvent(e: TimelineEvent, history: PhaseChange[] = []): TimelineRow {
   const name = e.type;
-  const { reading, alert, session, note } = payload(e);
+  const { reading, readings, alert, session, note } = payload(e);
   const at = eventTime(e);
   const key = String(e.seq);
+  if (readings?.length) {
+    const span =
+      readings.length === 1
+        ? `taken ${fmtClock(readings[0].taken_at)}`
+        : `taken ${fmtClock(readings[0].taken_at)}–${fmtClock(readings[readings.length - 1].taken_at)}`;
+    const what = `${readingCount(readings.length)} (${span})`;
+    if (name === "readings.rejected")
+      return {
+        key,
+        at,
+        kind: "amendment",
+        icon: "✘",
+        cls: "ev-amend",
+        text: `Rejected ${what} — reason: ${readings[0].error_reason ?? ""}`,
+      };
+    const by = readings[0].validated_by_name;
+    return { key, at, kind: "review", icon: "✓", cls: "ev-reading", text: `Validated ${what}${by ? ` — by ${by}` : ""}` };
+  }
   if (reading) {
     const base = reading.is_baseline ? " (baseline)" : "";
     if (name === "reading.entered_in_error")

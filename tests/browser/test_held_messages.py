@@ -30,9 +30,9 @@ def send(port: int, text: str) -> str:
     return answer[1:-2].decode()
 
 
-def unknown_monitor(device: str, mrn: str, spo2: int) -> str:
-    """A PCD-01 message from a monitor no chair has, naming a patient with no session."""
-    at = (datetime.now(UTC) - timedelta(seconds=20)).strftime("%Y%m%d%H%M%S+0000")
+def unknown_monitor(device: str, mrn: str, spo2: int, seconds_ago: float = 20) -> str:
+    """A PCD-01 message from a monitor no chair has, naming a patient (PID-3)."""
+    at = (datetime.now(UTC) - timedelta(seconds=seconds_ago)).strftime("%Y%m%d%H%M%S+0000")
     return "\r".join(
         [
             f"MSH|^~\\&|SIM^{device}^EUI-64|CLINIC|||{at}||ORU^R01^ORU_R01|{uuid.uuid4().hex[:12]}"

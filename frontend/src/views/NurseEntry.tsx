@@ -1,7 +1,7 @@
 // Nurse entry (tablet first): pick a chair, enter readings through the outbox, act on the session.
 
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import { type Alert, api, type ReadingIn, type SessionDetail } from "../api";
+import { type Alert, api, type Reading, type ReadingIn, type SessionDetail } from "../api";
 import {
   fmtClock,
   fmtDue,
@@ -21,6 +21,7 @@ import { concernsSession } from "../live";
 import type { OutboxItem } from "../outbox";
 import { useLiveData, useLiveStatus, useNow, useOutboxState, useServices } from "../services";
 import { AlertRow, ErrorBox, errText, LiveIndicator, OutboxStatus, PriorityBadge } from "../widgets";
+import { MonitorReview } from "./MonitorReview";
 import { SessionForm } from "./NewSession";
 import { type Draft, type Notice, ReadingForm, type SaveResult } from "./ReadingForm";
 import { ReadingHistory } from "./ReadingHistory";
@@ -108,28 +109,29 @@ export function NurseSession({ id }: { id: string }) {
   const data = useLiveData();
   const now = useNow(10_000);
   const [session, setSession] = useState<SessionDetail | null>(null);
+  const [readings, setReadings] = useState<Reading[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [draft, setDraft] = useState<Draft | null>(null);
   const [notice, setNotice] = useState<Notice | null>(null);
   const outboxState = useOutboxState();
-  const [version, setVersion] = useState(0);
   // Readings this screen saw queued: when the outbox delivers one, the nurse is told it is stored.
   const queuedHere = useRef(new Set<string>());
   const [recheck, setRecheck] = useState<Alert[] | null>(null);
   const debounce = useRef<ReturnType<typeof setTimeout> | null>(null);
 
   const load = () =>
-    api.session(id).then(
-      (s) => {
+    Promise.all([api.session(id), api.readings(id)]).then(
+      ([s, rs]) => {
         setSession(s);
+        setReadings(rs);
         setError(null);
-        setVersion((v) => v + 1);
       },
       (e) => setError(errText(e)),
     );
 
   useEffect(() => {
     setSession(null);
+    setReadings(null);
     setRecheck(null);
     setDraft(null);
     setNotice(null);
@@ -291,6 +293,7 @@ export function NurseSession({ id }: { id: string }) {
               )}
             </p>
           </section>
+          {readings && <MonitorReview sessionId={session.id} readings={readings} onChanged={() => void load()} />}
           <ReadingForm
             onSave={save}
             draft={draft}
@@ -302,7 +305,7 @@ export function NurseSession({ id }: { id: string }) {
                 : `Session ${ended} more than ${fmtDuration(config.late_entry_seconds * 1000)} ago: its record is closed.`
             }
           />
-          <ReadingHistory session={session} version={version} onChanged={() => void load()} />
+          <ReadingHistory session={session} readings={readings} onChanged={() => void load()} />
         </div>
         <div>
           <section aria-labelledby="nalerts-h">

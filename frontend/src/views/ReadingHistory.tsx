@@ -2,9 +2,9 @@
 // nurse's corrections: amend with a reason, entered in error with a reason, and before the
 // infusion, another pre-infusion reading as the baseline. Nothing is edited in place.
 
-import { useEffect, useState } from "preact/hooks";
+import { useMemo, useState } from "preact/hooks";
 import { api, type Reading, type ReadingAmend, type SessionDetail } from "../api";
-import { checkEntry, type EntryField, type EntryValues, fmtClock, fmtVital, PLAUSIBLE, sourceText } from "../format";
+import { checkEntry, type EntryField, type EntryValues, fmtClock, fmtClockSeconds, fmtVital, PLAUSIBLE, sourceText } from "../format";
 import { ErrorBox, errText } from "../widgets";
 import { bodyToValues } from "./ReadingForm";
 
@@ -126,38 +126,37 @@ function CorrectionForm({
   );
 }
 
-export function ReadingHistory({ session, version, onChanged }: { session: SessionDetail; version: number; onChanged: () => void }) {
-  const [readings, setReadings] = useState<Reading[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
+/** `readings`: the session's readings as the server stored them (every status), in any order. */
+export function ReadingHistory({
+  session,
+  readings,
+  onChanged,
+}: {
+  session: SessionDetail;
+  readings: Reading[] | null;
+  onChanged: () => void;
+}) {
   const [open, setOpen] = useState<{ id: string; action: Action } | null>(null);
-  // Refetched after each correction made here, as well as when the page's own data moves on.
-  const [changes, setChanges] = useState(0);
+  const newest = useMemo(
+    () =>
+      readings ? [...readings].sort((a, b) => b.taken_at.localeCompare(a.taken_at) || b.recorded_at.localeCompare(a.recorded_at)) : null,
+    [readings],
+  );
 
-  useEffect(() => {
-    api.readings(session.id).then(
-      (rs) => {
-        setReadings([...rs].sort((a, b) => b.taken_at.localeCompare(a.taken_at) || b.recorded_at.localeCompare(a.recorded_at)));
-        setError(null);
-      },
-      (e) => setError(errText(e)),
-    );
-  }, [session.id, version, changes]);
-
-  const byId = new Map((readings ?? []).map((r) => [r.id, r]));
+  const byId = new Map((newest ?? []).map((r) => [r.id, r]));
   const canPickBaseline = session.phase === "pre_infusion";
   return (
     <section class="reading-history" aria-labelledby="history-h">
-      <h2 id="history-h">Readings ({readings?.length ?? "…"})</h2>
-      <ErrorBox error={error} />
-      {readings?.length === 0 && <p class="muted">None stored yet.</p>}
+      <h2 id="history-h">Readings ({newest?.length ?? "…"})</h2>
+      {newest?.length === 0 && <p class="muted">None stored yet.</p>}
       <ol>
-        {(readings ?? []).map((r) => {
+        {(newest ?? []).map((r) => {
           const current = r.status === "final";
           const note = statusText(r, byId);
           return (
             <li key={r.id} class={`reading-row ${current ? "" : "superseded"}`} data-testid={`reading-${r.id}`}>
               <div class="reading-line">
-                <span class="when">{fmtClock(r.taken_at)}</span>
+                <span class="when">{r.source === "device" ? fmtClockSeconds(r.taken_at) : fmtClock(r.taken_at)}</span>
                 <span>HR {fmtVital(r, "hr")}</span>
                 <span>BP {fmtVital(r, "bp")}</span>
                 <span>SpO₂ {fmtVital(r, "spo2")}</span>
@@ -169,7 +168,7 @@ export function ReadingHistory({ session, version, onChanged }: { session: Sessi
                   </span>
                 )}
                 {r.source === "device" && (
-                  <span class="badge device" data-testid="device-mark">
+                  <span class={`badge device ${r.validated_at ? "validated" : ""}`} data-testid="device-mark">
                     {sourceText(r)}
                   </span>
                 )}
@@ -197,7 +196,6 @@ export function ReadingHistory({ session, version, onChanged }: { session: Sessi
                   action={open.action}
                   onDone={() => {
                     setOpen(null);
-                    setChanges((n) => n + 1);
                     onChanged();
                   }}
                 />

@@ -23,6 +23,7 @@ import { currentReadings, mergeReadings } from "../store";
 import { alertHistory, alertsOpenAt, describeEvent, dischargeRows, eventTime, phaseAt, phaseBands, readingAt } from "../timeline";
 import { AlertRow, ErrorBox, errText, LiveIndicator } from "../widgets";
 import { AlarmHistory } from "./AlarmHistory";
+import { MonitorReview } from "./MonitorReview";
 import { PatientLimits } from "./PatientLimits";
 import { ReadingHistory } from "./ReadingHistory";
 
@@ -81,8 +82,8 @@ export function SessionDetail({ id }: { id: string }) {
         return;
       }
       if (!concernsSession(m, id)) return;
-      const r = m.data.reading;
-      if (r) setReadings((old) => mergeReadings(old, [r]));
+      const changed = [...(m.data.reading ? [m.data.reading] : []), ...(m.data.readings ?? [])];
+      if (changed.length) setReadings((old) => mergeReadings(old, changed));
       if (refetch.current) clearTimeout(refetch.current);
       refetch.current = setTimeout(() => void load(false), 300);
     });
@@ -230,9 +231,14 @@ export function SessionDetail({ id }: { id: string }) {
       />
       <p class="legend-note">
         Shaded bands: phases (named at the top). Dashed grey: baseline. Dotted red: high alert limits. Marks at the top: alerts (!!! high,
-        !! medium, ! low).
+        !! medium, ! low). Hatched amber strip at the bottom: monitor readings no nurse has validated yet.
       </p>
-      {canEnter(user) && <ReadingHistory session={session} version={readings.length} onChanged={() => void load(true)} />}
+      {canEnter(user) && (
+        <>
+          <MonitorReview sessionId={session.id} readings={readings} onChanged={() => void load(true)} />
+          <ReadingHistory session={session} readings={readings} onChanged={() => void load(true)} />
+        </>
+      )}
 
       <div class="detail-cols">
         <section aria-labelledby="alerts-h">
