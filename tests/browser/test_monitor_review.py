@@ -59,9 +59,13 @@ def test_a_nurse_validates_a_batch_and_rejects_an_artefact(
     form = panel.get_by_role("form", name="Reject monitor readings")
     confirm = form.get_by_role("button", name="Reject 1 monitor reading")
     expect(confirm).to_be_disabled()
-    form.get_by_label(re.compile("Why are these values not the patient's")).fill("probe off the finger")
+    form.get_by_label(re.compile("Why are these values not the patient's")).fill(
+        "probe off the finger"
+    )
     confirm.click()
-    expect(panel.get_by_role("status")).to_have_text("✘ Rejected 1 monitor reading: probe off the finger")
+    expect(panel.get_by_role("status")).to_have_text(
+        "✘ Rejected 1 monitor reading: probe off the finger"
+    )
     expect(panel).to_contain_text("✓ Every monitor reading is validated.")
 
     marks = page.get_by_test_id("device-mark")
