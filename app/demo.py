@@ -207,9 +207,24 @@ class Simulator:
             ack = await exchange(*self.mllp, text, wait=30)
             if "MSA|AA" not in ack:
                 log.warning("demo monitor %s: %s", chair.monitor, ack.replace("\r", " | "))
+            await self.validate(nurse, sid)
             return
         answer = await nurse.put(f"/api/sessions/{sid}/readings/{uuid.uuid4()}", json=body)
         answer.raise_for_status()
+
+    async def validate(self, nurse: httpx.AsyncClient, sid: str) -> None:
+        """The demo nurse at the chair validates what the monitor sent (its readings meet the
+        charting cadence only then), as she would on the tablet."""
+        readings = (await nurse.get(f"/api/sessions/{sid}/readings")).raise_for_status().json()
+        pending = [
+            r["id"]
+            for r in readings
+            if r["source"] == "device" and r["status"] == "final" and r["validated_at"] is None
+        ]
+        if pending:
+            review = {"reading_ids": pending, "outcome": "validated"}
+            answer = await nurse.post(f"/api/sessions/{sid}/readings/review", json=review)
+            answer.raise_for_status()
 
     async def one_session(
         self, nurse: httpx.AsyncClient, doctor: httpx.AsyncClient, chair: Chair

@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -72,7 +73,10 @@ def test_demo_streams_simulated_readings(demo: str) -> None:
         deadline = time.monotonic() + 45
         readings = []
         sources: set[tuple[str, str | None]] = set()
-        while time.monotonic() < deadline and (len(readings) < 3 or not both_sources(sources)):
+        validated: list[dict[str, Any]] = []
+        while time.monotonic() < deadline and (
+            len(readings) < 3 or not both_sources(sources) or not validated
+        ):
             message = json.loads(ws.recv(timeout=max(0.1, deadline - time.monotonic())))
             events = message["messages"] if message.get("type") == "batch" else [message]
             for event in events:
@@ -80,7 +84,11 @@ def test_demo_streams_simulated_readings(demo: str) -> None:
                     reading = event["data"]["reading"]
                     readings.append(reading)
                     sources.add((reading["source"], reading["device_id"]))
+                if event.get("event") == "readings.validated":
+                    validated += event["data"]["readings"]
     assert len(readings) >= 3
+    # The demo nurse validates what the monitors send.
+    assert validated and all(r["validated_by_name"] for r in validated), validated
     # Nurse-entered chairs and monitor-charted ones.
     assert ("manual", None) in sources
     assert any(d and d.startswith("00A0B0C0D0E0") for s, d in sources if s == "device"), sources
