@@ -241,9 +241,20 @@ export function App() {
       />
     );
 
-  const logout = () => {
-    api.logout().catch(() => undefined);
-    setNotice("Signed out.");
+  // The login page only once the server has ended the sign-in: shown sooner, a reload (or the
+  // next person at the tablet) could find the cookie still valid.
+  const logout = async () => {
+    try {
+      await api.logout();
+      setNotice("Signed out.");
+    } catch (e) {
+      // An answer (a 401: the sign-in had already ended) is signed out too.
+      setNotice(
+        e instanceof ApiError
+          ? "Signed out."
+          : "Signed out on this screen, but the server could not be reached: the sign-in ends when it expires.",
+      );
+    }
     setUser(null);
   };
 
