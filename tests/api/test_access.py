@@ -55,6 +55,7 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/sessions/{session_id}/readings/{reading_id}/entered-in-error"): CLINICIANS,
     ("POST", "/api/sessions/{session_id}/readings/{reading_id}/baseline"): CLINICIANS,
     ("POST", "/api/sessions/{session_id}/readings/{reading_id}/discarded"): CLINICIANS,
+    ("POST", "/api/sessions/{session_id}/readings/review"): CLINICIANS,
     ("GET", "/api/alerts"): ALL,
     ("POST", "/api/alerts/{alert_id}/acknowledge"): CLINICIANS,
     ("GET", "/api/alert-rules"): ALL,
