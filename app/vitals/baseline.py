@@ -13,13 +13,18 @@ from app.events import record_event
 from app.sessions.models import InfusionSession
 from app.sessions.service import session_read
 from app.vitals import read
-from app.vitals.codes import VITALS, implausible
+from app.vitals.codes import VITALS, implausible, missing_vitals
 from app.vitals.models import Reading
 from app.vitals.schemas import BaselineChoice, ReadingOut
 
 
 def baseline_refusal(
-    *, session_phase: str, reading_phase: str, status: str, unconfirmed: list[str]
+    *,
+    session_phase: str,
+    reading_phase: str,
+    status: str,
+    missing: list[str],
+    unconfirmed: list[str],
 ) -> VigilError | None:
     """Why this reading may not become the baseline now; None when it may."""
     if session_phase != "pre_infusion":
@@ -28,6 +33,11 @@ def baseline_refusal(
         return Conflict("Only a reading taken before the infusion can be the baseline.")
     if status != "final":
         return Conflict("This reading was corrected or entered in error; choose a current one.")
+    if missing:
+        # The start gate compares against the baseline's blood pressure and pulse: a monitor's
+        # SpO2 alone cannot be it.
+        labels = ", ".join(VITALS[f].label for f in missing)
+        return Conflict(f"This reading has no {labels}: the baseline must be a complete set.")
     if unconfirmed:
         labels = ", ".join(VITALS[f].label for f in unconfirmed)
         return Invalid(
@@ -55,6 +65,7 @@ async def choose_baseline(
         session_phase=session.phase,
         reading_phase=reading.phase,
         status=out.status,
+        missing=missing_vitals(vars(reading), "manual"),
         unconfirmed=[] if data.confirm_value else implausible(vars(reading)),
     )
     if refusal is not None:

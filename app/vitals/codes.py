@@ -151,5 +151,9 @@ def summary(
     heart_rate: int | None, systolic: int | None, diastolic: int | None, spo2: int | None
 ) -> str:
     """The core vitals of a reading in one line, leaving out what it does not hold."""
-    parts = [("HR", heart_rate), ("BP", bp_text(systolic, diastolic) or None), ("SpO2", spo2)]
+    parts = [
+        (VITALS["heart_rate"].label, heart_rate),
+        ("BP", bp_text(systolic, diastolic) or None),
+        (VITALS["spo2"].label, spo2),
+    ]
     return ", ".join(f"{label} {value}" for label, value in parts if value is not None)

@@ -14,7 +14,7 @@ from sqlalchemy.orm.util import AliasedClass
 from app.alerts.news2 import News2Input
 from app.auth.models import User
 from app.sessions.models import InfusionSession
-from app.vitals.codes import MEASURED, Source
+from app.vitals.codes import MEASURED, Source, missing_vitals
 from app.vitals.models import Reading, ReadingError, ReadingValidation
 from app.vitals.schemas import ReadingOut, ReadingStatus
 
@@ -155,6 +155,7 @@ def to_out(
         note=reading.note,
         late_reason=reading.late_reason,
         is_baseline=reading.id == baseline_id,
+        complete=not missing_vitals(vars(reading), "manual"),
         amends=reading.amends,
         amend_reason=reading.amend_reason,
         amended_by=amended_by,

@@ -202,6 +202,10 @@ class ReadingOut(BaseModel):
         description="Set when the reading was entered after the session ended (a late entry)"
     )
     is_baseline: bool
+    complete: bool = Field(
+        description="Holds every vital a nurse's entry requires; a monitor's partial set does "
+        "not, and cannot be chosen as the baseline"
+    )
     amends: uuid.UUID | None
     amend_reason: str | None
     amended_by: uuid.UUID | None = Field(description="The reading that corrects this one")

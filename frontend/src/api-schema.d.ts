@@ -3861,6 +3861,11 @@ export interface components {
             late_reason: string | null;
             /** Is Baseline */
             is_baseline: boolean;
+            /**
+             * Complete
+             * @description Holds every vital a nurse's entry requires; a monitor's partial set does not, and cannot be chosen as the baseline
+             */
+            complete: boolean;
             /** Amends */
             amends: string | null;
             /** Amend Reason */

@@ -25,6 +25,7 @@ export function makeReading(id: string, at: string, extra: Partial<Reading> = {}
     dissociation_cadss6: null,
     note: null,
     is_baseline: false,
+    complete: true,
     amends: null,
     late_reason: null,
     amend_reason: null,

@@ -44,6 +44,7 @@ async def test_re_measured_baseline_unblocks_the_start(staff):
     assert detail["baseline"]["id"] == rested
     readings = (await staff.nurse.get(f"/api/sessions/{s['id']}/readings")).json()
     assert {r["id"]: r["is_baseline"] for r in readings} == {first: False, rested: True}
+    assert all(r["complete"] for r in readings)
 
     started = await transition(staff.nurse, s["id"], "infusion")
     assert started.status_code == 200, started.text

@@ -66,7 +66,7 @@ def test_a_nurse_assigns_one_held_message_and_discards_another(
     expect(page.get_by_role("heading", level=1)).to_have_text("Monitor messages held for a nurse")
     card = page.locator(".held").filter(has_text=first)
     expect(card).to_contain_text("Patient id sent: WRONG-MRN-1")
-    expect(card).to_contain_text("HR 76, SpO2 95")
+    expect(card).to_contain_text("HR 76, SpO₂ 95")
     expect(card).to_contain_text("no session for this patient or device")
     page.screenshot(path=tmp_path / "held-1024.png", full_page=True)
     # Every control of the card is on the tablet's screen, none wider than it.

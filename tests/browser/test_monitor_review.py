@@ -73,6 +73,8 @@ def test_a_nurse_validates_a_batch_and_rejects_an_artefact(
     expect(marks.filter(has_text="validated by E2E Nurse")).to_have_count(2)
     history = page.get_by_role("region", name=re.compile("^Readings"))
     expect(history).to_contain_text("Entered in error: probe off the finger")
+    # SpO2 and pulse alone are no baseline (the server refuses them): not offered.
+    expect(history.get_by_role("button", name="Use as baseline…")).to_have_count(0)
     page.set_viewport_size({"width": 768, "height": 1024})
     page.screenshot(path=tmp_path / "review-done-768.png", full_page=True)
 

@@ -217,3 +217,27 @@ async def test_a_chair_monitors_two_observation_times_are_two_readings(
     assert detail["news2"]["carried"] == ["systolic"]
     last = {v["field"]: v["value"] for v in detail["last_values"]}
     assert last == {"heart_rate": 94, "systolic": 147, "diastolic": 90, "spo2": 99}
+
+
+async def test_a_partial_set_cannot_be_chosen_as_the_baseline(
+    feed: tuple[Any, int], staff_of: Staff
+) -> None:
+    _app, port = feed
+    s = await session(staff_of.nurse)
+    at = datetime.now(UTC) - timedelta(seconds=10)
+    [answer] = await send(
+        port, live(GE_B40, {"20230309143900": at}, mrn=("3499999", s["patient"]["mrn"]))
+    )
+    assert msa(answer)[1] == "AA", answer
+    [b40] = await readings(staff_of, s["id"])
+    # The tablet offers "Use as baseline…" only for a complete set.
+    assert b40["complete"] is False and b40["phase"] == "pre_infusion"
+    chosen = await staff_of.nurse.post(
+        f"/api/sessions/{s['id']}/readings/{b40['id']}/baseline",
+        json={"reason": "the monitor's reading"},
+    )
+    assert chosen.status_code == 409, chosen.text
+    assert chosen.json()["detail"] == (
+        "This reading has no SBP, DBP: the baseline must be a complete set."
+    )
+    assert (await tile(staff_of, s["id"]))["baseline"] is None

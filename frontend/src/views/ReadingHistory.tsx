@@ -182,7 +182,7 @@ export function ReadingHistory({
                   <button type="button" onClick={() => setOpen({ id: r.id, action: "error" })}>
                     Entered in error…
                   </button>
-                  {canPickBaseline && r.phase === "pre_infusion" && !r.is_baseline && (
+                  {canPickBaseline && r.phase === "pre_infusion" && r.complete && !r.is_baseline && (
                     <button type="button" onClick={() => setOpen({ id: r.id, action: "baseline" })}>
                       Use as baseline…
                     </button>
