@@ -97,11 +97,19 @@ def received(receiver: "Receiver", status: int | None = None) -> Callable[[], Aw
     return check
 
 
-async def notify_audit(staff: Any) -> list[dict[str, Any]]:
-    rows = (await staff.admin.get("/api/audit", params={"limit": 200})).json()
-    return sorted(
-        (r for r in rows if r["action"] == "alert.notify"), key=lambda r: r["details"]["attempt"]
-    )
+async def notify_audit(staff: Any, attempts: int = 1) -> list[dict[str, Any]]:
+    """The `alert.notify` audit rows, once there are `attempts` of them: the row commits after
+    the receiver has answered, so a test that saw the POST arrive may still be ahead of it."""
+    rows: list[dict[str, Any]] = []
+
+    async def written() -> bool:
+        nonlocal rows
+        page = (await staff.admin.get("/api/audit", params={"limit": 200})).json()
+        rows = [r for r in page if r["action"] == "alert.notify"]
+        return len(rows) >= attempts
+
+    await until(written, f"{attempts} alert.notify audit rows")
+    return sorted(rows, key=lambda r: r["details"]["attempt"])
 
 
 async def test_an_unacknowledged_high_alert_is_posted_once_to_the_sites_webhook(
@@ -149,7 +157,7 @@ async def test_a_receiver_that_fails_first_is_retried_and_delivered_once(
     assert receiver.answered == [500, 200]
     # The same notice both times: a receiver can tell a retry from a second escalation.
     assert receiver.received[0]["id"] == receiver.received[1]["id"]
-    audited = await notify_audit(staff)
+    audited = await notify_audit(staff, attempts=2)
     assert [(a["outcome"], a["details"]["status"]) for a in audited] == [
         ("failure", 500),
         ("success", 200),
