@@ -16,7 +16,7 @@ alarms at once, but counts for the charting cadence only once a nurse validates 
 makes of one is hers, validated by her.
 
 Adding a kind of change: a frozen dataclass beside `NewReading` holding what it carries, added
-to `Change`; a branch in `plan` that checks it with the same rules (`check_taken_at`, the
+to `Change`; a branch in `plan` that checks it with the same rules (`clinical_time`, the
 session's phase) and builds its row with `_row` and its alerts with `_judge`; if it names
 readings the batch must look up, `Submission.names` lists them. `load`, `apply` and the writer
 stay as they are.
@@ -27,7 +27,7 @@ import json
 import uuid
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Literal
 
 from pydantic import ValidationError
@@ -45,7 +45,7 @@ from app.errors import Conflict, Invalid, NotFound
 from app.events import Event
 from app.sessions.models import InfusionSession
 from app.sessions.phases import ACTIVE, record_closed
-from app.sessions.service import session_tile
+from app.sessions.service import clinical_time, session_tile
 from app.vitals import read
 from app.vitals.codes import VITALS, Source, implausible, missing_vitals, unconfirmed_message
 from app.vitals.models import Reading
@@ -56,8 +56,6 @@ SAME_ID = (
     "enter the reading again to save it as a new one."
 )
 NO_READING = "No reading with that id in this session."
-# Tablet clocks drift; a reading a little "in the future" is a clock, not a fabrication.
-CLOCK_SKEW = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
@@ -193,13 +191,6 @@ class Plan:
 def body_hash(data: ReadingIn) -> str:
     canonical = json.dumps(data.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def check_taken_at(data: ReadingIn, s: InfusionSession, now: datetime) -> None:
-    if data.taken_at > now + CLOCK_SKEW:
-        raise Invalid("taken_at", "The reading time is in the future; check the tablet's clock.")
-    if data.taken_at < s.created_at - CLOCK_SKEW:
-        raise Invalid("taken_at", "The reading time is before this session was started.")
 
 
 def check_late(
@@ -412,7 +403,7 @@ def _new_reading(
     late = check_late(change.data, s, state.now, settings)
     if missing := missing_vitals(change.data.model_dump(), change.source):
         raise Invalid("values", f"The reading has no {', '.join(missing)}.")
-    check_taken_at(change.data, s, state.now)
+    clinical_time(s, change.data.taken_at, state.now, field="taken_at")
     check_confirmed(change.data, VITALS)
     row = _row(state, s, item, change.reading_id, change.data, device_id=change.device_id)
     reading = Reading(**row)
@@ -494,7 +485,7 @@ def _amendment(
             return Plan(_stored(state, s, existing))
     old = _correctable(state, s, change.reading_id, settings)
     values = corrected(old, data)
-    check_taken_at(values, s, state.now)
+    clinical_time(s, values.taken_at, state.now, field="taken_at")
     check_confirmed(values, data.model_fields_set)
     latest = state.latest.get(s.id)
     was_latest = latest is not None and latest.id == old.id

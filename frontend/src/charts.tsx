@@ -7,6 +7,7 @@ import "uplot/dist/uPlot.min.css";
 import type { Alert, AlertRule, Priority, Reading, Threshold } from "./api";
 import { fmtClock, PRIORITY, parameterLabel, parseTime, phaseLabel, VITALS } from "./format";
 import { pendingReview, pendingSpans, readingCount } from "./review";
+import { lateEntries } from "./timeline";
 
 type Data = uPlot.AlignedData;
 
@@ -290,6 +291,27 @@ export function SessionChart(props: SessionChartProps) {
                 named = true;
               }
             }
+            // A late entry (typed in after the session ended, from the paper record): LATE over
+            // its time, as the reading list marks it.
+            ctx.font = `bold ${Math.round(10 * dpr)}px system-ui, sans-serif`;
+            for (const r of lateEntries(p.readings)) {
+              const t = parseTime(r.taken_at) ?? 0;
+              const xx = x(u, t);
+              if ((p.until !== null && t > p.until) || xx < bbox.left || xx > bbox.left + bbox.width) continue;
+              const w = ctx.measureText("LATE").width + 6 * dpr;
+              const h = 14 * dpr;
+              const x0 = Math.min(Math.max(bbox.left, xx - w / 2), bbox.left + bbox.width - w);
+              const y0 = bbox.top + 34 * dpr; // below the alert icons
+              ctx.fillStyle = "#fff";
+              ctx.fillRect(x0, y0, w, h);
+              ctx.strokeStyle = "#000";
+              ctx.lineWidth = dpr;
+              ctx.setLineDash([3 * dpr, 2 * dpr]);
+              ctx.strokeRect(x0, y0, w, h);
+              ctx.setLineDash([]);
+              ctx.fillStyle = "#000";
+              ctx.fillText("LATE", x0 + 3 * dpr, y0 + 11 * dpr);
+            }
             if (p.until !== null) {
               const xx = x(u, p.until);
               ctx.strokeStyle = "#000";
@@ -319,7 +341,8 @@ export function SessionChart(props: SessionChartProps) {
   useResize(ref.current, plot, height);
 
   const unchecked = pendingReview(visible).length;
-  const desc = `Vital signs chart with ${visible.length} readings${unchecked ? ` (${readingCount(unchecked)} not validated)` : ""}; phases: ${props.bands.map((b) => phaseLabel(b.phase)).join(", ") || "none"}; ${props.alerts.length} alerts marked; limit lines: ${props.limits.map((l) => l.label).join(", ") || "none"}.`;
+  const late = lateEntries(visible).length;
+  const desc = `Vital signs chart with ${visible.length} readings${unchecked ? ` (${readingCount(unchecked)} not validated)` : ""}${late ? `, ${late} late entr${late === 1 ? "y" : "ies"}` : ""}; phases: ${props.bands.map((b) => phaseLabel(b.phase)).join(", ") || "none"}; ${props.alerts.length} alerts marked; limit lines: ${props.limits.map((l) => l.label).join(", ") || "none"}.`;
   return <div class="session-chart" ref={ref} role="img" aria-label={desc} />;
 }
 

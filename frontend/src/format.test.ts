@@ -10,6 +10,7 @@ import {
   fmtClockSeconds,
   fmtDue,
   fmtVital,
+  lateTakenAt,
   news2Label,
   parseEntry,
   sortAlerts,
@@ -171,5 +172,20 @@ describe("where a reading came from", () => {
   });
   it("gives a monitor's times to the second", () => {
     expect(fmtClockSeconds(at)).toMatch(/^\d\d:\d\d:05$/);
+  });
+});
+
+describe("a late entry's time", () => {
+  // Local clock times: the tablet's, as on the paper record.
+  const now = new Date(2026, 2, 2, 8, 10);
+  it("is today when the clock time has passed", () => {
+    expect(lateTakenAt("07:45", now)).toEqual(new Date(2026, 2, 2, 7, 45));
+  });
+  it("is last night when it has not", () => {
+    expect(lateTakenAt("23:40", now)).toEqual(new Date(2026, 2, 1, 23, 40));
+  });
+  it("waits for a time", () => {
+    expect(lateTakenAt("", now)).toBeUndefined();
+    expect(lateTakenAt("7:5", now)).toBeUndefined();
   });
 });

@@ -298,6 +298,22 @@ export function checkLateReason(reason: string): string | undefined {
     : undefined;
 }
 
+/** When a late entry's reading was taken, from the clock time on the paper record ("HH:MM"):
+ * the latest such moment not after `now` (late entries are taken for a day at most, so the
+ * paper's 23:40 typed in at 08:10 is last night's). Undefined until the time is given. */
+export function lateTakenAt(hhmm: string, now: Date): Date | undefined {
+  const m = /^(\d{2}):(\d{2})$/.exec(hhmm.trim());
+  if (!m) return undefined;
+  const at = new Date(now);
+  at.setHours(Number(m[1]), Number(m[2]), 0, 0);
+  if (at.getTime() > now.getTime()) at.setDate(at.getDate() - 1);
+  return at;
+}
+
+export function checkLateTime(hhmm: string): string | undefined {
+  return lateTakenAt(hhmm, new Date()) ? undefined : "Give the time the reading was taken, from the paper record";
+}
+
 /** A value that fits another unit better than ours (°F in the °C box). */
 function unitHint(f: EntryField, v: number): string | undefined {
   if (f === "temp" && v >= 77 && v <= 113) return ` — ${v} looks like °F (= ${(((v - 32) * 5) / 9).toFixed(1)} °C); enter °C`;

@@ -4,7 +4,7 @@ import { dayRange } from "./api";
 import { limitsFromRules } from "./charts";
 import { makeAlert, makeReading, makeRule, makeSession } from "./fixtures";
 import { allowed, homeFor, parseRoute } from "./route";
-import { alertHistory, alertsOpenAt, describeEvent, dischargeRows, phaseAt, phaseBands } from "./timeline";
+import { alertHistory, alertsOpenAt, describeEvent, dischargeRows, lateEntries, phaseAt, phaseBands } from "./timeline";
 import { fromDraft, toDraft } from "./views/admin/AlertRules";
 import { chainText } from "./views/admin/Audit";
 
@@ -198,5 +198,16 @@ describe("routes", () => {
     expect(allowed({ name: "nurse" }, "admin")).toBe(false);
     expect(allowed({ name: "admin", tab: "users" }, "nurse")).toBe(false);
     expect(allowed({ name: "dashboard" }, "nurse")).toBe(true);
+  });
+});
+
+describe("late entries", () => {
+  it("are the current readings with a late reason", () => {
+    const readings = [
+      makeReading("live", "2026-03-01T10:00:00Z"),
+      makeReading("late", "2026-03-01T10:05:00Z", { late_reason: "from the paper chart" }),
+      makeReading("fixed", "2026-03-01T10:06:00Z", { late_reason: "typo", status: "amended" }),
+    ];
+    expect(lateEntries(readings).map((r) => r.id)).toEqual(["late"]);
   });
 });

@@ -183,6 +183,11 @@ export function readingAt(readings: Reading[], t: number): Reading | null {
   return best;
 }
 
+/** The current readings entered after the session ended (a late entry's reason says why). */
+export function lateEntries(readings: readonly Reading[]): Reading[] {
+  return readings.filter((r) => r.late_reason !== null && r.status === "final");
+}
+
 export interface CriterionRow {
   key: string;
   label: string;

@@ -7,11 +7,14 @@ import type { Consciousness, ReadingIn } from "../api";
 import {
   checkEntry,
   checkLateReason,
+  checkLateTime,
   checkNote,
   ENTRY_FIELD,
   type EntryField,
   type EntryValues,
   fmtClock,
+  fmtDateTime,
+  lateTakenAt,
   PLAUSIBLE,
   parseEntry,
   VITALS,
@@ -142,6 +145,7 @@ export function ReadingForm({
   const [onOxygen, setOnOxygen] = useState(false);
   const [note, setNote] = useState("");
   const [lateReason, setLateReason] = useState("");
+  const [lateTime, setLateTime] = useState("");
   const [submitted, setSubmitted] = useState(false);
   const [status, setStatus] = useState<Status>(null);
   const [busy, setBusy] = useState(false);
@@ -177,6 +181,7 @@ export function ReadingForm({
     setOnOxygen(false);
     setNote("");
     setLateReason("");
+    setLateTime("");
     setSubmitted(false);
     setConfirmed({});
     setFixing(null);
@@ -213,19 +218,23 @@ export function ReadingForm({
     const lateNow = form?.querySelector<HTMLInputElement>("#late-reason")?.value ?? lateReason;
     const check = checkEntry(fresh);
     const waiting = (Object.keys(check.fields) as EntryField[]).filter((f) => check.fields[f]?.confirm && confirmed[f] !== fresh[f]);
+    const lateTimeNow = form?.querySelector<HTMLInputElement>("#late-time")?.value ?? lateTime;
     const noReason = !!late && checkLateReason(lateNow) !== undefined;
-    if (!check.ok || checkNote(noteNow) || waiting.length || noReason) {
+    const noTime = !!late && !fixing && checkLateTime(lateTimeNow) !== undefined;
+    if (!check.ok || checkNote(noteNow) || waiting.length || noReason || noTime) {
       setValues(fresh);
       setNote(noteNow);
       setLateReason(lateNow);
+      setLateTime(lateTimeNow);
       const first = FIELDS.find((f) => check.fields[f.id]?.error || check.missing.includes(f.id) || waiting.includes(f.id));
-      form?.querySelector<HTMLInputElement>(first ? `#${first.id}` : noReason ? "#late-reason" : "#note")?.focus();
+      form?.querySelector<HTMLInputElement>(first ? `#${first.id}` : noTime ? "#late-time" : noReason ? "#late-reason" : "#note")?.focus();
       return;
     }
     setBusy(true);
     setStatus({ kind: "queued", text: "Sending…" });
     try {
-      const takenAt = fixing ? new Date(fixing.takenAt) : new Date();
+      // A late entry is charted at the time on the paper record, not when it is typed in.
+      const takenAt = fixing ? new Date(fixing.takenAt) : late ? (lateTakenAt(lateTimeNow, new Date()) ?? new Date()) : new Date();
       const result = await onSave(
         toReadingBody(fresh, { consciousness, onOxygen, note: noteNow, lateReason: late ? lateNow : "" }, takenAt),
         fixing?.id ?? null,
@@ -255,37 +264,70 @@ export function ReadingForm({
   };
 
   const lateError = late ? checkLateReason(lateReason) : undefined;
-  const blocked = submitted && (!check.ok || !!noteError || unconfirmed.length > 0 || !!lateError);
+  const lateTimeError = late && !fixing ? checkLateTime(lateTime) : undefined;
+  const lateAt = late ? lateTakenAt(lateTime, new Date()) : undefined;
+  const blocked = submitted && (!check.ok || !!noteError || unconfirmed.length > 0 || !!lateError || !!lateTimeError);
   return (
     <form class={`reading-form ${late ? "late" : ""}`} ref={formRef} onSubmit={submit} noValidate aria-labelledby="reading-h">
       <h2 id="reading-h">{fixing ? "Fix the refused reading" : late ? "Late entry" : "New reading"}</h2>
       {fixing && <p class="muted">Taken at {fmtClock(fixing.takenAt)}; saving sends the corrected values in its place.</p>}
       {late && (
-        <div class={`entry wide late-reason ${submitted && lateError ? "error" : ""}`}>
+        <div class="late-entry">
           <p class="late-note" data-testid="late-banner">
             {late} A reading entered now is charted as a <strong>LATE ENTRY</strong>: it raises no alert and does not change the session.
           </p>
-          <label for="late-reason">
-            Why is it entered late? <span aria-hidden="true">*</span>
-          </label>
-          <input
-            id="late-reason"
-            type="text"
-            autoComplete="off"
-            enterKeyHint="next"
-            aria-required="true"
-            aria-invalid={submitted && lateError ? "true" : undefined}
-            aria-describedby={submitted && lateError ? "late-reason-msg" : undefined}
-            value={lateReason}
-            onInput={(e) => setLateReason((e.currentTarget as HTMLInputElement).value)}
-            onKeyDown={next}
-          />
-          {submitted && lateError && (
-            <div id="late-reason-msg" class="field-msg error">
-              <span aria-hidden="true">✘ </span>
-              {lateError}
+          {!fixing && (
+            <div class={`entry wide ${submitted && lateTimeError ? "error" : ""}`}>
+              <label for="late-time">
+                Time taken (from the paper record) <span aria-hidden="true">*</span>
+              </label>
+              <input
+                id="late-time"
+                type="time"
+                required
+                aria-invalid={submitted && lateTimeError ? "true" : undefined}
+                aria-describedby={submitted && lateTimeError ? "late-time-msg" : lateAt ? "late-time-at" : undefined}
+                value={lateTime}
+                onInput={(e) => setLateTime((e.currentTarget as HTMLInputElement).value)}
+                onKeyDown={next}
+              />
+              {submitted && lateTimeError ? (
+                <div id="late-time-msg" class="field-msg error">
+                  <span aria-hidden="true">✘ </span>
+                  {lateTimeError}
+                </div>
+              ) : (
+                lateAt && (
+                  <div id="late-time-at" class="field-msg" data-testid="late-time-at">
+                    Charted at {fmtDateTime(lateAt.getTime())}
+                  </div>
+                )
+              )}
             </div>
           )}
+          <div class={`entry wide ${submitted && lateError ? "error" : ""}`}>
+            <label for="late-reason">
+              Why is it entered late? <span aria-hidden="true">*</span>
+            </label>
+            <input
+              id="late-reason"
+              type="text"
+              autoComplete="off"
+              enterKeyHint="next"
+              aria-required="true"
+              aria-invalid={submitted && lateError ? "true" : undefined}
+              aria-describedby={submitted && lateError ? "late-reason-msg" : undefined}
+              value={lateReason}
+              onInput={(e) => setLateReason((e.currentTarget as HTMLInputElement).value)}
+              onKeyDown={next}
+            />
+            {submitted && lateError && (
+              <div id="late-reason-msg" class="field-msg error">
+                <span aria-hidden="true">✘ </span>
+                {lateError}
+              </div>
+            )}
+          </div>
         </div>
       )}
       <div class="entry-grid">
