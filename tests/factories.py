@@ -154,6 +154,7 @@ def export_reading(**overrides: Any) -> ExportReading:
         "note": None,
         "late_reason": None,
         "is_baseline": False,
+        "complete": True,
         "amends": None,
         "amend_reason": None,
         "amended_by": None,
