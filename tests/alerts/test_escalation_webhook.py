@@ -201,6 +201,8 @@ async def test_a_notice_left_by_a_process_that_died_mid_send_is_sent_by_the_next
     alert = await chair.open_alert("sbp_high")
     assert alert is not None
     site = (await staff.admin.get("/api/sites")).json()[0]
+    # The webhook first: a notice claimed while the site has none fails that attempt.
+    await point_site_at(staff, receiver)
     # What a process that claimed the notice and died before its answer leaves behind: one
     # attempt counted, its lease run out.
     async with app.state.database.session() as db:
@@ -214,7 +216,6 @@ async def test_a_notice_left_by_a_process_that_died_mid_send_is_sent_by_the_next
             )
         )
         await db.commit()
-    await point_site_at(staff, receiver)
 
     # The alert's own escalation may post its notice first: wait for the one left behind.
     async def left_behind() -> bool:
