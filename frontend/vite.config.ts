@@ -3,7 +3,7 @@ import spec from "./openapi.json" with { type: "json" };
 
 // The reading limits the tablet checks, and each vital's labels and unit, come from the API contract
 // (openapi.json, which `make lint` keeps equal to the server's schemas), not from a copy: only
-// ReadingIn's field limits and labels are bundled.
+// ReadingIn's field limits, labels and required fields are bundled.
 function readingContract(): Plugin {
   const id = "virtual:reading-contract";
   return {
@@ -11,12 +11,14 @@ function readingContract(): Plugin {
     resolveId: (source) => (source === id ? `\0${id}` : null),
     load(resolved) {
       if (resolved !== `\0${id}`) return null;
-      const props = spec.components.schemas.ReadingIn.properties as Record<string, Record<string, unknown>>;
+      const schema = spec.components.schemas.ReadingIn;
+      const props = schema.properties as Record<string, Record<string, unknown>>;
+      const required = new Set<string>(schema.required ?? []);
       const limits: Record<string, Record<string, unknown>> = {};
       for (const [name, prop] of Object.entries(props)) {
         const branch = (prop.anyOf as Record<string, unknown>[] | undefined)?.find((b) => b.type !== "null") ?? prop;
         const keep = ["type", "minimum", "maximum", "minLength", "maxLength", "x-confirm-below", "x-label", "x-name", "x-unit"];
-        limits[name] = Object.fromEntries(keep.filter((k) => k in branch).map((k) => [k, branch[k]]));
+        limits[name] = { ...Object.fromEntries(keep.filter((k) => k in branch).map((k) => [k, branch[k]])), required: required.has(name) };
       }
       return `export default ${JSON.stringify(limits)};`;
     },

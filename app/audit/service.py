@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 import anyio
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -25,9 +25,10 @@ from app.events import lock_journal
 
 GENESIS = "0" * 64
 _LAST_HASH = select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
-_LAST_ID = select(func.max(AuditEvent.id))
 # Append-only rows: a Core insert, without the unit of work's per-object bookkeeping.
-_INSERT = insert(AuditEvent.__table__)  # type: ignore[arg-type]
+_INSERT = insert(AuditEvent.__table__).returning(  # type: ignore[arg-type]
+    AuditEvent.__table__.c.id, sort_by_parameter_order=True
+)
 _COLUMNS = tuple(c.name for c in AuditEvent.__table__.c if c.name != "id")
 # Text columns are cut to their length: a username typed at the sign-in form is the
 # attacker's, and SQLite would store a megabyte of it.
@@ -111,6 +112,8 @@ def chain_audit(session: Session, rows: Sequence[AuditEvent]) -> None:
     """Chain rows onto the log, in order, in the caller's transaction: they land if, and only
     if, the change does, and the commit anchors the new head (audit/anchor.py). The journal
     lock keeps the chain from forking."""
+    if not rows:
+        return
     keys = signing_keys()
     lock_journal(session)
     prev = session.scalar(_LAST_HASH) or GENESIS
@@ -118,9 +121,9 @@ def chain_audit(session: Session, rows: Sequence[AuditEvent]) -> None:
         row.prev_hash = prev
         row.key_id = keys.current
         row.hash = prev = row_hash(row, keys)
-    session.execute(_INSERT, [{c: getattr(row, c) for c in _COLUMNS} for row in rows])
-    if rows:  # the lock is ours till the commit: the newest id is our last row's
-        session.info[HEAD] = (session.scalar(_LAST_ID), prev)
+    values = [{c: getattr(row, c) for c in _COLUMNS} for row in rows]
+    ids = session.execute(_INSERT, values).scalars().all()
+    session.info[HEAD] = (ids[-1], prev)
 
 
 async def append_audit(db: AsyncSession, rows: Sequence[AuditEvent]) -> None:

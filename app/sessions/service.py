@@ -148,9 +148,9 @@ async def session_reads(
     """Tiles of many sessions in a few queries, not a few per session: a dashboard's snapshot asks
     for every chair, and a clinic's dashboards all reconnect together after a restart."""
     ids = [s.id for s in sessions]
-    latest = await db.run_sync(read.latest_current_many, ids)
+    current = await db.run_sync(read.current_many, ids)
+    latest, last = current.latest, current.last
     charting = await db.run_sync(read.charting_many, latest)
-    last = await db.run_sync(read.last_by_vital_many, ids)
     alerts: dict[uuid.UUID, list[Alert]] = {i: [] for i in ids}
     for alert in await db.scalars(OPEN_ALERTS_OF, {"ids": ids}):
         alerts[alert.session_id].append(alert)

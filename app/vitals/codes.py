@@ -139,7 +139,7 @@ def missing_vitals(values: Mapping[str, object], source: Source) -> list[str]:
     which sets are complete enough, for nurse entry and the device feed alike."""
     if source == "manual":
         return [f for f in REQUIRED if values.get(f) is None]
-    return [] if any(values.get(f) is not None for f in MEASURED) else ["a vital sign"]
+    return [] if any(values.get(f) is not None for f in MEASURED) else ["vital sign"]
 
 
 def bp_text(systolic: int | None, diastolic: int | None) -> str:

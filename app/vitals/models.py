@@ -16,7 +16,9 @@ class Reading(Base):
 
     __tablename__ = "reading"
     __table_args__ = (
-        Index("ix_reading_session_taken", "session_id", "taken_at"),
+        # In the order of a session's latest reading (`read.latest_of`): a backward walk stops at
+        # the first current one instead of sorting all the session's readings.
+        Index("ix_reading_session_taken_recorded", "session_id", "taken_at", "recorded_at"),
         # Date-range exports page through readings by (taken_at, id).
         Index("ix_reading_taken_id", "taken_at", "id"),
     )

@@ -217,6 +217,13 @@ def check_late(
     return data.late_reason
 
 
+def check_complete(data: ReadingIn, source: Source) -> None:
+    """A reading, new or corrected, holds what its source must send (`codes.missing_vitals`)."""
+    if missing := missing_vitals(data.model_dump(), source):
+        labels = ", ".join(VITALS[f].label if f in VITALS else f for f in missing)
+        raise Invalid("values", f"The reading has no {labels}.")
+
+
 def check_confirmed(data: ReadingIn, fields: Collection[str]) -> None:
     """Of `fields`, a value implausible for a conscious patient (`codes.implausible`) is taken
     only with the nurse's explicit `confirm_value`: a probe off or a typo is not charted as the
@@ -329,8 +336,7 @@ def _set_current(
         if add is not None:
             if read.is_later(add, state.latest.get(s.id)):
                 state.latest[s.id] = add
-            last = state.last.setdefault(s.id, {})
-            last.update(read.last_by_vital_of([add, *last.values()]))
+            read.add_to_last(state.last.setdefault(s.id, {}), add)
         return
     if drop is not None:
         current.pop(drop.id, None)
@@ -401,8 +407,7 @@ def _new_reading(
             raise Conflict(SAME_ID)
         return Plan(_stored(state, s, existing))
     late = check_late(change.data, s, state.now, settings)
-    if missing := missing_vitals(change.data.model_dump(), change.source):
-        raise Invalid("values", f"The reading has no {', '.join(missing)}.")
+    check_complete(change.data, change.source)
     clinical_time(s, change.data.taken_at, state.now, field="taken_at")
     check_confirmed(change.data, VITALS)
     row = _row(state, s, item, change.reading_id, change.data, device_id=change.device_id)
@@ -485,6 +490,7 @@ def _amendment(
             return Plan(_stored(state, s, existing))
     old = _correctable(state, s, change.reading_id, settings)
     values = corrected(old, data)
+    check_complete(values, "device" if old.source == "device" else "manual")
     clinical_time(s, values.taken_at, state.now, field="taken_at")
     check_confirmed(values, data.model_fields_set)
     latest = state.latest.get(s.id)

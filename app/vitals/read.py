@@ -283,13 +283,18 @@ _LAST_BY_VITAL = select(Reading).where(
 )
 
 
+def add_to_last(last: dict[str, Reading], reading: Reading) -> None:
+    """`last` (each measured vital's latest current reading) once `reading` is current too."""
+    for name in MEASURED:
+        if getattr(reading, name) is not None and is_later(reading, last.get(name)):
+            last[name] = reading
+
+
 def last_by_vital_of(readings: Iterable[Reading]) -> dict[str, Reading]:
     """Of some current readings: each measured vital's latest reading holding it."""
     last: dict[str, Reading] = {}
     for reading in readings:
-        for name in MEASURED:
-            if getattr(reading, name) is not None and is_later(reading, last.get(name)):
-                last[name] = reading
+        add_to_last(last, reading)
     return last
 
 
@@ -302,6 +307,24 @@ def last_by_vital_many(
     for reading in session.scalars(_LAST_BY_VITAL, {"ids": list(session_ids)}):
         rows[reading.session_id].append(reading)
     return {i: last_by_vital_of(found) for i, found in rows.items()}
+
+
+@dataclass(frozen=True)
+class Current:
+    """Of some sessions: each one's latest current reading (absent if none) and each measured
+    vital's (`last_by_vital_of`)."""
+
+    latest: dict[uuid.UUID, Reading]
+    last: dict[uuid.UUID, dict[str, Reading]]
+
+
+def current_many(session: Session, session_ids: Sequence[uuid.UUID]) -> Current:
+    """`Current` in one query: every current reading holds a measured vital (`missing_vitals`
+    is checked on new readings and corrections alike), so a session's latest reading is the
+    latest of its vitals' latest readings."""
+    last = last_by_vital_many(session, session_ids)
+    latest = {i: r for i, found in last.items() if (r := latest_of(found.values())) is not None}
+    return Current(latest, last)
 
 
 def latest_current_many(

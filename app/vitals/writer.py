@@ -92,11 +92,11 @@ def load(session: Session, batch: Sequence[Submission]) -> State:
         return state
     ids = [s.id for s in judged]
     state.rules = rules_by_patient(session, {s.patient_id for s in judged})
-    state.latest = read.latest_current_many(session, ids)
+    current = read.current_many(session, ids)
+    state.latest, state.last = current.latest, current.last
     charting = read.charting_many(session, state.latest)
     state.charted = charting.charted_at
     state.validations |= charting.validations
-    state.last = read.last_by_vital_many(session, ids)
     state.opened = {i: {} for i in ids}
     for alert in session.scalars(OPEN_ALERTS_OF, {"ids": ids}):
         state.opened[alert.session_id][alert.rule] = alert

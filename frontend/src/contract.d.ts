@@ -1,4 +1,5 @@
-// Built by vite.config.ts from openapi.json: ReadingIn's fields, their limits and labels.
+// Built by vite.config.ts from openapi.json: ReadingIn's fields, their limits, labels and
+// whether a nurse's reading needs them.
 declare module "virtual:reading-contract" {
   interface FieldContract {
     type?: "integer" | "number" | "string" | "boolean";
@@ -11,6 +12,8 @@ declare module "virtual:reading-contract" {
     "x-label"?: string;
     "x-name"?: string;
     "x-unit"?: string;
+    /** In ReadingIn's `required`: a nurse's reading is refused without it. */
+    required: boolean;
   }
   const readingIn: Record<string, FieldContract>;
   export default readingIn;

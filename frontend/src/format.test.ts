@@ -137,6 +137,8 @@ describe("entry checks while typing", () => {
     const missing = checkEntry({ hr: "80", sbp: "128" });
     expect(missing.ok).toBe(false);
     expect(missing.missing).toEqual(["dbp", "spo2"]);
+    // What a nurse's reading needs is the contract's ReadingIn `required`, vitals in box order.
+    expect(checkEntry({}).missing).toEqual(["hr", "sbp", "dbp", "spo2"]);
     const bad = checkEntry({ hr: "80", sbp: "128", dbp: "82", spo2: "197" });
     expect(bad.ok).toBe(false);
     expect(bad.fields.spo2?.error).toBeDefined();

@@ -362,7 +362,8 @@ export function checkField(field: EntryField, values: EntryValues): FieldCheck {
   return w ? { warning: `${r.label} ${w}: outside the normal range, check it` } : {};
 }
 
-export const REQUIRED_FIELDS: EntryField[] = ["hr", "sbp", "dbp", "spo2"];
+/** The boxes a nurse's reading cannot be saved without (ReadingIn's `required`, API contract). */
+const REQUIRED_FIELDS = (Object.keys(ENTRY_FIELD) as EntryField[]).filter((f) => readingIn[ENTRY_FIELD[f]]?.required);
 
 /** All checks for the form; `missing` lists required fields left empty. */
 export function checkEntry(values: EntryValues): {

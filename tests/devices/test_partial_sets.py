@@ -122,6 +122,17 @@ def live(text: str, times: dict[str, datetime], *, mrn: tuple[str, str] | None =
     return text
 
 
+async def send_ge(port: int, staff: Staff, s: dict[str, Any], *, spo2: int = 97) -> Any:
+    """The GE sample from the session's patient, taken 10 s ago with its SpO2 as given,
+    accepted: the one reading the session then has."""
+    at = datetime.now(UTC) - timedelta(seconds=10)
+    text = live(GE_B40, {"20230309143900": at}, mrn=("3499999", s["patient"]["mrn"]))
+    [answer] = await send(port, text.replace("|97|262688", f"|{spo2}|262688"))
+    assert msa(answer)[1] == "AA", answer
+    [b40] = await readings(staff, s["id"])
+    return b40
+
+
 async def tile(staff: Staff, session_id: str) -> dict[str, Any]:
     answer = await staff.nurse.get(f"/api/sessions/{session_id}")
     assert answer.status_code == 200, answer.text
@@ -175,13 +186,7 @@ async def test_a_partial_set_raises_its_alert_at_once(
 ) -> None:
     _app, port = feed
     s = await session(staff_of.nurse)
-    at = datetime.now(UTC) - timedelta(seconds=10)
-    # The GE sample's shape with its SpO2 at 88 %.
-    low = live(GE_B40, {"20230309143900": at}, mrn=("3499999", s["patient"]["mrn"])).replace(
-        "|97|262688", "|88|262688"
-    )
-    [answer] = await send(port, low)
-    assert msa(answer)[1] == "AA", answer
+    await send_ge(port, staff_of, s, spo2=88)
     alerts = (await staff_of.nurse.get(f"/api/alerts?session_id={s['id']}&state=open")).json()
     spo2 = [a for a in alerts if a["rule"] == "spo2_low"]
     assert [a["priority"] for a in spo2] == ["high"], alerts
@@ -224,12 +229,7 @@ async def test_a_partial_set_cannot_be_chosen_as_the_baseline(
 ) -> None:
     _app, port = feed
     s = await session(staff_of.nurse)
-    at = datetime.now(UTC) - timedelta(seconds=10)
-    [answer] = await send(
-        port, live(GE_B40, {"20230309143900": at}, mrn=("3499999", s["patient"]["mrn"]))
-    )
-    assert msa(answer)[1] == "AA", answer
-    [b40] = await readings(staff_of, s["id"])
+    b40 = await send_ge(port, staff_of, s)
     # The tablet offers "Use as baseline…" only for a complete set.
     assert b40["complete"] is False and b40["phase"] == "pre_infusion"
     chosen = await staff_of.nurse.post(
@@ -241,3 +241,28 @@ async def test_a_partial_set_cannot_be_chosen_as_the_baseline(
         "This reading has no SBP, DBP: the baseline must be a complete set."
     )
     assert (await tile(staff_of, s["id"]))["baseline"] is None
+
+
+async def test_a_correction_cannot_leave_a_monitor_reading_with_no_vital_sign(
+    feed: tuple[Any, int], staff_of: Staff
+) -> None:
+    _app, port = feed
+    s = await session(staff_of.nurse)
+    b40 = await send_ge(port, staff_of, s)
+    # A monitor reading may lack any vital but not all of them: the tile's latest reading and
+    # each vital's last value are drawn from the same readings.
+    emptied = await staff_of.nurse.post(
+        f"/api/sessions/{s['id']}/readings/{b40['id']}/amend",
+        json={"reason": "probe was off", "heart_rate": None, "spo2": None},
+    )
+    assert emptied.status_code == 422, emptied.text
+    assert emptied.json()["detail"][0]["msg"] == "The reading has no vital sign."
+    assert [r["id"] for r in await readings(staff_of, s["id"])] == [b40["id"]]
+    # Removing one of its two is a correction like any other.
+    kept = await staff_of.nurse.post(
+        f"/api/sessions/{s['id']}/readings/{b40['id']}/amend",
+        json={"reason": "probe was off", "spo2": None},
+    )
+    assert kept.status_code == 201, kept.text
+    last = {v["field"]: v["value"] for v in (await tile(staff_of, s["id"]))["last_values"]}
+    assert last == {"heart_rate": 68}
