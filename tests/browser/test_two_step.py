@@ -89,8 +89,10 @@ def test_enrol_from_the_account_page_then_sign_in_with_a_code(
     expect(codes).to_have_count(0)
 
     page.get_by_role("button", name="Sign out").click()
-    # Signing out is a request: navigating before it ends lands on the home screen instead.
+    # Signing out is a request, and where the user was is kept once the sign-in page has
+    # taken the address: navigating before either lands on the home screen instead.
     expect(page.get_by_label("Username")).to_be_visible()
+    expect(page).to_have_url(re.compile("#/login$"))
     sign_in(page, username)
     one_time = page.get_by_label("One-time code")
     expect(one_time).to_be_visible()
