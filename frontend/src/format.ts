@@ -258,7 +258,16 @@ export const ENTRY_FIELD: Record<EntryField, VitalField> = {
   cadss: "dissociation_cadss6",
 };
 
-function plausible(f: EntryField): { min: number; max: number; integer: boolean; confirmBelow: number | null; label: string } {
+interface Plausible {
+  min: number;
+  max: number;
+  integer: boolean;
+  confirmBelow: number | null;
+  label: string;
+  required: boolean;
+}
+
+function plausible(f: EntryField): Plausible {
   const c = readingIn[ENTRY_FIELD[f]];
   if (c?.minimum === undefined || c.maximum === undefined) throw new Error(`the API contract has no range for ${ENTRY_FIELD[f]}`);
   const v = VITALS[ENTRY_FIELD[f]];
@@ -268,13 +277,15 @@ function plausible(f: EntryField): { min: number; max: number; integer: boolean;
     integer: c.type === "integer",
     confirmBelow: c["x-confirm-below"] ?? null,
     label: f === "rass" || f === "cadss" ? v.short : v.name,
+    required: c.required,
   };
 }
 
-/** Plausible (not normal) ranges: the server's 422 limits, read from the API contract. */
+/** Plausible (not normal) ranges, the server's 422 limits, and whether a nurse's reading needs
+ * the box (ReadingIn's `required`): read from the API contract. */
 export const PLAUSIBLE = Object.fromEntries((Object.keys(ENTRY_FIELD) as EntryField[]).map((f) => [f, plausible(f)])) as Record<
   EntryField,
-  ReturnType<typeof plausible>
+  Plausible
 >;
 
 /** The longest note the server stores (API contract). */
@@ -362,8 +373,7 @@ export function checkField(field: EntryField, values: EntryValues): FieldCheck {
   return w ? { warning: `${r.label} ${w}: outside the normal range, check it` } : {};
 }
 
-/** The boxes a nurse's reading cannot be saved without (ReadingIn's `required`, API contract). */
-const REQUIRED_FIELDS = (Object.keys(ENTRY_FIELD) as EntryField[]).filter((f) => readingIn[ENTRY_FIELD[f]]?.required);
+const REQUIRED_FIELDS = (Object.keys(PLAUSIBLE) as EntryField[]).filter((f) => PLAUSIBLE[f].required);
 
 /** All checks for the form; `missing` lists required fields left empty. */
 export function checkEntry(values: EntryValues): {

@@ -47,6 +47,11 @@ def test_every_nurse_input_has_a_label(
     for control in controls.all():
         expect(control).to_have_accessible_name(re.compile(r"\w"))
     expect(page.get_by_role("button", name="Save reading")).to_be_visible()
+    # The boxes marked required (*) are the ones the server refuses a nurse's reading without.
+    required = form.locator("input[aria-required=true]:not(#late-time)")
+    assert [c.get_attribute("id") for c in required.all()] == ["hr", "sbp", "dbp", "spo2"]
+    for box in required.all():
+        expect(form.locator(f"label[for={box.get_attribute('id')}] .req")).to_have_text("*")
 
     # A missing required value is said in words, tied to its field.
     page.get_by_role("button", name="Save reading").click()

@@ -20,11 +20,11 @@ import {
   VITALS,
 } from "../format";
 
-const FIELDS: { id: EntryField; label: string; unit: string; required?: boolean; mode: "numeric" | "decimal" | "text" }[] = [
-  { id: "hr", label: VITALS.heart_rate.name, unit: VITALS.heart_rate.unit, required: true, mode: "numeric" },
-  { id: "sbp", label: VITALS.systolic.name, unit: VITALS.systolic.unit, required: true, mode: "numeric" },
-  { id: "dbp", label: VITALS.diastolic.name, unit: VITALS.diastolic.unit, required: true, mode: "numeric" },
-  { id: "spo2", label: VITALS.spo2.name, unit: VITALS.spo2.unit, required: true, mode: "numeric" },
+const FIELDS: { id: EntryField; label: string; unit: string; mode: "numeric" | "decimal" | "text" }[] = [
+  { id: "hr", label: VITALS.heart_rate.name, unit: VITALS.heart_rate.unit, mode: "numeric" },
+  { id: "sbp", label: VITALS.systolic.name, unit: VITALS.systolic.unit, mode: "numeric" },
+  { id: "dbp", label: VITALS.diastolic.name, unit: VITALS.diastolic.unit, mode: "numeric" },
+  { id: "spo2", label: VITALS.spo2.name, unit: VITALS.spo2.unit, mode: "numeric" },
   { id: "rr", label: VITALS.respiratory_rate.name, unit: VITALS.respiratory_rate.unit, mode: "numeric" },
   { id: "temp", label: VITALS.temperature_c.name, unit: VITALS.temperature_c.unit, mode: "decimal" },
   // RASS is negative as often as not: a numeric keypad has no minus sign on many tablets
@@ -344,7 +344,7 @@ export function ReadingForm({
               <label for={f.id}>
                 {f.label}
                 {f.unit && <span class="unit"> {f.unit}</span>}
-                {f.required && (
+                {r.required && (
                   <span class="req" aria-hidden="true">
                     {" "}
                     *
@@ -358,8 +358,8 @@ export function ReadingForm({
                 inputMode={f.mode}
                 autoComplete="off"
                 enterKeyHint="next"
-                required={f.required}
-                aria-required={f.required ? "true" : undefined}
+                required={r.required}
+                aria-required={r.required ? "true" : undefined}
                 aria-invalid={level === "error" ? "true" : undefined}
                 aria-describedby={msg ? `${f.id}-msg` : undefined}
                 placeholder={`${r.min}–${r.max}`}
