@@ -70,6 +70,10 @@ def vigil_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VigilServ
         "VIGIL_DATABASE_URL": f"sqlite+aiosqlite:///{database}",
         "VIGIL_FRONTEND_DIST": str(DIST),
         "VIGIL_LOG_LEVEL": "WARNING",
+        # An escalation ends an audio pause by design. At the default 60 s a fixture's high
+        # alerts escalated in the middle of a test on a loaded machine (CI saw the pause
+        # banner vanish); escalation itself is tested through the API.
+        "VIGIL_ESCALATION_SECONDS": "3600",
     }
     vigil = str(Path(sys.executable).parent / "vigil")
     # The admin the documented way (this also migrates the fresh file); the others through the API.
