@@ -4,8 +4,9 @@
 import { useEffect, useRef } from "preact/hooks";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
-import type { Alert, AlertRule, Priority, Reading, Threshold } from "./api";
+import type { Alert, AlertRule, Priority, Reading } from "./api";
 import { fmtClock, PRIORITY, parameterLabel, parseTime, phaseLabel, VITALS } from "./format";
+import { OP_LABEL } from "./limits";
 import { pendingReview, pendingSpans, readingCount } from "./review";
 import { lateEntries } from "./timeline";
 
@@ -83,16 +84,12 @@ export interface LimitLine {
   label: string;
 }
 
-export const OP_LABEL: Record<Threshold["op"], string> = { ">": ">", ">=": "≥", "<": "<", "<=": "≤" };
 const CHARTED = new Set<string>(["systolic", "diastolic", "heart_rate", "spo2", "respiratory_rate"]);
 
-/** High limit lines from the server's alert rules: the clinic's, with the patient's overrides
- * (GET /api/patients/{id}/alert-rules) replacing rules of the same code. */
-export function limitsFromRules(clinic: AlertRule[], patient: AlertRule[] = []): LimitLine[] {
-  const byCode = new Map(clinic.map((r) => [r.code, r]));
-  for (const r of patient) byCode.set(r.code, r);
+/** High limit lines from the patient's effective alert rules (limits.effectiveRules). */
+export function limitsFromRules(rules: AlertRule[]): LimitLine[] {
   const out: LimitLine[] = [];
-  for (const r of byCode.values()) {
+  for (const r of rules) {
     if (r.kind !== "absolute" || r.enabled === false || !r.high || !CHARTED.has(r.parameter)) continue;
     out.push({
       scale: r.parameter === "spo2" ? "spo2" : "vital",

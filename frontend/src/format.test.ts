@@ -107,39 +107,29 @@ describe("entry checks while typing", () => {
   });
 
   it("flags impossible values as errors", () => {
-    expect(checkField("hr", { hr: "301" }).error).toMatch(/between 0 and 300/);
-    expect(checkField("hr", { hr: "-1" }).error).toBeDefined();
-    expect(checkField("sbp", { sbp: "310" }).error).toBeDefined();
-    expect(checkField("spo2", { spo2: "101" }).error).toMatch(/between 0 and 100/);
-    expect(checkField("rr", { rr: "81" }).error).toBeDefined();
-    expect(checkField("temp", { temp: "24.9" }).error).toBeDefined();
-    expect(checkField("temp", { temp: "45.1" }).error).toBeDefined();
-    expect(checkField("rass", { rass: "5" }).error).toBeDefined();
-    expect(checkField("rass", { rass: "-6" }).error).toBeDefined();
-    expect(checkField("cadss", { cadss: "25" }).error).toBeDefined();
-    expect(checkField("dbp", { sbp: "120", dbp: "120" }).error).toBe("Diastolic must be lower than systolic");
-    expect(checkField("hr", { hr: "72.5" }).error).toMatch(/whole number/);
-  });
-
-  it("warns (without blocking) on possible but abnormal values", () => {
-    expect(checkField("sbp", { sbp: "165" })).toEqual({ warning: expect.stringMatching(/above 160/) });
-    expect(checkField("sbp", { sbp: "160" })).toEqual({});
-    expect(checkField("spo2", { spo2: "93" }).warning).toBeDefined();
-    expect(checkField("spo2", { spo2: "94" })).toEqual({});
-    expect(checkField("hr", { hr: "45" }).warning).toBeDefined();
-    expect(checkField("rr", { rr: "22" }).warning).toBeDefined();
-    expect(checkField("temp", { temp: "36.6" })).toEqual({});
+    expect(checkField("hr", { hr: "301" }, []).error).toMatch(/between 0 and 300/);
+    expect(checkField("hr", { hr: "-1" }, []).error).toBeDefined();
+    expect(checkField("sbp", { sbp: "310" }, []).error).toBeDefined();
+    expect(checkField("spo2", { spo2: "101" }, []).error).toMatch(/between 0 and 100/);
+    expect(checkField("rr", { rr: "81" }, []).error).toBeDefined();
+    expect(checkField("temp", { temp: "24.9" }, []).error).toBeDefined();
+    expect(checkField("temp", { temp: "45.1" }, []).error).toBeDefined();
+    expect(checkField("rass", { rass: "5" }, []).error).toBeDefined();
+    expect(checkField("rass", { rass: "-6" }, []).error).toBeDefined();
+    expect(checkField("cadss", { cadss: "25" }, []).error).toBeDefined();
+    expect(checkField("dbp", { sbp: "120", dbp: "120" }, []).error).toBe("Diastolic must be lower than systolic");
+    expect(checkField("hr", { hr: "72.5" }, []).error).toMatch(/whole number/);
   });
 
   it("checks the whole form: required fields and errors block, warnings do not", () => {
-    expect(checkEntry({ hr: "80", sbp: "128", dbp: "82", spo2: "97" }).ok).toBe(true);
-    expect(checkEntry({ hr: "80", sbp: "190", dbp: "82", spo2: "97" }).ok).toBe(true);
-    const missing = checkEntry({ hr: "80", sbp: "128" });
+    expect(checkEntry({ hr: "80", sbp: "128", dbp: "82", spo2: "97" }, []).ok).toBe(true);
+    expect(checkEntry({ hr: "80", sbp: "190", dbp: "82", spo2: "97" }, []).ok).toBe(true);
+    const missing = checkEntry({ hr: "80", sbp: "128" }, []);
     expect(missing.ok).toBe(false);
     expect(missing.missing).toEqual(["dbp", "spo2"]);
     // What a nurse's reading needs is the contract's ReadingIn `required`, vitals in box order.
-    expect(checkEntry({}).missing).toEqual(["hr", "sbp", "dbp", "spo2"]);
-    const bad = checkEntry({ hr: "80", sbp: "128", dbp: "82", spo2: "197" });
+    expect(checkEntry({}, []).missing).toEqual(["hr", "sbp", "dbp", "spo2"]);
+    const bad = checkEntry({ hr: "80", sbp: "128", dbp: "82", spo2: "197" }, []);
     expect(bad.ok).toBe(false);
     expect(bad.fields.spo2?.error).toBeDefined();
   });

@@ -1,7 +1,8 @@
 // Formatting and client-side checks. Pure functions, no DOM.
 
 import readingIn from "virtual:reading-contract";
-import type { Alert, News2, Phase, Priority, Reading, Session } from "./api";
+import type { Alert, AlertRule, News2, Phase, Priority, Reading, Session } from "./api";
+import { limitCrossed, OP_LABEL } from "./limits";
 
 const DASH = "—";
 
@@ -240,7 +241,7 @@ export type EntryValues = Partial<Record<EntryField, string>>;
 export interface FieldCheck {
   /** Impossible: the server will reject it (422); block submit. */
   error?: string;
-  /** Possible but outside the normal range: shown while typing, does not block. */
+  /** Possible, but it would raise an alert: shown while typing, does not block. */
   warning?: string;
   /** Implausible for a conscious patient: the nurse confirms it before it is saved. */
   confirm?: string;
@@ -331,17 +332,6 @@ function unitHint(f: EntryField, v: number): string | undefined {
   return undefined;
 }
 
-/** Soft "outside normal" bands (the medium alert limits of the clinic defaults). */
-const NORMAL: Partial<Record<EntryField, (v: number) => string | undefined>> = {
-  hr: (v) => (v > 110 ? "above 110" : v < 50 ? "below 50" : undefined),
-  sbp: (v) => (v > 160 ? "above 160" : v < 100 ? "below 100" : undefined),
-  dbp: (v) => (v > 100 ? "above 100" : undefined),
-  spo2: (v) => (v <= 93 ? "93 or lower" : undefined),
-  rr: (v) => (v <= 10 ? "10 or lower" : v >= 21 ? "21 or higher" : undefined),
-  temp: (v) => (v < 35 ? "below 35 °C" : v > 38 ? "above 38 °C" : undefined),
-  rass: (v) => (v <= -2 ? "sedated (−2 or lower)" : v >= 2 ? "agitated (+2 or higher)" : undefined),
-};
-
 /** "12,5" or "37.2" → number; "" → null; garbage → NaN. */
 export function parseEntry(s: string | undefined): number | null {
   if (s === undefined) return null;
@@ -354,7 +344,9 @@ export function parseEntry(s: string | undefined): number | null {
   return Number(t);
 }
 
-export function checkField(field: EntryField, values: EntryValues): FieldCheck {
+/** `rules`: the patient's effective alert rules (limits.effectiveRules), so a value that would
+ * alarm is flagged while it is typed; none are flagged until they have loaded. */
+export function checkField(field: EntryField, values: EntryValues, rules: AlertRule[]): FieldCheck {
   const v = parseEntry(values[field]);
   if (v === null) return {};
   const r = PLAUSIBLE[field];
@@ -369,14 +361,21 @@ export function checkField(field: EntryField, values: EntryValues): FieldCheck {
     return {
       confirm: `${r.label} ${v} is implausible for a conscious patient (below ${r.confirmBelow}): re-measure, or confirm the value`,
     };
-  const w = NORMAL[field]?.(v);
-  return w ? { warning: `${r.label} ${w}: outside the normal range, check it` } : {};
+  const crossed = limitCrossed(ENTRY_FIELD[field], v, rules);
+  return crossed
+    ? {
+        warning: `${v} would raise a ${crossed.priority.toUpperCase()} alert (${OP_LABEL[crossed.limit.op]} ${crossed.limit.value}): check it`,
+      }
+    : {};
 }
 
 const REQUIRED_FIELDS = (Object.keys(PLAUSIBLE) as EntryField[]).filter((f) => PLAUSIBLE[f].required);
 
 /** All checks for the form; `missing` lists required fields left empty. */
-export function checkEntry(values: EntryValues): {
+export function checkEntry(
+  values: EntryValues,
+  rules: AlertRule[],
+): {
   fields: Partial<Record<EntryField, FieldCheck>>;
   missing: EntryField[];
   ok: boolean;
@@ -384,7 +383,7 @@ export function checkEntry(values: EntryValues): {
   const fields: Partial<Record<EntryField, FieldCheck>> = {};
   let ok = true;
   for (const f of Object.keys(PLAUSIBLE) as EntryField[]) {
-    const c = checkField(f, values);
+    const c = checkField(f, values, rules);
     if (c.error || c.warning || c.confirm) fields[f] = c;
     if (c.error) ok = false;
   }

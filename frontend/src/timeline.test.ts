@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Alert, EventData, PhaseChange, TimelineEvent } from "./api";
 import { dayRange } from "./api";
-import { limitsFromRules } from "./charts";
 import { makeAlert, makeReading, makeRule, makeSession } from "./fixtures";
 import { allowed, homeFor, parseRoute } from "./route";
 import { alertHistory, alertsOpenAt, describeEvent, dischargeRows, lateEntries, phaseAt, phaseBands } from "./timeline";
@@ -151,23 +150,6 @@ describe("alert rules editor", () => {
     expect(chainText({ ...chain, ok: false, first_bad_id: 7, message: "hash mismatch" })).toBe(
       "✘ Hash chain BROKEN at entry 7 — hash mismatch",
     );
-  });
-});
-
-describe("limit lines from the alert rules", () => {
-  it("draws enabled absolute high limits, patient overrides winning", () => {
-    const clinic = [
-      makeRule("sbp_high", { medium: { op: ">", value: 160 }, high: { op: ">=", value: 180 } }),
-      makeRule("spo2_low", { parameter: "spo2", medium: { op: "<=", value: 93 }, high: { op: "<=", value: 90 } }),
-      makeRule("sbp_rise", { kind: "baseline", medium: { op: ">=", value: 40 } }),
-      makeRule("hr_low", { parameter: "heart_rate", high: { op: "<=", value: 40 }, enabled: false }),
-      makeRule("temp_high", { parameter: "temperature_c", high: { op: ">=", value: 39 } }),
-    ];
-    const patient = [makeRule("sbp_high", { high: { op: ">=", value: 190 } })];
-    expect(limitsFromRules(clinic, patient)).toEqual([
-      { scale: "vital", value: 190, label: "SBP ≥ 190" },
-      { scale: "spo2", value: 90, label: "SpO₂ ≤ 90" },
-    ]);
   });
 });
 

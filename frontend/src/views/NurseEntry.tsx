@@ -26,6 +26,7 @@ import { SessionForm } from "./NewSession";
 import { type Draft, type Notice, ReadingForm, type SaveResult } from "./ReadingForm";
 import { ReadingHistory } from "./ReadingHistory";
 import { AddendumPanel, ChecklistPanel, NotesPanel, PhaseActions } from "./SessionActions";
+import { usePatientRules } from "./usePatientRules";
 
 function OutboxBar({ onFix }: { onFix?: (item: OutboxItem) => void }) {
   const { outbox } = useServices();
@@ -113,6 +114,7 @@ export function NurseSession({ id }: { id: string }) {
   const [error, setError] = useState<string | null>(null);
   const [draft, setDraft] = useState<Draft | null>(null);
   const [notice, setNotice] = useState<Notice | null>(null);
+  const { rules, error: rulesError } = usePatientRules(session?.patient.id);
   const outboxState = useOutboxState();
   // Readings this screen saw queued: when the outbox delivers one, the nurse is told it is stored.
   const queuedHere = useRef(new Set<string>());
@@ -226,7 +228,7 @@ export function NurseSession({ id }: { id: string }) {
         <a href={`#/sessions/${session.id}`}>Chart &amp; timeline</a>
       </div>
       <OutboxBar onFix={fix} />
-      <ErrorBox error={error} />
+      <ErrorBox error={error ?? rulesError} />
 
       {recheck && (
         <div class="recheck" role="alert" data-testid="recheck-prompt">
@@ -296,6 +298,7 @@ export function NurseSession({ id }: { id: string }) {
           {readings && <MonitorReview sessionId={session.id} readings={readings} onChanged={() => void load()} />}
           <ReadingForm
             onSave={save}
+            rules={rules}
             draft={draft}
             notice={notice}
             late={lateOpen ? `Session ${ended} at ${fmtClock(session.phase_started_at)}.` : null}
@@ -305,7 +308,7 @@ export function NurseSession({ id }: { id: string }) {
                 : `Session ${ended} more than ${fmtDuration(config.late_entry_seconds * 1000)} ago: its record is closed.`
             }
           />
-          <ReadingHistory session={session} readings={readings} onChanged={() => void load()} />
+          <ReadingHistory session={session} readings={readings} rules={rules} onChanged={() => void load()} />
         </div>
         <div>
           <section aria-labelledby="nalerts-h">

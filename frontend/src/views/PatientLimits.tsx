@@ -5,7 +5,7 @@
 
 import { useEffect, useState } from "preact/hooks";
 import { type AlertRule, api, type Threshold } from "../api";
-import { OP_LABEL } from "../charts";
+import { OP_LABEL } from "../limits";
 import { useServices } from "../services";
 import { ErrorBox, errText } from "../widgets";
 import { type DraftRule, fromDraft, LooseningConfirm, ThresholdEdit, toDraft } from "./admin/AlertRules";
@@ -19,7 +19,7 @@ function limitText(rule: AlertRule): string {
 
 const same = (a: AlertRule, b: AlertRule) => limitText(a) === limitText(b);
 
-export function PatientLimits({ patientId, onChanged }: { patientId: string; onChanged: () => void }) {
+export function PatientLimits({ patientId }: { patientId: string }) {
   const { user } = useServices();
   const canEdit = user.role === "physician";
   const [clinic, setClinic] = useState<AlertRule[]>([]);
@@ -51,7 +51,6 @@ export function PatientLimits({ patientId, onChanged }: { patientId: string; onC
       setLoosening(null);
       setReason("");
       setConfirmed(false);
-      onChanged();
     } catch (e) {
       const text = errText(e);
       if (!asked && text.includes("less sensitive")) setLoosening({ message: text, next });

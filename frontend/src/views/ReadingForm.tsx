@@ -3,7 +3,7 @@
 // screen with the server's message, and an implausible value needs an explicit confirmation.
 
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { Consciousness, ReadingIn } from "../api";
+import type { AlertRule, Consciousness, ReadingIn } from "../api";
 import {
   checkEntry,
   checkLateReason,
@@ -65,8 +65,9 @@ export function toReadingBody(
   if (extra.onOxygen) body.on_oxygen = true;
   if (extra.note.trim()) body.note = extra.note.trim();
   if (extra.lateReason?.trim()) body.late_reason = extra.lateReason.trim();
-  // The form submits an implausible value only once the nurse has ticked its confirmation.
-  if (Object.values(checkEntry(v).fields).some((c) => c?.confirm)) body.confirm_value = true;
+  // The form submits an implausible value only once the nurse has ticked its confirmation
+  // (which the alert limits have no part in).
+  if (Object.values(checkEntry(v, []).fields).some((c) => c?.confirm)) body.confirm_value = true;
   return body;
 }
 
@@ -130,8 +131,11 @@ export function ReadingForm({
   late,
   draft,
   notice,
+  rules,
 }: {
   onSave: (body: ReadingIn, replaces: string | null) => Promise<SaveResult>;
+  /** The patient's effective alert rules: a value that would alarm is flagged while typed. */
+  rules: AlertRule[];
   disabled?: string | null;
   /** The session has ended: a reading now is a late entry, saved only with the reason it is late. */
   late?: string | null;
@@ -153,7 +157,7 @@ export function ReadingForm({
   // The refused reading this form now holds: saving sends the fix in its place, at its time.
   const [fixing, setFixing] = useState<{ id: string; takenAt: string; server: ReturnType<typeof serverMessages> } | null>(null);
   const formRef = useRef<HTMLFormElement>(null);
-  const check = checkEntry(values);
+  const check = checkEntry(values, rules);
   const noteError = checkNote(note);
   const unconfirmed = (Object.keys(check.fields) as EntryField[]).filter((f) => check.fields[f]?.confirm && confirmed[f] !== values[f]);
 
@@ -216,7 +220,7 @@ export function ReadingForm({
     }
     const noteNow = form?.querySelector<HTMLInputElement>("#note")?.value ?? note;
     const lateNow = form?.querySelector<HTMLInputElement>("#late-reason")?.value ?? lateReason;
-    const check = checkEntry(fresh);
+    const check = checkEntry(fresh, rules);
     const waiting = (Object.keys(check.fields) as EntryField[]).filter((f) => check.fields[f]?.confirm && confirmed[f] !== fresh[f]);
     const lateTimeNow = form?.querySelector<HTMLInputElement>("#late-time")?.value ?? lateTime;
     const noReason = !!late && checkLateReason(lateNow) !== undefined;

@@ -3,7 +3,7 @@
 // infusion, another pre-infusion reading as the baseline. Nothing is edited in place.
 
 import { useMemo, useState } from "preact/hooks";
-import { api, type Reading, type ReadingAmend, type SessionDetail } from "../api";
+import { type AlertRule, api, type Reading, type ReadingAmend, type SessionDetail } from "../api";
 import { checkEntry, type EntryField, type EntryValues, fmtClock, fmtClockSeconds, fmtVital, PLAUSIBLE, sourceText } from "../format";
 import { ErrorBox, errText } from "../widgets";
 import { bodyToValues } from "./ReadingForm";
@@ -32,11 +32,13 @@ function CorrectionForm({
   session,
   reading,
   action,
+  rules,
   onDone,
 }: {
   session: SessionDetail;
   reading: Reading;
   action: Action;
+  rules: AlertRule[];
   onDone: () => void;
 }) {
   const [values, setValues] = useState<EntryValues>(bodyToValues(reading));
@@ -44,7 +46,7 @@ function CorrectionForm({
   const [confirmValue, setConfirmValue] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const check = checkEntry(values);
+  const check = checkEntry(values, rules);
   // The boxes this correction changes: only those are sent, and only those the server asks to confirm.
   const changed = AMEND_FIELDS.filter(([f, k]) => {
     const v = values[f]?.trim() ? Number(values[f]?.replace(",", ".")) : null;
@@ -130,10 +132,13 @@ function CorrectionForm({
 export function ReadingHistory({
   session,
   readings,
+  rules,
   onChanged,
 }: {
   session: SessionDetail;
   readings: Reading[] | null;
+  /** The patient's effective alert rules: a corrected value that would alarm is flagged. */
+  rules: AlertRule[];
   onChanged: () => void;
 }) {
   const [open, setOpen] = useState<{ id: string; action: Action } | null>(null);
@@ -194,6 +199,7 @@ export function ReadingHistory({
                   session={session}
                   reading={r}
                   action={open.action}
+                  rules={rules}
                   onDone={() => {
                     setOpen(null);
                     onChanged();

@@ -3,7 +3,7 @@
 
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api, exportLinks, type Reading, type SessionDetail as SessionT, type TimelineEvent } from "../api";
-import { type LimitLine, limitsFromRules, SessionChart } from "../charts";
+import { limitsFromRules, SessionChart } from "../charts";
 import {
   fmtClock,
   fmtDateTime,
@@ -26,6 +26,7 @@ import { AlarmHistory } from "./AlarmHistory";
 import { MonitorReview } from "./MonitorReview";
 import { PatientLimits } from "./PatientLimits";
 import { ReadingHistory } from "./ReadingHistory";
+import { usePatientRules } from "./usePatientRules";
 
 const VITALS = (["hr", "bp", "spo2", "rr", "temp", "rass", "cadss"] as const).map(vitalLabel);
 
@@ -39,24 +40,8 @@ export function SessionDetail({ id }: { id: string }) {
   const [error, setError] = useState<string | null>(null);
   const [until, setUntil] = useState<number | null>(null);
   const refetch = useRef<ReturnType<typeof setTimeout> | null>(null);
-  const [limits, setLimits] = useState<LimitLine[]>([]);
-  // Bumped when a physician changes this patient's limits: the chart's limit lines follow.
-  const [limitsVersion, setLimitsVersion] = useState(0);
-  const patientId = session?.patient.id;
-
-  useEffect(() => {
-    if (!patientId) return;
-    let cancelled = false;
-    Promise.all([api.alertRules(), api.patientAlertRules(patientId)]).then(
-      ([clinic, patient]) => {
-        if (!cancelled) setLimits(limitsFromRules(clinic, patient));
-      },
-      (e) => setError(`Alert limits could not be loaded: ${errText(e)}`),
-    );
-    return () => {
-      cancelled = true;
-    };
-  }, [patientId, limitsVersion]);
+  const { rules, error: rulesError } = usePatientRules(session?.patient.id);
+  const limits = useMemo(() => limitsFromRules(rules), [rules]);
 
   const load = async (withReadings: boolean) => {
     try {
@@ -155,7 +140,7 @@ export function SessionDetail({ id }: { id: string }) {
           </a>
         )}
       </div>
-      <ErrorBox error={error} />
+      <ErrorBox error={error ?? rulesError} />
       <p class="session-facts">
         {session.drug}{" "}
         {session.dose_mg_per_kg !== null
@@ -236,7 +221,7 @@ export function SessionDetail({ id }: { id: string }) {
       {canEnter(user) && (
         <>
           <MonitorReview sessionId={session.id} readings={readings} onChanged={() => void load(true)} />
-          <ReadingHistory session={session} readings={readings} onChanged={() => void load(true)} />
+          <ReadingHistory session={session} readings={readings} rules={rules} onChanged={() => void load(true)} />
         </>
       )}
 
@@ -323,7 +308,7 @@ export function SessionDetail({ id }: { id: string }) {
       </div>
       <div class="detail-cols">
         <AlarmHistory sessionId={session.id} version={events.length} />
-        <PatientLimits patientId={session.patient.id} onChanged={() => setLimitsVersion((n) => n + 1)} />
+        <PatientLimits patientId={session.patient.id} />
       </div>
     </div>
   );
