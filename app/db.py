@@ -92,6 +92,32 @@ class VigilSession(Session):
     """Collects the events written in a transaction and hands them on only after it commits."""
 
 
+# Work an after-commit hook started off the event loop, which it must not block (the audit
+# anchor's fsync, audit/anchor.py), and which the commit's caller awaits before the commit
+# counts as done. Only an `AsyncSession` made here awaits it, so a hook only hands work off in
+# one of those (`SETTLES` in its info); anywhere else it does the work where it is.
+SETTLES = "settles_after_commit"
+AFTER_COMMIT_WAITS = "after_commit_waits"
+
+
+async def settled(session: AsyncSession) -> None:
+    """Awaits what the last commit's hooks handed off."""
+    for waiting in session.sync_session.info.pop(AFTER_COMMIT_WAITS, []):
+        await waiting
+
+
+class SettlingSession(AsyncSession):
+    """An `AsyncSession` whose commit returns once its hooks' handed-off work is done."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sync_session.info[SETTLES] = True
+
+    async def commit(self) -> None:
+        await super().commit()
+        await settled(self)
+
+
 def _after_commit(session: Session) -> None:
     pending = session.info.pop("pending_events", None)
     hook = session.info.get("after_commit")
@@ -118,9 +144,15 @@ class Database:
         # Called with the committed events of each transaction (the live bus sets it).
         self.hooks: dict[str, Callable[[list[Any]], None]] = {}
         self.session = async_sessionmaker(
-            self.engine, expire_on_commit=False, sync_session_class=VigilSession, info=self.hooks
+            self.engine,
+            class_=SettlingSession,
+            expire_on_commit=False,
+            sync_session_class=VigilSession,
+            info=self.hooks,
         )
-        self.read_session = async_sessionmaker(self.read_engine, expire_on_commit=False)
+        self.read_session = async_sessionmaker(
+            self.read_engine, class_=SettlingSession, expire_on_commit=False
+        )
 
     def on_commit(self, hook: Callable[[list[Any]], None]) -> None:
         self.hooks["after_commit"] = hook
@@ -199,7 +231,9 @@ async def frequent_writes(database: Database) -> AsyncIterator[Writes]:
 
         async def here(work: Callable[[Session], T]) -> T:
             async with database.session() as db:
-                return await db.run_sync(work)
+                done = await db.run_sync(work)
+                await settled(db)  # `work` committed inside run_sync
+                return done
 
         yield here
     else:

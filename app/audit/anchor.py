@@ -2,15 +2,18 @@
 
 When a transaction that appended audit entries commits, the process appends the newest
 entry's id and hash to an append-only file (one line, fsynced before the commit returns to its
-caller) and writes the same to the structured log. A chain that was cut short or recomputed no
-longer contains what was anchored, so verify sees it even when whoever changed the database
-also held the HMAC key, and even for the entry written a moment ago. Ship the log (or copy the
-file) to where the database's administrators cannot write, and the anchor outlives them.
+caller; on the event loop the fsync runs on a thread of its own, which the commit awaits) and
+writes the same to the structured log. A chain that was cut short or recomputed no longer
+contains what was anchored, so verify sees it even when whoever changed the database also held
+the HMAC key, and even for the entry written a moment ago. Ship the log (or copy the file) to
+where the database's administrators cannot write, and the anchor outlives them.
 """
 
+import asyncio
 import json
 import logging
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -19,7 +22,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEvent
-from app.db import Database, utcnow
+from app.db import AFTER_COMMIT_WAITS, SETTLES, Database, utcnow
 
 log = logging.getLogger("vigil.audit")
 
@@ -84,15 +87,30 @@ def _anchor_path() -> Path | None:
     return _Target.path
 
 
+def _append_logged(path: Path, anchor: Anchor) -> None:
+    try:
+        append_anchor(path, anchor)
+    except OSError:  # committed all the same; verify will say the newest rows are unanchored
+        log.exception("audit anchor failed")
+
+
+# One thread, so a process's anchors reach the file in the order its commits made them.
+_WRITER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vigil-audit-anchor")
+
+
 def _anchor_committed(session: Session) -> None:
     head = session.info.pop(HEAD, None)
     path = _anchor_path()
     if head is None or path is None:
         return
-    try:
-        append_anchor(path, Anchor(head[0], head[1], utcnow()))
-    except OSError:  # committed all the same; verify will say the newest rows are unanchored
-        log.exception("audit anchor failed")
+    anchor = Anchor(head[0], head[1], utcnow())
+    if not session.info.get(SETTLES):
+        _append_logged(path, anchor)  # a thread of its own (the SQLite writer, a command)
+        return
+    # On the event loop, inside an async commit: the fsync must not stall every request of
+    # this worker, so it runs on the anchor's thread and the commit awaits it (db.settled).
+    waiting = asyncio.get_running_loop().run_in_executor(_WRITER, _append_logged, path, anchor)
+    session.info.setdefault(AFTER_COMMIT_WAITS, []).append(waiting)
 
 
 event.listen(Session, "after_commit", _anchor_committed)

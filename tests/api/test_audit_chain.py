@@ -1,15 +1,18 @@
 """The audit log proves itself: truncation and recomputation are caught by the anchor, edits by
 the HMAC (issue 17, finding 3)."""
 
+import asyncio
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import delete, select
 
+from app.audit import anchor
 from app.audit.anchor import read_anchors
 from app.audit.keys import load_keys, rotate_keys
 from app.audit.models import AuditEvent
@@ -80,6 +83,41 @@ async def test_every_audited_commit_anchors_once(staff, app, settings):
             await db.execute(select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()))
         ).first()
     assert head is not None and (anchors[-1].id, anchors[-1].hash) == tuple(head)
+
+
+async def test_a_reading_anchors_before_its_answer(staff, app, settings):
+    """The reading batches' own commit (PostgreSQL: inside `run_sync`) anchors too."""
+    session = await factories.session(staff.nurse)
+    answer = await factories.put_reading(staff.nurse, session["id"])
+    assert answer.status_code == 201, answer.text
+    async with app.state.database.session() as db:
+        head = await db.scalar(select(AuditEvent.id).order_by(AuditEvent.id.desc()).limit(1))
+    assert read_anchors(settings.anchor_path)[-1].id == head
+
+
+async def test_a_slow_anchor_disk_stalls_only_its_own_commit(staff, app, settings, monkeypatch):
+    """The fsync runs off the event loop: while it hangs, the same worker answers others, and
+    the audited request answers only once its anchor is on disk."""
+    on_disk, release = threading.Event(), threading.Event()
+    real = anchor.append_anchor
+
+    def slow_disk(path: Path, head: anchor.Anchor) -> None:
+        on_disk.set()
+        release.wait(30)
+        real(path, head)
+
+    monkeypatch.setattr(anchor, "append_anchor", slow_disk)
+    before = len(read_anchors(settings.anchor_path))
+    audited = asyncio.create_task(factories.patient(staff.nurse))
+    while not on_disk.is_set():  # with the fsync on the loop, this loop would not run
+        await asyncio.sleep(0.01)
+    answer = await staff.physician.get("/api/auth/me")
+    assert answer.status_code == 200
+    assert not audited.done()
+    assert len(read_anchors(settings.anchor_path)) == before
+    release.set()
+    await audited
+    assert len(read_anchors(settings.anchor_path)) == before + 1
 
 
 async def test_finding_an_edit_recomputed_with_the_apps_own_function_is_detected(staff, app):
