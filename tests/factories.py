@@ -82,7 +82,12 @@ async def edit_protocol(admin: httpx.AsyncClient, code: str, **rules: Any) -> di
     body = current.json()
     answer = await admin.put(
         f"/api/protocols/{code}",
-        json={"name": body["name"], "rules": body["rules"] | rules, "reason": "test set-up"},
+        json={
+            "name": body["name"],
+            "rules": body["rules"] | rules,
+            "reason": "test set-up",
+            "based_on": body["updated_at"],
+        },
     )
     assert answer.status_code == 200, answer.text
     return answer.json()  # type: ignore[no-any-return]

@@ -13,6 +13,14 @@ class ProtocolIn(BaseModel):
     rules: ProtocolRules
     active: bool = True
     reason: str = Field(min_length=1, max_length=2000, description="Why the protocol changes")
+    based_on: datetime | None = Field(
+        default=None,
+        description=(
+            "To change a protocol: its `updated_at` as you opened it, so a change saved "
+            "meanwhile is not overwritten (409). Left out: a new protocol (409 if the code "
+            "is taken)."
+        ),
+    )
 
 
 class ProtocolOut(BaseModel):

@@ -3607,6 +3607,11 @@ export interface components {
              * @description Why the protocol changes
              */
             reason: string;
+            /**
+             * Based On
+             * @description To change a protocol: its `updated_at` as you opened it, so a change saved meanwhile is not overwritten (409). Left out: a new protocol (409 if the code is taken).
+             */
+            based_on?: string | null;
         };
         /** ProtocolOut */
         ProtocolOut: {

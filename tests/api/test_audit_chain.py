@@ -109,8 +109,8 @@ async def test_a_slow_anchor_disk_stalls_only_its_own_commit(staff, app, setting
     monkeypatch.setattr(anchor, "append_anchor", slow_disk)
     before = len(read_anchors(settings.anchor_path))
     audited = asyncio.create_task(factories.patient(staff.nurse))
-    while not on_disk.is_set():  # with the fsync on the loop, this loop would not run
-        await asyncio.sleep(0.01)
+    # With the fsync on the event loop, nothing would run here until the disk answered.
+    assert await asyncio.to_thread(on_disk.wait, 30)
     answer = await staff.physician.get("/api/auth/me")
     assert answer.status_code == 200
     assert not audited.done()

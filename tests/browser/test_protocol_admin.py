@@ -198,3 +198,45 @@ def test_a_new_clinic_protocol_under_its_own_code(
         page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=f"{SHOTS}/admin-protocols-1920x1080.png")
         page.screenshot(path=f"{SHOTS}/admin-protocols-full-1920x1080.png", full_page=True)
+
+
+def test_a_change_saved_meanwhile_is_never_overwritten(
+    vigil_server: VigilServer, signed_in: Callable[..., Page], protocol: dict[str, Any]
+) -> None:
+    page = signed_in("admin", viewport=SMALL)
+    open_editor(page, protocol["name"])
+    page.get_by_label("Minimum recovery (min)").fill("45")
+    page.get_by_label("Reason for the change").fill("Recovery 45 min")
+    # Meanwhile another admin saves a change to the same protocol.
+    with vigil_server.api("admin") as api:
+        answer = api.put(
+            f"/api/protocols/{protocol['code']}",
+            json={
+                "name": protocol["name"],
+                "rules": protocol["rules"] | {"min_recovery_minutes": 60},
+                "reason": "Recovery 60 min",
+                "based_on": protocol["updated_at"],
+            },
+        )
+        assert answer.status_code == 200, answer.text
+    page.get_by_role("button", name="Save protocol").click()
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text(f"{protocol['name']} was changed at ")
+    expect(alert).to_contain_text(
+        "by E2E Admin after you opened it. Open it again to see that change"
+    )
+    assert saved(vigil_server, protocol["code"])["rules"]["min_recovery_minutes"] == 60
+    # What this admin typed stays, to make again once the other change is seen.
+    expect(page.get_by_label("Minimum recovery (min)")).to_have_value("45")
+    b = box(alert)
+    assert b["x"] >= 0 and b["x"] + b["width"] <= SMALL["width"]
+    if SHOTS:
+        alert.scroll_into_view_if_needed()
+        page.screenshot(path=f"{SHOTS}/admin-protocol-changed-meanwhile-1024x768.png")
+    page.get_by_role("button", name=f"Edit {protocol['name']}").click()
+    expect(page.get_by_label("Minimum recovery (min)")).to_have_value("60")
+    page.get_by_label("Minimum recovery (min)").fill("45")
+    page.get_by_label("Reason for the change").fill("Recovery 45 min after all")
+    page.get_by_role("button", name="Save protocol").click()
+    expect(page.get_by_test_id("protocols-msg")).to_contain_text(f"Saved {protocol['name']}")
+    assert saved(vigil_server, protocol["code"])["rules"]["min_recovery_minutes"] == 45

@@ -1,6 +1,8 @@
 """Protocols as data: the admin edits them (audited), a session takes and keeps its rules, and a
 Spravato session follows its label (fixed doses, 2 h observation, BP checkpoints)."""
 
+import asyncio
+
 import pytest
 
 from tests import factories
@@ -28,6 +30,7 @@ async def test_only_an_admin_edits_a_protocol_and_the_change_is_audited(staff):
         "name": body["name"],
         "rules": body["rules"] | {"min_recovery_minutes": 45},
         "reason": "medical director: 45 min recovery",
+        "based_on": body["updated_at"],
     }
     assert (await staff.physician.put("/api/protocols/iv-ketamine", json=change)).status_code == 403
     saved = await staff.admin.put("/api/protocols/iv-ketamine", json=change)
@@ -37,6 +40,65 @@ async def test_only_an_admin_edits_a_protocol_and_the_change_is_audited(staff):
     entry = next(e for e in audit if e["target_id"] == "iv-ketamine")
     assert entry["details"]["reason"] == "medical director: 45 min recovery"
     assert entry["details"]["before"]["rules"]["min_recovery_minutes"] == 30
+
+
+async def test_a_new_protocol_never_replaces_one_with_its_code(staff):
+    body = (await staff.admin.get("/api/protocols/iv-ketamine")).json()
+    answer = await staff.admin.put(
+        "/api/protocols/iv-ketamine",
+        json={"name": "My copy", "rules": body["rules"], "reason": "new protocol"},
+    )
+    assert answer.status_code == 409
+    assert answer.json()["detail"] == (
+        f"There is a protocol iv-ketamine already ({body['name']}): open it to change it, "
+        "or choose another code."
+    )
+    assert (await staff.admin.get("/api/protocols/iv-ketamine")).json() == body
+
+
+async def test_two_admins_editing_one_version_never_lose_a_change(staff):
+    """Both opened the same version; both save at once: one change is kept, the other admin
+    is told whose change came first, and nothing is overwritten."""
+    body = (await staff.admin.get("/api/protocols/iv-ketamine")).json()
+
+    def change(minutes: int) -> dict[str, object]:
+        return {
+            "name": body["name"],
+            "rules": body["rules"] | {"min_recovery_minutes": minutes},
+            "reason": f"recovery {minutes} min",
+            "based_on": body["updated_at"],
+        }
+
+    answers = await asyncio.gather(
+        staff.admin.put("/api/protocols/iv-ketamine", json=change(45)),
+        staff.admin.put("/api/protocols/iv-ketamine", json=change(60)),
+    )
+    assert sorted(a.status_code for a in answers) == [200, 409]
+    kept = next(a for a in answers if a.status_code == 200).json()
+    refused = next(a for a in answers if a.status_code == 409).json()["detail"]
+    assert refused.startswith(f"{body['name']} was changed at ")
+    assert "UTC by Admin after you opened it. Open it again to see that change" in refused
+    now = (await staff.admin.get("/api/protocols/iv-ketamine")).json()
+    assert now["rules"]["min_recovery_minutes"] == kept["rules"]["min_recovery_minutes"]
+    assert now["updated_at"] == kept["updated_at"] != body["updated_at"]
+    audit = (await staff.admin.get("/api/audit", params={"action": "protocol.update"})).json()
+    assert len([e for e in audit if e["target_id"] == "iv-ketamine"]) == 1
+    # Opened again, the admin's own change goes in.
+    again = await staff.admin.put(
+        "/api/protocols/iv-ketamine", json=change(90) | {"based_on": now["updated_at"]}
+    )
+    assert again.status_code == 200, again.text
+    assert again.json()["rules"]["min_recovery_minutes"] == 90
+
+
+async def test_changing_a_protocol_that_does_not_exist_says_so(staff):
+    body = (await staff.admin.get("/api/protocols/iv-ketamine")).json()
+    answer = await staff.admin.put(
+        "/api/protocols/no-such",
+        json={"name": "x", "rules": body["rules"], "reason": "x", "based_on": body["updated_at"]},
+    )
+    assert answer.status_code == 404
+    assert answer.json()["detail"] == "There is no protocol no-such to change: add it as a new one."
 
 
 async def test_a_protocol_that_makes_no_sense_is_refused_in_words(staff):

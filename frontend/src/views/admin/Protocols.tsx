@@ -14,16 +14,16 @@ interface Open {
   code: string;
   isNew: boolean;
   draft: ProtocolDraft;
+  /** The version opened (`updated_at`): the server refuses to save over a change made since. */
+  basedOn: string | null;
 }
 
 function Editor({
   open,
-  taken,
   saved,
   onSaved,
 }: {
   open: Open;
-  taken: string[];
   /** What the last save did, said beside the button that did it. */
   saved: string | null;
   onSaved: (p: Protocol) => void;
@@ -40,11 +40,10 @@ function Editor({
     setError(null);
     const body = fromDraft(draft);
     if (typeof body === "string") return setError(body);
-    if (open.isNew && taken.includes(code.trim()))
-      return setError(`There is a protocol ${code.trim()} already: open it to change it, or choose another code.`);
     if (!reason.trim()) return setError("Give the reason for this change: it is kept in the audit log.");
     try {
-      const saved = await api.saveProtocol(code.trim(), { ...body, reason: reason.trim() });
+      // A taken code or a change saved meanwhile comes back as a 409 in the server's words.
+      const saved = await api.saveProtocol(code.trim(), { ...body, reason: reason.trim(), based_on: open.basedOn });
       setDraft(toDraft(saved));
       setReason("");
       onSaved(saved);
@@ -115,7 +114,7 @@ export function Protocols() {
     setMsg(null);
     try {
       const p = await api.protocol(code);
-      setOpen({ code, isNew: false, draft: toDraft(p) });
+      setOpen({ code, isNew: false, draft: toDraft(p), basedOn: p.updated_at });
     } catch (e) {
       setError(errText(e));
     }
@@ -124,7 +123,7 @@ export function Protocols() {
     const from = protocols.find((p) => p.code === basis) ?? protocols[0];
     if (!from) return;
     setMsg(null);
-    setOpen({ code: "", isNew: true, draft: { ...toDraft(from), name: "" } });
+    setOpen({ code: "", isNew: true, draft: { ...toDraft(from), name: "" }, basedOn: null });
   };
 
   return (
@@ -188,13 +187,13 @@ export function Protocols() {
       </div>
       {open && (
         <Editor
-          key={open.isNew ? `new:${basis}` : open.code}
+          // One editor per version: opened again after someone else's change, it shows theirs.
+          key={open.isNew ? `new:${basis}` : `${open.code}@${open.basedOn}`}
           open={open}
-          taken={protocols.map((p) => p.code)}
           saved={msg}
           onSaved={(p) => {
             setMsg(`Saved ${p.name} (${p.code}). New sessions use it; running ones keep their rules.`);
-            setOpen({ code: p.code, isNew: false, draft: toDraft(p) });
+            setOpen({ code: p.code, isNew: false, draft: toDraft(p), basedOn: p.updated_at });
             void load();
           }}
         />
