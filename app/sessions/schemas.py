@@ -7,11 +7,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from app.alerts.schemas import AlertOut
 from app.infusion.schemas import InfusionTile
 from app.patients.schemas import PatientBrief
-from app.protocols.rules import DEFAULT_PROTOCOL, ProtocolRules
+from app.protocols.rules import DEFAULT_PROTOCOL, PhaseName, ProtocolRules
 from app.vitals.codes import Source
 from app.vitals.schemas import ReadingOut
 
-Phase = Literal["pre_infusion", "infusion", "paused", "recovery", "discharged", "aborted"]
+Phase = PhaseName
 Target = Literal["infusion", "paused", "recovery", "discharged", "aborted"]
 
 
@@ -198,6 +198,12 @@ class SessionRead(BaseModel):
     devices: int | None
     planned_minutes: int
     phase: Phase
+    phase_labels: dict[Phase, str] = Field(
+        description=(
+            "What this session's protocol calls its phases (Spravato: dosing, observation), "
+            "from the rules it started with; a phase left out goes by its usual name"
+        )
+    )
     phase_started_at: datetime
     created_at: datetime
     infusion_started_at: datetime | None

@@ -123,6 +123,7 @@ def session_tile(
         devices=s.devices,
         planned_minutes=s.planned_minutes,
         phase=s.phase,
+        phase_labels=s.protocol_rules.get("phase_labels", {}),
         phase_started_at=s.phase_started_at,
         created_at=s.created_at,
         infusion_started_at=s.infusion_started_at,

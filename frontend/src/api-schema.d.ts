@@ -4334,6 +4334,13 @@ export interface components {
              */
             phase: "pre_infusion" | "infusion" | "paused" | "recovery" | "discharged" | "aborted";
             /**
+             * Phase Labels
+             * @description What this session's protocol calls its phases (Spravato: dosing, observation), from the rules it started with; a phase left out goes by its usual name
+             */
+            phase_labels: {
+                [key: string]: string;
+            };
+            /**
              * Phase Started At
              * Format: date-time
              */
@@ -4413,6 +4420,13 @@ export interface components {
              * @enum {string}
              */
             phase: "pre_infusion" | "infusion" | "paused" | "recovery" | "discharged" | "aborted";
+            /**
+             * Phase Labels
+             * @description What this session's protocol calls its phases (Spravato: dosing, observation), from the rules it started with; a phase left out goes by its usual name
+             */
+            phase_labels: {
+                [key: string]: string;
+            };
             /**
              * Phase Started At
              * Format: date-time

@@ -5,10 +5,10 @@ import { useEffect, useRef } from "preact/hooks";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import type { Alert, AlertRule, Priority, Reading } from "./api";
-import { fmtClock, PRIORITY, parameterLabel, parseTime, phaseLabel, VITALS } from "./format";
+import { fmtClock, PRIORITY, parameterLabel, parseTime, VITALS } from "./format";
 import { OP_LABEL } from "./limits";
 import { pendingReview, pendingSpans, readingCount } from "./review";
-import { lateEntries } from "./timeline";
+import { type Band, lateEntries } from "./timeline";
 
 type Data = uPlot.AlignedData;
 
@@ -72,12 +72,6 @@ export function Sparkline({ xs, series, label, height = 40 }: { xs: number[]; se
   return <div class="spark" ref={ref} role="img" aria-label={label} />;
 }
 
-export interface PhaseBand {
-  phase: string;
-  from: number; // ms
-  to: number; // ms
-}
-
 export interface LimitLine {
   scale: "vital" | "spo2";
   value: number;
@@ -126,7 +120,7 @@ export const SERIES = [
 
 export interface SessionChartProps {
   readings: Reading[];
-  bands: PhaseBand[];
+  bands: Band[];
   baseline: Reading | null;
   alerts: Alert[];
   range: [number, number]; // ms
@@ -193,7 +187,7 @@ export function SessionChart(props: SessionChartProps) {
               if (x1 <= x0) return;
               ctx.fillStyle = BAND_FILL[b.phase] ?? "rgba(0,0,0,0.04)";
               ctx.fillRect(x0, bbox.top, x1 - x0, bbox.height);
-              const name = phaseLabel(b.phase);
+              const name = b.label;
               const lx = x0 + 4 * devicePixelRatio;
               const w = ctx.measureText(name).width;
               if ((lx + w <= x1 || i === bands.length - 1) && lx >= labelEnd) {
@@ -339,7 +333,7 @@ export function SessionChart(props: SessionChartProps) {
 
   const unchecked = pendingReview(visible).length;
   const late = lateEntries(visible).length;
-  const desc = `Vital signs chart with ${visible.length} readings${unchecked ? ` (${readingCount(unchecked)} not validated)` : ""}${late ? `, ${late} late entr${late === 1 ? "y" : "ies"}` : ""}; phases: ${props.bands.map((b) => phaseLabel(b.phase)).join(", ") || "none"}; ${props.alerts.length} alerts marked; limit lines: ${props.limits.map((l) => l.label).join(", ") || "none"}.`;
+  const desc = `Vital signs chart with ${visible.length} readings${unchecked ? ` (${readingCount(unchecked)} not validated)` : ""}${late ? `, ${late} late entr${late === 1 ? "y" : "ies"}` : ""}; phases: ${props.bands.map((b) => b.label).join(", ") || "none"}; ${props.alerts.length} alerts marked; limit lines: ${props.limits.map((l) => l.label).join(", ") || "none"}.`;
   return <div class="session-chart" ref={ref} role="img" aria-label={desc} />;
 }
 

@@ -85,6 +85,7 @@ export function makeSession(id: string, extra: Partial<Session> = {}): Session {
     infusion: null,
     planned_minutes: 40,
     phase: "infusion",
+    phase_labels: {},
     phase_started_at: "2026-03-01T09:00:00Z",
     created_at: "2026-03-01T08:50:00Z",
     infusion_started_at: "2026-03-01T09:00:00Z",

@@ -162,7 +162,11 @@ export const PHASE_LABELS: Record<Phase, string> = {
   aborted: "Aborted",
 };
 
-export function phaseLabel(p: string): string {
+/** A phase as the session's protocol names it (`Session.phase_labels`; Spravato: "Dosing"), else
+ * by its usual name. */
+export function phaseLabel(p: string, labels?: Session["phase_labels"]): string {
+  const own = (labels as Record<string, string> | undefined)?.[p];
+  if (own) return own.charAt(0).toUpperCase() + own.slice(1);
   return (PHASE_LABELS as Record<string, string>)[p] ?? p;
 }
 

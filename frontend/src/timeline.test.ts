@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest";
-import type { Alert, EventData, PhaseChange, TimelineEvent } from "./api";
+import type { Alert, EventData, Phase, PhaseChange, Session, TimelineEvent } from "./api";
 import { dayRange } from "./api";
 import { makeAlert, makeReading, makeRule, makeSession } from "./fixtures";
+import { phaseLabel } from "./format";
 import { allowed, homeFor, parseRoute } from "./route";
 import { alertHistory, alertsOpenAt, describeEvent, dischargeRows, lateEntries, phaseAt, phaseBands } from "./timeline";
 import { fromDraft, toDraft } from "./views/admin/AlertRules";
 import { chainText } from "./views/admin/Audit";
+import { phaseActions } from "./views/SessionActions";
 
 const T = (hhmm: string) => Date.parse(`2026-03-01T${hhmm}:00Z`);
 
@@ -22,6 +24,7 @@ const event = (seq: number, type: string, at: string, data: EventData): Timeline
 
 describe("phase bands and replay state", () => {
   const s = {
+    phase_labels: {},
     phase_history: [
       change("pre_infusion", "infusion", "2026-03-01T10:00:00Z"),
       change(null, "pre_infusion", "2026-03-01T09:45:00Z"),
@@ -41,6 +44,29 @@ describe("phase bands and replay state", () => {
     ]);
     expect(phaseAt(bands, T("10:22"))).toBe("paused");
     expect(phaseAt(bands, T("09:00"))).toBeNull();
+    expect(bands.map((b) => b.label)).toEqual(["Pre-infusion", "Infusion", "Paused", "Infusion", "Recovery"]);
+  });
+
+  it("names the bands as the session's protocol names its phases", () => {
+    // Spravato's rules: a nasal spray is dosed and observed, not infused.
+    const spravato = { ...s, phase_labels: { infusion: "dosing", paused: "dosing paused", recovery: "observation" } };
+    expect(phaseBands(spravato, T("11:00")).map((b) => b.label)).toEqual([
+      "Pre-infusion",
+      "Dosing",
+      "Dosing paused",
+      "Dosing",
+      "Observation",
+    ]);
+    expect(phaseLabel("recovery", spravato.phase_labels)).toBe("Observation");
+    expect(phaseLabel("discharged", spravato.phase_labels)).toBe("Discharged");
+    expect(phaseLabel("recovery")).toBe("Recovery");
+    const labels = (phase: Phase, phase_labels: Session["phase_labels"] = spravato.phase_labels) =>
+      phaseActions({ phase, phase_labels }).map((a) => a.label);
+    expect(labels("pre_infusion")).toEqual(["Start dosing", "Abort session"]);
+    expect(labels("paused")).toEqual(["Resume dosing", "Stop dosing → observation", "Abort session"]);
+    expect(labels("infusion", {})).toEqual(["Pause infusion", "Stop infusion → recovery", "Abort session"]);
+    expect(labels("recovery", {})).toEqual(["Discharge", "Abort session"]);
+    expect(labels("discharged")).toEqual([]);
   });
 
   it("knows which alerts were open at a moment, using their latest state", () => {

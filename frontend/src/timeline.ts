@@ -127,7 +127,7 @@ export function describeEvent(e: TimelineEvent, history: PhaseChange[] = []): Ti
       kind: "phase",
       icon: "➜",
       cls: "ev-phase",
-      text: `Phase → ${phaseLabel(session.phase)}${h?.reason ? ` — reason: ${h.reason}` : ""}${h?.override ? " (physician override)" : ""}`,
+      text: `Phase → ${phaseLabel(session.phase, session.phase_labels)}${h?.reason ? ` — reason: ${h.reason}` : ""}${h?.override ? " (physician override)" : ""}`,
     };
   }
   return { key, at, kind: "other", icon: "•", cls: "ev-other", text: name };
@@ -135,18 +135,20 @@ export function describeEvent(e: TimelineEvent, history: PhaseChange[] = []): Ti
 
 export interface Band {
   phase: string;
-  from: number;
-  to: number;
+  /** As the session's protocol names it (phaseLabel). */
+  label: string;
+  from: number; // ms
+  to: number; // ms
 }
 
 /** Phase bands from phase_history: each phase lasts until the next change, the last until `end`. */
-export function phaseBands(s: Pick<SessionDetail, "phase_history">, end: number): Band[] {
+export function phaseBands(s: Pick<SessionDetail, "phase_history" | "phase_labels">, end: number): Band[] {
   const hist = s.phase_history
     .map((h) => ({ phase: h.to_phase, at: parseTime(h.at) }))
     .filter((h): h is { phase: string; at: number } => h.at !== null)
     .sort((a, b) => a.at - b.at);
   return hist
-    .map((h, i) => ({ phase: h.phase, from: h.at, to: hist[i + 1]?.at ?? end }))
+    .map((h, i) => ({ phase: h.phase, label: phaseLabel(h.phase, s.phase_labels), from: h.at, to: hist[i + 1]?.at ?? end }))
     .filter((b) => b.phase !== "discharged" && b.phase !== "aborted" && b.to > b.from);
 }
 

@@ -249,3 +249,18 @@ async def test_spravato_without_the_40_minute_blood_pressure_is_refused(app, sta
     refused = await transition(staff.nurse, sid, "discharged", aldrete=ALDRETE_OK)
     assert refused.status_code == 409
     assert "BP about 40 min after dosing: not recorded" in refused.json()["detail"]
+
+
+async def test_a_session_carries_its_protocols_phase_names_as_it_started(staff):
+    """Screens name a Spravato session's phases as its label does; an edit afterwards does not
+    rename the phases of a session already running."""
+    s = await factories.session(staff.nurse, protocol="spravato", dose_mg=56)
+    names = {"infusion": "dosing", "paused": "dosing paused", "recovery": "observation"}
+    assert s["phase_labels"] == names
+    await factories.edit_protocol(staff.admin, "spravato", phase_labels={"recovery": "watch"})
+    tiles = (await staff.nurse.get("/api/sessions")).json()
+    assert next(t for t in tiles if t["id"] == s["id"])["phase_labels"] == names
+    detail = (await staff.nurse.get(f"/api/sessions/{s['id']}")).json()
+    assert detail["phase_labels"] == detail["protocol_rules"]["phase_labels"] == names
+    fresh = await factories.session(staff.nurse, protocol="spravato", dose_mg=56)
+    assert fresh["phase_labels"] == {"recovery": "watch"}

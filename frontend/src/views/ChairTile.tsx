@@ -76,7 +76,7 @@ export function ChairTile({
         </span>
       </header>
       <div class="tile-phase" data-testid="phase">
-        <span class={`phase-badge phase-${s.phase}`}>{phaseLabel(s.phase)}</span>
+        <span class={`phase-badge phase-${s.phase}`}>{phaseLabel(s.phase, s.phase_labels)}</span>
         <span class="clock" data-testid="infusion-clock">
           <strong>{clock.elapsed}</strong> {clock.detail}
         </span>

@@ -80,7 +80,7 @@ export function NursePicker() {
               <a class="chair" href={`#/nurse/${s.id}`} data-testid={`chair-${s.id}`}>
                 <span class="loc">{s.location}</span>
                 <span class="pt">{s.patient.full_name}</span>
-                <span class={`phase-badge phase-${s.phase}`}>{phaseLabel(s.phase)}</span>
+                <span class={`phase-badge phase-${s.phase}`}>{phaseLabel(s.phase, s.phase_labels)}</span>
                 <span class={due.overdue ? "overdue" : ""}>
                   {due.overdue && "⚠ "}
                   {due.none ? "No reading due" : `Next ${due.text}`}
@@ -212,7 +212,7 @@ export function NurseSession({ id }: { id: string }) {
   const phaseStart = parseTime(session.phase_started_at);
   const active = isActivePhase(session.phase);
   // An ended session's record takes late entries for a while (the server's window, not a copy).
-  const ended = phaseLabel(session.phase).toLowerCase();
+  const ended = phaseLabel(session.phase, session.phase_labels).toLowerCase();
   const lateOpen = !active && phaseStart !== null && now < phaseStart + config.late_entry_seconds * 1000;
   const isPhysician = user.role === "physician";
 
@@ -223,7 +223,7 @@ export function NurseSession({ id }: { id: string }) {
         <h1>
           {session.location} · {session.patient.full_name}
         </h1>
-        <span class={`phase-badge phase-${session.phase}`}>{phaseLabel(session.phase)}</span>
+        <span class={`phase-badge phase-${session.phase}`}>{phaseLabel(session.phase, session.phase_labels)}</span>
         {phaseStart !== null && <span>for {fmtDuration(now - phaseStart)}</span>}
         <a href={`#/sessions/${session.id}`}>Chart &amp; timeline</a>
       </div>

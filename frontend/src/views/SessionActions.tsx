@@ -8,18 +8,22 @@ import { ErrorBox, errText } from "../widgets";
 
 type Target = TransitionIn["to"];
 
-const ACTIONS: Record<string, { to: Target; label: string }[]> = {
-  pre_infusion: [{ to: "infusion", label: "Start infusion" }],
-  infusion: [
-    { to: "paused", label: "Pause infusion" },
-    { to: "recovery", label: "Stop infusion → recovery" },
-  ],
-  paused: [
-    { to: "infusion", label: "Resume infusion" },
-    { to: "recovery", label: "Stop infusion → recovery" },
-  ],
-  recovery: [{ to: "discharged", label: "Discharge" }],
-};
+type Action = { to: Target; label: string };
+
+/** The phase changes open from `session`'s phase, named as its protocol names the phases
+ * ("Start infusion"; Spravato: "Start dosing", "Stop dosing → observation"). */
+export function phaseActions(session: Pick<SessionDetail, "phase" | "phase_labels">): Action[] {
+  const name = (p: Target) => phaseLabel(p, session.phase_labels).toLowerCase();
+  const stop: Action = { to: "recovery", label: `Stop ${name("infusion")} → ${name("recovery")}` };
+  const next: Record<string, Action[]> = {
+    pre_infusion: [{ to: "infusion", label: `Start ${name("infusion")}` }],
+    infusion: [{ to: "paused", label: `Pause ${name("infusion")}` }, stop],
+    paused: [{ to: "infusion", label: `Resume ${name("infusion")}` }, stop],
+    recovery: [{ to: "discharged", label: "Discharge" }],
+  };
+  const open = next[session.phase];
+  return open ? [...open, { to: "aborted", label: "Abort session" }] : [];
+}
 
 const ALDRETE: { key: keyof AldreteScores; label: string; options: string[] }[] = [
   { key: "activity", label: "Activity", options: ["0 — none", "1 — two limbs", "2 — four limbs"] },
@@ -42,7 +46,7 @@ export function PhaseActions({
   isPhysician: boolean;
   onChanged: (s: SessionDetail) => void;
 }) {
-  const [pending, setPending] = useState<{ to: Target; label: string } | null>(null);
+  const [pending, setPending] = useState<Action | null>(null);
   const [reason, setReason] = useState("");
   const [override, setOverride] = useState(false);
   const [aldrete, setAldrete] = useState<Partial<AldreteScores>>({});
@@ -52,11 +56,9 @@ export function PhaseActions({
   const [unchecked, setUnchecked] = useState<Set<keyof AldreteScores>>(new Set());
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const actions = [
-    ...(ACTIONS[session.phase] ?? []),
-    ...(ACTIONS[session.phase] !== undefined ? [{ to: "aborted" as Target, label: "Abort session" }] : []),
-  ];
-  if (!actions.length) return <p class="muted">Session {phaseLabel(session.phase).toLowerCase()}: no further phase changes.</p>;
+  const actions = phaseActions(session);
+  if (!actions.length)
+    return <p class="muted">Session {phaseLabel(session.phase, session.phase_labels).toLowerCase()}: no further phase changes.</p>;
 
   const aldreteTotal = ALDRETE.reduce((n, i) => n + (aldrete[i.key] ?? 0), 0);
   const aldreteDone = ALDRETE.every((i) => aldrete[i.key] !== undefined) && unchecked.size === 0;
@@ -67,7 +69,7 @@ export function PhaseActions({
       return next;
     });
 
-  const choose = (a: { to: Target; label: string }) => {
+  const choose = (a: Action) => {
     setPending(a);
     setError(null);
     setReason("");
@@ -110,7 +112,7 @@ export function PhaseActions({
 
   return (
     <section class="phase-actions" aria-labelledby="phase-h">
-      <h2 id="phase-h">Phase: {phaseLabel(session.phase)}</h2>
+      <h2 id="phase-h">Phase: {phaseLabel(session.phase, session.phase_labels)}</h2>
       <div class="button-row">
         {actions.map((a) => (
           <button

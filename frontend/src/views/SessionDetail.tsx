@@ -146,7 +146,7 @@ export function SessionDetail({ id }: { id: string }) {
         {session.dose_mg_per_kg !== null
           ? `${session.dose_mg_per_kg} mg/kg × ${session.weight_kg} kg = ${session.total_dose_mg} mg`
           : `${session.total_dose_mg} mg in ${session.devices ?? "?"} devices`}{" "}
-        · planned {session.planned_minutes} min · phase <strong>{phaseLabel(session.phase)}</strong> since{" "}
+        · planned {session.planned_minutes} min · phase <strong>{phaseLabel(session.phase, session.phase_labels)}</strong> since{" "}
         {fmtClock(session.phase_started_at)}
         {active && !due.none && <> · next reading {due.text}</>}
       </p>
@@ -179,7 +179,7 @@ export function SessionDetail({ id }: { id: string }) {
       <section class={`detail-tiles${replaying ? " replaying" : ""}`} aria-label={replaying ? `State at ${fmtClock(t)}` : "Current state"}>
         <div class="vital">
           <div class="vital-label">Phase</div>
-          <div class="vital-value small">{shownPhase ? phaseLabel(shownPhase) : "—"}</div>
+          <div class="vital-value small">{shownPhase ? phaseLabel(shownPhase, session.phase_labels) : "—"}</div>
         </div>
         {VITALS.map((v) => (
           <div class="vital" key={v.key}>

@@ -83,7 +83,7 @@ export function Exports() {
                   {s.location}
                   {sites.length > 1 && <span class="muted"> · {sites.find((x) => x.id === s.site_id)?.name}</span>}
                 </td>
-                <td>{phaseLabel(s.phase)}</td>
+                <td>{phaseLabel(s.phase, s.phase_labels)}</td>
                 <td>
                   <a href={l.pdf}>PDF</a> · <a href={l.csv}>CSV</a> · <a href={l.json}>JSON</a> · <a href={l.fhir}>FHIR</a>
                 </td>

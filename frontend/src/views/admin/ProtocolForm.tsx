@@ -211,8 +211,8 @@ export function ProtocolForm({ draft, onChange }: { draft: ProtocolDraft; onChan
       <fieldset>
         <legend>Phase names</legend>
         <p class="muted">
-          Names for the phases of this protocol's sessions (Spravato: dosing, observation), kept with the protocol; the dashboard and
-          session screens do not show them yet.
+          What the chair tiles, the nurse's screen and the session chart call the phases of this protocol's sessions (Spravato: dosing,
+          observation). A session keeps the names it started with.
         </p>
         <div class="entry-grid">
           {PHASES.map((phase) => (
